@@ -1,5 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Redacted, String } from "effect"
+import { Config, Effect, Redacted } from "effect"
+import * as Str from "effect/String"
 
 /**
  * The control-plane Postgres. Rows come back camelCased and `sql.insert({ projectId })` writes
@@ -10,8 +11,8 @@ export const layer = (url: string, options: { readonly maxConnections?: number }
     url: Redacted.make(url),
     maxConnections: options.maxConnections ?? 10,
     applicationName: "starform",
-    transformQueryNames: String.camelToSnake,
-    transformResultNames: String.snakeToCamel,
+    transformQueryNames: Str.camelToSnake,
+    transformResultNames: Str.snakeToCamel,
   })
 
 /** `DATABASE_URL`, when it is set. */
