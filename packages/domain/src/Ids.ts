@@ -53,91 +53,118 @@ export const makeId = <P extends Prefix>(prefix: P): `${P}_${string}` => {
   return `${prefix}_${time}${random}`
 }
 
-/** The check an id of `prefix` passes; `what` names the entity in the error, e.g. "a project". */
-const idPattern = (prefix: Prefix, what: string) =>
-  Schema.isPattern(new RegExp(`^${prefix}_[0-9a-z]{24}$`), {
-    expected: `${what} id: ${prefix}_ followed by 24 characters of 0-9 and a-z`,
-  })
+/** The rule an id fails, for error reporting (see `Violations`). */
+export const idRule = "id"
 
-export const UserId = Schema.String.check(idPattern(prefixes.user, "an user")).pipe(Schema.brand("UserId"))
+/**
+ * The schema of `entity`'s ids: a string of the right prefix and shape, branded so that one kind of id cannot be
+ * passed where another is expected (each export adds its brand). `what` names the entity in the error, e.g. "a project".
+ */
+const idSchema = (entity: Entity, what: string) => {
+  const prefix = prefixes[entity]
+  const pattern = new RegExp(`^${prefix}_[0-9a-z]{24}$`)
+  const message = `must be ${what} id: ${prefix}_ followed by 24 characters of 0-9 and a-z`
+  return Schema.String.check(
+    Schema.makeFilter((id: string) => pattern.test(id), {
+      message,
+      rule: idRule,
+      toJsonSchema: () => ({ pattern: pattern.source, minLength: prefix.length + 25, maxLength: prefix.length + 25 }),
+    }),
+  )
+}
+
+export const UserId = idSchema("user", "a user").pipe(Schema.brand("UserId"))
 export type UserId = typeof UserId.Type
-export const SessionId = Schema.String.check(idPattern(prefixes.session, "a session")).pipe(Schema.brand("SessionId"))
+export const SessionId = idSchema("session", "a session").pipe(Schema.brand("SessionId"))
 export type SessionId = typeof SessionId.Type
-export const WorkspaceId = Schema.String.check(idPattern(prefixes.workspace, "a workspace")).pipe(
-  Schema.brand("WorkspaceId"),
-)
+export const WorkspaceId = idSchema("workspace", "a workspace").pipe(Schema.brand("WorkspaceId"))
 export type WorkspaceId = typeof WorkspaceId.Type
-export const ProjectId = Schema.String.check(idPattern(prefixes.project, "a project")).pipe(Schema.brand("ProjectId"))
+export const ProjectId = idSchema("project", "a project").pipe(Schema.brand("ProjectId"))
 export type ProjectId = typeof ProjectId.Type
-export const EnvironmentId = Schema.String.check(idPattern(prefixes.environment, "an environment")).pipe(
-  Schema.brand("EnvironmentId"),
-)
+export const EnvironmentId = idSchema("environment", "an environment").pipe(Schema.brand("EnvironmentId"))
 export type EnvironmentId = typeof EnvironmentId.Type
-export const ServiceId = Schema.String.check(idPattern(prefixes.service, "a service")).pipe(Schema.brand("ServiceId"))
+export const ServiceId = idSchema("service", "a service").pipe(Schema.brand("ServiceId"))
 export type ServiceId = typeof ServiceId.Type
-export const DeploymentId = Schema.String.check(idPattern(prefixes.deployment, "a deployment")).pipe(
-  Schema.brand("DeploymentId"),
-)
+export const DeploymentId = idSchema("deployment", "a deployment").pipe(Schema.brand("DeploymentId"))
 export type DeploymentId = typeof DeploymentId.Type
-export const BuildId = Schema.String.check(idPattern(prefixes.build, "a build")).pipe(Schema.brand("BuildId"))
+export const BuildId = idSchema("build", "a build").pipe(Schema.brand("BuildId"))
 export type BuildId = typeof BuildId.Type
-export const RegionId = Schema.String.check(idPattern(prefixes.region, "a region")).pipe(Schema.brand("RegionId"))
+export const RegionId = idSchema("region", "a region").pipe(Schema.brand("RegionId"))
 export type RegionId = typeof RegionId.Type
-export const ClusterId = Schema.String.check(idPattern(prefixes.cluster, "a cluster")).pipe(Schema.brand("ClusterId"))
+export const ClusterId = idSchema("cluster", "a cluster").pipe(Schema.brand("ClusterId"))
 export type ClusterId = typeof ClusterId.Type
-export const BillingCustomerId = Schema.String.check(idPattern(prefixes.billingCustomer, "a billing customer")).pipe(
+export const BillingCustomerId = idSchema("billingCustomer", "a billing customer").pipe(
   Schema.brand("BillingCustomerId"),
 )
 export type BillingCustomerId = typeof BillingCustomerId.Type
-export const SubscriptionId = Schema.String.check(idPattern(prefixes.subscription, "a subscription")).pipe(
-  Schema.brand("SubscriptionId"),
-)
+export const SubscriptionId = idSchema("subscription", "a subscription").pipe(Schema.brand("SubscriptionId"))
 export type SubscriptionId = typeof SubscriptionId.Type
-export const InvoiceId = Schema.String.check(idPattern(prefixes.invoice, "an invoice")).pipe(Schema.brand("InvoiceId"))
+export const InvoiceId = idSchema("invoice", "an invoice").pipe(Schema.brand("InvoiceId"))
 export type InvoiceId = typeof InvoiceId.Type
-export const UsageRecordId = Schema.String.check(idPattern(prefixes.usageRecord, "an usage record")).pipe(
-  Schema.brand("UsageRecordId"),
-)
+export const UsageRecordId = idSchema("usageRecord", "a usage record").pipe(Schema.brand("UsageRecordId"))
 export type UsageRecordId = typeof UsageRecordId.Type
-export const VarGroupId = Schema.String.check(idPattern(prefixes.varGroup, "a var group")).pipe(
-  Schema.brand("VarGroupId"),
-)
+export const VarGroupId = idSchema("varGroup", "a var group").pipe(Schema.brand("VarGroupId"))
 export type VarGroupId = typeof VarGroupId.Type
-export const VarGroupEntryId = Schema.String.check(idPattern(prefixes.varGroupEntry, "a var group entry")).pipe(
-  Schema.brand("VarGroupEntryId"),
-)
+export const VarGroupEntryId = idSchema("varGroupEntry", "a var group entry").pipe(Schema.brand("VarGroupEntryId"))
 export type VarGroupEntryId = typeof VarGroupEntryId.Type
-export const ServiceVariableId = Schema.String.check(idPattern(prefixes.serviceVariable, "a service variable")).pipe(
+export const ServiceVariableId = idSchema("serviceVariable", "a service variable").pipe(
   Schema.brand("ServiceVariableId"),
 )
 export type ServiceVariableId = typeof ServiceVariableId.Type
-export const GithubInstallationId = Schema.String.check(
-  idPattern(prefixes.githubInstallation, "a github installation"),
-).pipe(Schema.brand("GithubInstallationId"))
+export const GithubInstallationId = idSchema("githubInstallation", "a GitHub installation").pipe(
+  Schema.brand("GithubInstallationId"),
+)
 export type GithubInstallationId = typeof GithubInstallationId.Type
-export const WebhookDeliveryId = Schema.String.check(idPattern(prefixes.webhookDelivery, "a webhook delivery")).pipe(
+export const WebhookDeliveryId = idSchema("webhookDelivery", "a webhook delivery").pipe(
   Schema.brand("WebhookDeliveryId"),
 )
 export type WebhookDeliveryId = typeof WebhookDeliveryId.Type
-export const BucketId = Schema.String.check(idPattern(prefixes.bucket, "a bucket")).pipe(Schema.brand("BucketId"))
+export const BucketId = idSchema("bucket", "a bucket").pipe(Schema.brand("BucketId"))
 export type BucketId = typeof BucketId.Type
-export const VolumeId = Schema.String.check(idPattern(prefixes.volume, "a volume")).pipe(Schema.brand("VolumeId"))
+export const VolumeId = idSchema("volume", "a volume").pipe(Schema.brand("VolumeId"))
 export type VolumeId = typeof VolumeId.Type
-export const DomainId = Schema.String.check(idPattern(prefixes.domain, "a domain")).pipe(Schema.brand("DomainId"))
+export const DomainId = idSchema("domain", "a domain").pipe(Schema.brand("DomainId"))
 export type DomainId = typeof DomainId.Type
-export const DatabaseId = Schema.String.check(idPattern(prefixes.database, "a database")).pipe(
-  Schema.brand("DatabaseId"),
-)
+export const DatabaseId = idSchema("database", "a database").pipe(Schema.brand("DatabaseId"))
 export type DatabaseId = typeof DatabaseId.Type
-export const CloudCredentialId = Schema.String.check(idPattern(prefixes.cloudCredential, "a cloud credential")).pipe(
+export const CloudCredentialId = idSchema("cloudCredential", "a cloud credential").pipe(
   Schema.brand("CloudCredentialId"),
 )
 export type CloudCredentialId = typeof CloudCredentialId.Type
-export const ApiTokenId = Schema.String.check(idPattern(prefixes.apiToken, "an api token")).pipe(
-  Schema.brand("ApiTokenId"),
-)
+export const ApiTokenId = idSchema("apiToken", "an API token").pipe(Schema.brand("ApiTokenId"))
 export type ApiTokenId = typeof ApiTokenId.Type
-export const AuditEntryId = Schema.String.check(idPattern(prefixes.auditEntry, "an audit entry")).pipe(
-  Schema.brand("AuditEntryId"),
-)
+export const AuditEntryId = idSchema("auditEntry", "an audit entry").pipe(Schema.brand("AuditEntryId"))
 export type AuditEntryId = typeof AuditEntryId.Type
+
+/** The branded id type of each entity. */
+export interface IdOf {
+  readonly user: UserId
+  readonly session: SessionId
+  readonly workspace: WorkspaceId
+  readonly project: ProjectId
+  readonly environment: EnvironmentId
+  readonly service: ServiceId
+  readonly deployment: DeploymentId
+  readonly build: BuildId
+  readonly region: RegionId
+  readonly cluster: ClusterId
+  readonly billingCustomer: BillingCustomerId
+  readonly subscription: SubscriptionId
+  readonly invoice: InvoiceId
+  readonly usageRecord: UsageRecordId
+  readonly varGroup: VarGroupId
+  readonly varGroupEntry: VarGroupEntryId
+  readonly serviceVariable: ServiceVariableId
+  readonly githubInstallation: GithubInstallationId
+  readonly webhookDelivery: WebhookDeliveryId
+  readonly bucket: BucketId
+  readonly volume: VolumeId
+  readonly domain: DomainId
+  readonly database: DatabaseId
+  readonly cloudCredential: CloudCredentialId
+  readonly apiToken: ApiTokenId
+  readonly auditEntry: AuditEntryId
+}
+
+/** A new id for `entity`, already branded: it satisfies the entity's id schema by construction. */
+export const newId = <E extends Entity>(entity: E): IdOf[E] => makeId(prefixes[entity]) as string as IdOf[E]

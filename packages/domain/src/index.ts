@@ -1,1 +1,3 @@
+export * as Columns from "./Columns.ts"
 export * as Ids from "./Ids.ts"
+export * as Names from "./Names.ts"
