@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
@@ -73,13 +73,32 @@ if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== wanted) {
   writeFileSync(stampFile, wanted)
 }
 
-// Ctrl-C reaches the whole process group, the child included, so SIGINT is only waited out here;
-// SIGTERM and SIGHUP, which are sent to this process alone, are passed on.
-const child = spawn(process.execPath, [pnpmEntry, "run", "--silent", script, ...args], { cwd: root, stdio: "inherit" })
-process.on("SIGINT", () => {})
-for (const signal of ["SIGTERM", "SIGHUP"]) {
+// The script runs as `pnpm run` would run it (node_modules/.bin first on the PATH, so `node` is the workspace's
+// Node 24), in a process group of its own: every signal this process gets is passed to that whole group once,
+// and this process exits with the script's own exit code.
+const command = manifest.scripts?.[script]
+if (!command) {
+  console.error(`starform: package.json has no script "${script}"`)
+  process.exit(2)
+}
+const quote = (arg) => `'${arg.replaceAll("'", "'\\''")}'`
+const bin = join(root, "node_modules", ".bin")
+// A simple command replaces the shell (`exec`), so the exit code and signal are the program's own.
+const simple = !/[;&|]/.test(command)
+const child = spawn(`${simple ? "exec " : ""}${[command, ...args.map(quote)].join(" ")}`, {
+  cwd: root,
+  stdio: "inherit",
+  shell: true,
+  detached: true,
+  env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ""}` },
+})
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
-    if (child.exitCode === null) child.kill(signal)
+    try {
+      process.kill(-child.pid, signal)
+    } catch {
+      // the group has already exited
+    }
   })
 }
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+child.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGINT" ? 130 : 1)))

@@ -1,0 +1,29 @@
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+
+/** What `/healthz` reports: the gateway itself answers, and each dependency it needs to serve requests. */
+export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
+  status: Schema.Literals(["ok", "unavailable"]),
+  checks: Schema.Struct({ database: Schema.Literals(["ok", "unreachable"]) }),
+}) {}
+
+export class Unhealthy extends Schema.TaggedError<Unhealthy>()(
+  "Unhealthy",
+  { report: HealthReport },
+  { httpApiStatus: 503 },
+) {}
+
+export const SystemGroup = HttpApiGroup.make("system")
+  .add(
+    HttpApiEndpoint.get("healthz", "/healthz", {
+      success: HealthReport,
+      error: Unhealthy,
+    }).annotate(OpenApi.Summary, "Liveness and readiness: 200 when the gateway can reach its database, 503 otherwise"),
+  )
+  .annotate(OpenApi.Title, "System")
+
+/** The public REST API. Later groups (identity, projects, builds, …) are added here. */
+export const Api = HttpApi.make("starform")
+  .add(SystemGroup)
+  .annotate(OpenApi.Title, "Starform API")
+  .annotate(OpenApi.Version, "0.1.0")
