@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto"
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { createHash, randomBytes } from "node:crypto"
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
-import { join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { PgClient } from "@effect/sql-pg"
 import { Data, Effect, Redacted } from "effect"
 
@@ -22,6 +22,8 @@ export interface Running {
   readonly url: string
   readonly port: number
   readonly logFile: string
+  /** Where the cluster's files are: `<home>/pgdata`, or under /var/lib/starform (see `dataDirectory`). */
+  readonly dataDirectory: string
 }
 
 /**
@@ -41,14 +43,22 @@ export const start = (options: Options) =>
     ({ stop }) => Effect.promise(stop),
   ).pipe(
     Effect.tap(({ url, database }) => createDatabase(url, database)),
-    Effect.map(({ url, database, port, logFile }): Running => ({ url: withDatabase(url, database), port, logFile })),
+    Effect.map(
+      ({ url, database, port, logFile, pgdata }): Running => ({
+        url: withDatabase(url, database),
+        port,
+        logFile,
+        dataDirectory: pgdata,
+      }),
+    ),
   )
 
 const boot = async (options: Options) => {
   const home = options.home
-  const pgdata = join(home, "pgdata")
+  const pgdata = dataDirectory(home)
   const logFile = join(home, "postgres.log")
   mkdirSync(home, { recursive: true })
+  mkdirSync(dirname(pgdata), { recursive: true })
   const password = readOrCreateSecret(join(home, "password"))
   const port = options.port ?? (await freePort())
   const recent: Array<string> = []
@@ -83,7 +93,30 @@ const boot = async (options: Options) => {
     })
   }
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
-  return { url, port, logFile, database: options.database ?? "starform", stop: () => pg.stop() }
+  return { url, port, logFile, pgdata, database: options.database ?? "starform", stop: () => pg.stop() }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the package runs it as the `postgres` user, who must be able to
+ * reach the data folder. A checkout under a private home (e.g. /root, mode 0700) is out of its reach; the
+ * cluster then lives in /var/lib/starform instead, under a name derived from the checkout's folder.
+ */
+export const dataDirectory = (home: string): string => {
+  const inside = join(home, "pgdata")
+  if (process.getuid?.() !== 0 || reachableByOthers(resolve(home))) return inside
+  const key = createHash("sha256").update(resolve(home)).digest("hex").slice(0, 12)
+  return join("/var/lib/starform", `pgdata-${key}`)
+}
+
+const reachableByOthers = (path: string): boolean => {
+  for (let dir = path; ; dir = dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false
+    } catch {
+      // not created yet: it will be made with the default, traversable mode
+    }
+    if (dir === dirname(dir)) return true
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ const database = (config: StarbaseConfig) =>
         const home = join(config.home, "postgres")
         const running = yield* EmbeddedPostgres.start({ home })
         yield* Console.log(
-          `starform: DATABASE_URL is not set, so PostgreSQL runs embedded on 127.0.0.1:${running.port} (data in ${display(home)})`,
+          `starform: DATABASE_URL is not set, so PostgreSQL runs embedded on 127.0.0.1:${running.port} (data in ${display(running.dataDirectory)})`,
         )
         return running.url
       }),

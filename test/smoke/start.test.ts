@@ -1,0 +1,50 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { EmbeddedPostgres } from "@starform/db"
+import { afterAll, describe, expect, it } from "vitest"
+import { interrupt, isAlive, run, type Started } from "./process.ts"
+
+// `npm start` exactly as the README says, with no environment variables but PATH and HOME, on a fresh
+// `.starform/` (STARFORM_HOME), so the embedded PostgreSQL is created from nothing.
+describe("npm start", () => {
+  const home = mkdtempSync(join(tmpdir(), "starform-start-"))
+  let started: Started | undefined
+  afterAll(async () => {
+    if (started) {
+      interrupt(started)
+      await started.exited
+    }
+    rmSync(home, { recursive: true, force: true })
+    rmSync(EmbeddedPostgres.dataDirectory(join(home, "postgres")), { recursive: true, force: true })
+  })
+
+  it("serves /healthz and /openapi.json on the embedded PostgreSQL, then stops cleanly on Ctrl-C", async () => {
+    started = run("npm", ["start"], { STARFORM_HOME: home, PORT: "0" })
+    const [, base] = await started.waitFor(/gateway listening on (http:\/\/\S+)/)
+    expect(started.output()).toMatch(/PostgreSQL runs embedded on 127\.0\.0\.1:\d+/)
+
+    const health = await fetch(`${base}/healthz`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: "ok", checks: { database: "ok" } })
+
+    const openapi = await fetch(`${base}/openapi.json`)
+    expect(openapi.status).toBe(200)
+    const document = (await openapi.json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(document.openapi).toMatch(/^3\./)
+    expect(Object.keys(document.paths)).toContain("/healthz")
+
+    const [, dataDirectory] = started.output().match(/\(data in (\S+)\)/)!
+    const postgresPid = Number(readFileSync(join(dataDirectory!, "postmaster.pid"), "utf8").split("\n")[0])
+    expect(isAlive(postgresPid)).toBe(true)
+
+    interrupt(started)
+    const code = await started.exited
+    expect(started.output()).toContain("starform: stopping")
+    // npm re-raises Ctrl-C on itself once its script has ended, whatever the script's own (0) exit code was.
+    expect([0, 130, "SIGINT"]).toContain(code)
+    expect(isAlive(postgresPid)).toBe(false)
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow()
+    expect(started.output()).not.toMatch(/error/i)
+  }, 180_000)
+})
