@@ -56,13 +56,11 @@ export const rule = `exactly ${keyBytes} bytes written in standard base64 (44 ch
 export const parse = (text: string): Result.Result<Key, string> => {
   const trimmed = text.trim()
   if (trimmed === "") return Result.fail("it is empty")
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0) {
-    return Result.fail(
-      /^[A-Za-z0-9_-]+$/.test(trimmed)
-        ? "it is not standard base64 (it looks like base64url, or lacks its '=' padding)"
-        : "it is not standard base64",
-    )
+  if (/[-_]/.test(trimmed) && /^[A-Za-z0-9+/_-]+=*$/.test(trimmed)) {
+    return Result.fail("it looks like base64url (with - or _), not standard base64 (with + and /)")
   }
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return Result.fail("it contains characters outside standard base64")
+  if (trimmed.length % 4 !== 0) return Result.fail("its length is not a multiple of 4 (is the '=' padding missing?)")
   const raw = Buffer.from(trimmed, "base64")
   if (raw.byteLength !== keyBytes) return Result.fail(`it decodes to ${raw.byteLength} bytes, not ${keyBytes}`)
   if (raw.toString("base64") !== trimmed) return Result.fail("it is not canonical standard base64")
