@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
 import { Schema } from "effect"
+import * as Rules from "./Rules.ts"
 
 /**
  * Every id is `<prefix>_<24 chars of [0-9a-z]>`: the prefix says what the id names (a `prj_…` pasted where a
@@ -65,10 +66,10 @@ const idSchema = (entity: Entity, what: string) => {
   const pattern = new RegExp(`^${prefix}_[0-9a-z]{24}$`)
   const message = `must be ${what} id: ${prefix}_ followed by 24 characters of 0-9 and a-z`
   return Schema.String.check(
-    Schema.makeFilter((id: string) => pattern.test(id), {
-      message,
-      rule: idRule,
-      toJsonSchema: () => ({ pattern: pattern.source, minLength: prefix.length + 25, maxLength: prefix.length + 25 }),
+    Rules.make(idRule, message, (id) => pattern.test(id), {
+      pattern: pattern.source,
+      minLength: prefix.length + 25,
+      maxLength: prefix.length + 25,
     }),
   )
 }

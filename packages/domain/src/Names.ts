@@ -1,10 +1,9 @@
 import { Schema, SchemaTransformation } from "effect"
+import * as Rules from "./Rules.ts"
 
 /**
- * The rules for names customers choose. Each rule is one check whose failure message states the whole rule
- * ("must be a lower-case RFC 1123 label: …, at most 30 characters"), so a person reading the error knows what
- * to type instead, and whose `rule` annotation names it for machines (see `Violations`). The same rules are
- * CHECK constraints in `migrations/`; the two must agree.
+ * The rules for names customers choose. Each is one check whose message states the whole rule ("must be a
+ * lower-case RFC 1123 label: …, at most 30 characters") and whose `rule` annotation names it (see `Rules`).
  */
 
 /** The machine-readable names of the rules, carried by each check's `rule` annotation. */
@@ -21,23 +20,9 @@ export type Rule = (typeof rules)[keyof typeof rules]
 /** One RFC 1123 label: lower-case letters, digits and '-', not starting or ending with '-'. */
 const labelPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
-/** A check on strings that states `message` when `test` fails and describes itself to JSON Schema. */
-const rule = (
-  name: Rule,
-  message: string,
-  test: (value: string) => boolean,
-  jsonSchema: { readonly pattern?: string; readonly minLength?: number; readonly maxLength?: number },
-) =>
-  Schema.makeFilter((value: string) => test(value), {
-    message,
-    rule: name,
-    // JSON Schema counts code points like the checks below do for display names; patterns here are ASCII-only.
-    toJsonSchema: () => jsonSchema,
-  })
-
 /** The check for an RFC 1123 label of `minimum`..`maximum` characters. */
 export const isLabel = (maximum: number, minimum = 1) =>
-  rule(
+  Rules.make(
     rules.label,
     `must be a lower-case RFC 1123 label: a-z, 0-9 and '-', starting and ending with a letter or digit, ${
       minimum > 1 ? `${minimum} to ${maximum}` : `at most ${maximum}`
@@ -92,7 +77,7 @@ const variableKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** An environment variable's name, e.g. `DATABASE_URL`. */
 export const VariableKey = Schema.String.check(
-  rule(
+  Rules.make(
     rules.variableKey,
     "must be a variable name: letters, digits and '_', not starting with a digit, at most 255 characters",
     (value) => value.length <= 255 && variableKeyPattern.test(value),
@@ -106,7 +91,7 @@ const hostnamePattern = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 
 /** A hostname a service answers on, e.g. `api.example.com`. */
 export const Hostname = Schema.String.check(
-  rule(
+  Rules.make(
     rules.hostname,
     "must be a lower-case DNS name: two or more RFC 1123 labels of a-z, 0-9 and '-' (each at most 63 characters, " +
       "starting and ending with a letter or digit) separated by '.', at most 253 characters",
@@ -119,20 +104,17 @@ export type Hostname = typeof Hostname.Type
 /** Unicode control characters (C0, DEL, C1): never part of a name a person types. */
 const controlCharacter = /\p{Cc}/u
 
-/** Counts characters as PostgreSQL's `length()` does: code points, not UTF-16 units. */
-const characters = (value: string) => [...value].length
-
 /**
  * The check for a display name of `minimum`..`maximum` characters with no control characters. Decoding trims
  * it first (see `displayName`), so the check also holds for what the database stores (`name = btrim(name)`).
  */
 export const isDisplayName = (maximum: number, minimum = 1) =>
-  rule(
+  Rules.make(
     rules.displayName,
     `must be ${minimum > 0 ? `${minimum} to ${maximum}` : `at most ${maximum}`} characters` +
       " with no control characters (leading and trailing spaces are removed)",
     (value) => {
-      const length = characters(value)
+      const length = Rules.characters(value)
       return length >= minimum && length <= maximum && !controlCharacter.test(value) && value === value.trim()
     },
     { minLength: minimum, maxLength: maximum },
@@ -163,7 +145,7 @@ const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
 export const Email = Schema.String.pipe(
   Schema.decodeTo(
     Schema.String.check(
-      rule(
+      Rules.make(
         rules.email,
         "must be an email address like name@example.com, at most 254 characters",
         (value) => value.length <= 254 && emailPattern.test(value) && value === value.toLowerCase(),
