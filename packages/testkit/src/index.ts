@@ -1,1 +1,2 @@
+export * as Fixtures from "./Fixtures.ts"
 export * as TestDatabase from "./TestDatabase.ts"
