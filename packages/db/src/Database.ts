@@ -4,7 +4,9 @@ import * as Str from "effect/String"
 
 /**
  * The control-plane Postgres. Rows come back camelCased and `sql.insert({ projectId })` writes
- * `project_id`, so repositories and domain schemas speak the same names.
+ * `project_id`, so repositories and domain schemas speak the same names. Only column names are renamed:
+ * keys inside jsonb values (variable names such as `DATABASE_URL`, customer config) are the customer's and
+ * pass through untouched.
  */
 export const layer = (url: string, options: { readonly maxConnections?: number } = {}) =>
   PgClient.layer({
@@ -13,6 +15,7 @@ export const layer = (url: string, options: { readonly maxConnections?: number }
     applicationName: "starform",
     transformQueryNames: Str.camelToSnake,
     transformResultNames: Str.snakeToCamel,
+    transformJson: false,
   })
 
 /** `DATABASE_URL`, when it is set. */
