@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises"
+import { randomBytes } from "node:crypto"
+import { chmod, link, mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Effect, Result, Schema } from "effect"
 import * as Keyring from "./Keyring.ts"
@@ -95,15 +96,20 @@ const readOrCreate = async (path: string): Promise<{ readonly text: string; read
     if (errorCode(cause) !== "ENOENT") throw new DevKeyFileStep("read", cause)
   }
   const text = `${Keyring.generate()}\n`
+  // Written whole beside the target, then hard-linked into place: the link either appears complete or fails with
+  // EEXIST, so when two processes start at once both end up with the winner's key and nobody reads half a file.
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-    // `wx`: when two processes start at once, one creates the file and the other reads the winner's key.
-    await writeFile(path, text, { mode: 0o600, flag: "wx" })
+    await writeFile(draft, text, { mode: 0o600, flag: "wx" })
     // The umask can only narrow 0600, but a default ACL on the directory could widen it: make it exact.
-    await chmod(path, 0o600)
+    await chmod(draft, 0o600)
+    await link(draft, path)
     return { text, created: true }
   } catch (cause) {
     if (errorCode(cause) !== "EEXIST") throw new DevKeyFileStep("create", cause)
+  } finally {
+    await rm(draft, { force: true })
   }
   try {
     return { text: await readFile(path, "utf8"), created: false }
@@ -138,7 +144,11 @@ export const loadKeyring = Effect.fn("loadKeyring")(function* (options: LoadOpti
   // `ENCRYPTION_KEY=` (empty, as env files write "unset") counts as unset; anything else must be a key.
   if (fromEnv !== undefined && fromEnv !== "") {
     const current = yield* parseKey(fromEnv, "ENCRYPTION_KEY")
-    return { keyring: Keyring.make(current, previous), source: "ENCRYPTION_KEY", createdDevKeyFile: undefined }
+    return {
+      keyring: Keyring.make(current, previous),
+      source: "ENCRYPTION_KEY",
+      createdDevKeyFile: undefined,
+    } satisfies LoadedKeyring
   }
   if (production) return yield* new EncryptionKeyMissing()
   const dev = yield* devKey(options.devKeyFile)

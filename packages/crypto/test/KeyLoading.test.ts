@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { inspect } from "node:util"
@@ -163,13 +163,16 @@ describe("loadKeyring outside production", () => {
 
   it.effect("agrees on one key when several processes start at once", () =>
     Effect.gen(function* () {
-      const devKeyFile = join(yield* scratch, "encryption.key")
+      const dir = yield* scratch
+      const devKeyFile = join(dir, "encryption.key")
       const loads = yield* Effect.all(
         Array.from({ length: 8 }, () => load({ env: {}, devKeyFile })),
         { concurrency: "unbounded" },
       )
       expect(new Set(loads.map((loaded) => loaded.keyring.current.id)).size).toBe(1)
       expect(loads.filter((loaded) => loaded.createdDevKeyFile !== undefined)).toHaveLength(1)
+      // The drafts written on the way are gone.
+      expect(yield* Effect.promise(() => readdir(dir))).toEqual(["encryption.key"])
     }),
   )
 
