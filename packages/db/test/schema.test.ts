@@ -98,6 +98,34 @@ describe("migrations", () => {
 })
 
 layer(TestDatabase.layer)("the control-plane schema", (it) => {
+  it.effect("every table accepts the rows its fixture makes, parents created on demand", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const { user, session, workspace, workspaceMember, project, projectMember, region, cluster } = Fixtures
+      const { cloudCredential, environment, githubInstallation, webhookDelivery, service, domain } = Fixtures
+      const { deployment, build, serviceVariable, varGroup, varGroupEntry, serviceVarGroup, bucket } = Fixtures
+      const { volume, database, billingCustomer, subscription, invoice, usageRecord, apiToken, auditEntry } = Fixtures
+      const made = [
+        ...[user(), session(), workspace(), workspaceMember(), project(), projectMember(), region(), cluster()],
+        ...[cloudCredential(), environment(), githubInstallation(), webhookDelivery(), service(), domain()],
+        ...[deployment(), build(), serviceVariable(), varGroup(), varGroupEntry(), serviceVarGroup(), bucket()],
+        ...[volume(), database(), billingCustomer(), subscription(), invoice(), usageRecord(), apiToken()],
+        auditEntry(),
+      ]
+      for (const fixture of made) expect((yield* fixture).createdAt).toBeInstanceOf(Date)
+      for (const table of tables) {
+        const rows = yield* sql<{ readonly count: number }>`SELECT count(*)::int AS count FROM ${sql(table)}`
+        expect(rows[0]!.count, table).toBeGreaterThan(0)
+      }
+
+      const group = yield* varGroup()
+      const link = yield* serviceVarGroup({ varGroupId: group.id })
+      expect(link.projectId).toBe(group.projectId)
+      const second = yield* serviceVarGroup({ serviceId: link.serviceId })
+      expect(second.position).toBe(link.position + 1)
+    }),
+  )
+
   describe("ids", () => {
     it.effect("an id must carry its table's prefix", () =>
       Effect.gen(function* () {

@@ -69,12 +69,12 @@ const lookup = <A extends object>(table: string, columns: string, id: string, fi
     return rows[0]
   })
 
-/** The next 1, 2, 3… of `column` among the rows of `table` where `scope` = `id`. */
-const next = (table: string, column: string, scope: string, id: string): Fixture<number> =>
+/** The next value of a counting `column` among the rows of `table` where `scope` = `id`: `first`, then one more. */
+const next = (table: string, column: string, scope: string, id: string, first = 1): Fixture<number> =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const rows = yield* sql<{ readonly next: number }>`
-      SELECT (COALESCE(MAX(${sql(column)}), 0) + 1)::int AS next FROM ${sql(table)} WHERE ${sql(scope)} = ${id}`
+      SELECT COALESCE(MAX(${sql(column)}) + 1, ${first})::int AS next FROM ${sql(table)} WHERE ${sql(scope)} = ${id}`
     return rows[0]!.next
   })
 
@@ -443,16 +443,14 @@ export const varGroupEntry = <O extends Overrides = NoOverrides>(overrides: O = 
 export const serviceVarGroup = <O extends Overrides = NoOverrides>(overrides: O = {} as O) =>
   Effect.gen(function* () {
     const groupId = given(overrides, "varGroupId")
-    const groupProject = groupId
-      ? (yield* lookup<{ readonly projectId: string }>("var_groups", "project_id", groupId, "serviceVarGroup"))
-          .projectId
-      : undefined
-    const key = yield* serviceKeyOf(
-      given(overrides, "serviceId") || !groupProject ? overrides : { ...overrides, projectId: groupProject },
-      "serviceVarGroup",
-    )
+    // a service made here goes in the given group's project
+    const parent =
+      groupId && !given(overrides, "serviceId")
+        ? { ...overrides, ...(yield* lookup<Overrides>("var_groups", "project_id", groupId, "serviceVarGroup")) }
+        : overrides
+    const key = yield* serviceKeyOf(parent, "serviceVarGroup")
     const varGroupId = groupId ?? (yield* varGroup({ projectId: key.projectId })).id
-    const position = (yield* next("service_var_groups", "position", "service_id", key.serviceId)) - 1
+    const position = yield* next("service_var_groups", "position", "service_id", key.serviceId, 0)
     return yield* insert("service_var_groups", { ...key, varGroupId, position }, overrides)
   })
 
