@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { EmbeddedPostgres } from "@starform/db"
@@ -23,6 +23,8 @@ describe("npm start", () => {
     started = run("npm", ["start"], { STARFORM_HOME: home, PORT: "0" })
     const [, base] = await started.waitFor(/gateway listening on (http:\/\/\S+)/)
     expect(started.output()).toMatch(/PostgreSQL runs embedded on 127\.0\.0\.1:\d+/)
+    expect(started.output()).toContain(`a development encryption key was created at ${join(home, "encryption.key")}`)
+    expect(statSync(join(home, "encryption.key")).mode & 0o777).toBe(0o600)
 
     const health = await fetch(`${base}/healthz`)
     expect(health.status).toBe(200)

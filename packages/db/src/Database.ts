@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Redacted } from "effect"
+import { Config, Redacted } from "effect"
 import * as Str from "effect/String"
 
 /**
@@ -21,16 +21,6 @@ export const layer = (url: string, options: { readonly maxConnections?: number }
 /** `DATABASE_URL`, when it is set. */
 export const databaseUrl = Config.option(Config.String("DATABASE_URL"))
 
-/** Connects once and fails with a message a person can act on when the database is not there. */
-export const checkReachable = (url: string) =>
-  Effect.gen(function* () {
-    const sql = yield* PgClient.PgClient
-    yield* sql`SELECT 1`
-  }).pipe(
-    Effect.provide(layer(url, { maxConnections: 1 })),
-    Effect.mapError((cause) => new Error(`cannot reach PostgreSQL at ${redactUrl(url)}: ${describe(cause)}`)),
-  )
-
 /** A connection URL with its password replaced, fit for logs and error messages. */
 export const redactUrl = (url: string): string => {
   try {
@@ -41,10 +31,3 @@ export const redactUrl = (url: string): string => {
     return "<unparseable DATABASE_URL>"
   }
 }
-
-const describe = (cause: unknown): string =>
-  cause instanceof Error
-    ? cause.message
-    : typeof cause === "object" && cause !== null
-      ? JSON.stringify(cause)
-      : `${cause}`

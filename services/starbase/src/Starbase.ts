@@ -1,9 +1,39 @@
 import { join, relative } from "node:path"
+import { FieldCrypto, loadKeyring } from "@starform/crypto"
 import { Database, EmbeddedPostgres, Migrations } from "@starform/db"
 import { Gateway } from "@starform/gateway"
-import { Console, Context, Effect, Layer, Option } from "effect"
+import { Console, Context, Data, Effect, Layer, Option, Schema } from "effect"
 import { HttpServer } from "effect/http"
 import { StarbaseConfig } from "./Config.ts"
+
+/** A step of start-up failed for a reason outside Starform (a database that does not answer, a port in use). */
+export class StartupFailed extends Data.TaggedError("StartupFailed")<{
+  readonly message: string
+  readonly cause: unknown
+}> {}
+
+export class DatabaseUrlMissing extends Schema.TaggedError<DatabaseUrlMissing>()("DatabaseUrlMissing", {}) {
+  override get message() {
+    return "DATABASE_URL is not set. In production (STARFORM_ENV=production) Starform does not run its embedded PostgreSQL: set DATABASE_URL to the control-plane database, e.g. postgres://user:password@host:5432/starform"
+  }
+}
+
+/** The encryption keyring: `ENCRYPTION_KEY`, or outside production a development key kept in `.starform/`. */
+const keyring = (config: StarbaseConfig) =>
+  Effect.gen(function* () {
+    const devKeyFile = join(config.home, "encryption.key")
+    const loaded = yield* loadKeyring({ env: process.env, production: config.mode === "production", devKeyFile })
+    if (loaded.createdDevKeyFile !== undefined) {
+      yield* Console.log(
+        `starform: ENCRYPTION_KEY is not set, so a development encryption key was created at ${display(devKeyFile)} (keep it: what it encrypted cannot be read without it)`,
+      )
+    } else if (loaded.source !== "ENCRYPTION_KEY") {
+      yield* Console.log(
+        `starform: ENCRYPTION_KEY is not set, so the development key at ${display(devKeyFile)} is used`,
+      )
+    }
+    return loaded.keyring
+  })
 
 /** The control-plane database: `DATABASE_URL`, or real PostgreSQL binaries under `.starform/postgres`. */
 const database = (config: StarbaseConfig) =>
@@ -11,6 +41,7 @@ const database = (config: StarbaseConfig) =>
     onSome: (url) => Effect.succeed(url),
     onNone: () =>
       Effect.gen(function* () {
+        if (config.mode === "production") return yield* new DatabaseUrlMissing()
         const home = join(config.home, "postgres")
         const running = yield* EmbeddedPostgres.start({ home })
         yield* Console.log(
@@ -31,9 +62,16 @@ const display = (path: string) => {
  */
 export const run = Effect.gen(function* () {
   const config = yield* StarbaseConfig
+  // Checked before anything starts, so a production start without its secrets stops at once.
+  const keys = yield* keyring(config)
   const url = yield* database(config)
 
-  const applied = yield* Migrations.run().pipe(Effect.provide(Database.layer(url, { maxConnections: 1 })))
+  const applied = yield* Migrations.run().pipe(
+    Effect.provide(Database.layer(url, { maxConnections: 1 })),
+    Effect.mapError(
+      (cause) => new StartupFailed({ message: `cannot migrate PostgreSQL at ${Database.redactUrl(url)}`, cause }),
+    ),
+  )
   yield* Console.log(
     applied.length === 0
       ? "starform: database schema is up to date"
@@ -41,7 +79,14 @@ export const run = Effect.gen(function* () {
   )
 
   const services = yield* Layer.build(
-    Gateway.layer({ host: config.host, port: config.port }).pipe(Layer.provide(Database.layer(url))),
+    Gateway.layer({ host: config.host, port: config.port }).pipe(
+      Layer.provide([Database.layer(url), FieldCrypto.layerFromKeyring(keys)]),
+    ),
+  ).pipe(
+    Effect.mapError(
+      (cause) =>
+        new StartupFailed({ message: `cannot listen on ${config.host}:${config.port} (set HOST or PORT)`, cause }),
+    ),
   )
   const server = Context.get(services, HttpServer.HttpServer)
   yield* Console.log(`starform: gateway listening on ${HttpServer.formatAddress(server.address)} (Ctrl-C stops)`)

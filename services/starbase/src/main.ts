@@ -1,8 +1,31 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Exit } from "effect"
+import { Cause, Console, Effect, Exit, Option } from "effect"
 import * as Starbase from "./Starbase.ts"
 
+/**
+ * A start-up failure a person can fix (a missing key, an unreachable database) is printed as its message alone;
+ * anything else is a bug and is printed whole.
+ */
+const report = (cause: Cause.Cause<{ readonly message: string }>) =>
+  Cause.hasInterruptsOnly(cause)
+    ? Effect.void
+    : Option.match(Cause.findErrorOption(cause), {
+        onSome: (error) => Console.error(`starform: cannot start: ${explain(error)}`),
+        onNone: () => Console.error(Cause.pretty(cause)),
+      })
+
+/** The error's message followed by those of its causes (a connection refused, an address in use), each once. */
+const explain = (error: unknown): string => {
+  const messages: Array<string> = []
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+    const message = current.message.trim()
+    if (message !== "" && !messages.some((seen) => seen.includes(message))) messages.push(message)
+  }
+  return messages.join(": ") || String(error)
+}
+
 // Ctrl-C interrupts the program; once every finalizer has run that is a clean stop, so the exit code is 0.
-NodeRuntime.runMain(Starbase.run, {
+NodeRuntime.runMain(Starbase.run.pipe(Effect.tapCause(report)), {
+  disableErrorReporting: true,
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
 })
