@@ -1,13 +1,15 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
+import { PublicApi } from "@starform/domain"
 import { Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { Api } from "./Api.ts"
 import { SystemHandlers } from "./Health.ts"
 
 /** The REST API's routes, `/openapi.json` included. Needs the services the handlers use (`SqlClient`, …). */
-export const routes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(Layer.provide(SystemHandlers))
+export const routes = HttpApiBuilder.layer(PublicApi.Api, { openapiPath: "/openapi.json" }).pipe(
+  Layer.provide(SystemHandlers),
+)
 
 export interface ListenOptions {
   readonly host: string

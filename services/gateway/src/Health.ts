@@ -1,7 +1,9 @@
+import { PublicApi } from "@starform/domain"
 import { Duration, Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as SqlClient from "effect/sql/SqlClient"
-import { Api, HealthReport, Unhealthy } from "./Api.ts"
+
+const { Api, HealthReport, Unhealthy } = PublicApi
 
 const databaseTimeout = Duration.seconds(2)
 

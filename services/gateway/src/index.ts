@@ -1,2 +1,1 @@
-export * from "./Api.ts"
 export * as Gateway from "./Gateway.ts"
