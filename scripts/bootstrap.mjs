@@ -4,7 +4,7 @@
 // devDependency is first on their PATH).
 import { spawn, spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -20,9 +20,11 @@ const pnpmVersion = manifest.packageManager.replace(/^pnpm@/, "")
 const toolsDir = join(root, ".starform", "tools", `pnpm-${pnpmVersion}`)
 const pnpmEntry = join(toolsDir, "node_modules", "pnpm", "bin", "pnpm.mjs")
 
+let heldLock
 const run = (command, commandArgs, what) => {
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: "inherit" })
   if (result.status !== 0) {
+    if (heldLock) rmSync(heldLock, { force: true, recursive: true })
     console.error(`starform: ${what} failed (exit ${result.status ?? result.signal})`)
     process.exit(result.status || 1)
   }
@@ -67,10 +69,31 @@ const manifests = () => {
 }
 const stampFile = join(root, "node_modules", ".starform-install")
 const wanted = manifests()
-if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== wanted) {
-  // Under CI=true pnpm refuses a lockfile that does not match the manifests.
-  run(process.execPath, [pnpmEntry, "install"], "pnpm install")
-  writeFileSync(stampFile, wanted)
+const current = () => existsSync(stampFile) && readFileSync(stampFile, "utf8") === wanted
+if (!current()) {
+  // Two commands started at once must not install over each other: the second waits, then finds it done.
+  const lock = join(root, ".starform", "install.lock")
+  mkdirSync(dirname(lock), { recursive: true })
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      heldLock = lock
+      break
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 10 * 60_000)
+        rmSync(lock, { force: true, recursive: true })
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250)
+    }
+  }
+  try {
+    // Under CI=true pnpm refuses a lockfile that does not match the manifests.
+    if (!current()) run(process.execPath, [pnpmEntry, "install"], "pnpm install")
+    writeFileSync(stampFile, wanted)
+  } finally {
+    rmSync(lock, { force: true, recursive: true })
+    heldLock = undefined
+  }
 }
 
 // The script runs as `pnpm run` would run it (node_modules/.bin first on the PATH, so `node` is the workspace's
