@@ -1,4 +1,6 @@
+export * as ApiErrors from "./ApiErrors.ts"
 export * as Audit from "./Audit.ts"
+export * as Auth from "./Auth.ts"
 export * as Billing from "./Billing.ts"
 export * as BuildLifecycle from "./BuildLifecycle.ts"
 export * as Columns from "./Columns.ts"

@@ -1,0 +1,135 @@
+import { Schema } from "effect"
+import type { Violation } from "./Violations.ts"
+
+/**
+ * The errors of the public API. Every 4xx/5xx body is `{ code, message }` (plus `field`, `rule` and `errors` for
+ * validation failures): `code` is the machine-readable discriminator, `message` a sentence a user can act on.
+ * The `_tag` each class carries for `Effect.catchTag` is left out of the JSON body.
+ */
+
+/** One field that failed validation, as listed in `errors` when several fields fail. */
+export class FieldError extends Schema.Class<FieldError>("FieldError")({
+  /** Dotted path into the request, e.g. `services.0.name`; empty for the value itself. */
+  field: Schema.String,
+  /** The rule broken, from `Rules`/`Names` (`rfc1123-label`, `email`, `length`, `required`, …). */
+  rule: Schema.String,
+  message: Schema.String,
+}) {}
+
+/** 400: the request's input broke a rule. Names the field and the rule; `errors` lists all when several failed. */
+export class ValidationFailed extends Schema.Error<ValidationFailed>("ValidationFailed")(
+  {
+    _tag: Schema.tagDefaultOmit("ValidationFailed"),
+    code: Schema.tag("validation_failed"),
+    message: Schema.String,
+    field: Schema.optionalKey(Schema.String),
+    rule: Schema.optionalKey(Schema.String),
+    errors: Schema.optionalKey(Schema.Array(FieldError)),
+  },
+  { httpApiStatus: 400 },
+) {
+  /** One field broke one rule; `message` is the rule in words ("must be …"). */
+  static field(field: string, rule: string, message: string): ValidationFailed {
+    return new ValidationFailed({ message: `${field || "the request"} ${message}`, field, rule })
+  }
+
+  /** A schema failure's violations (see `Violations.fromIssue`), the first naming `field` and `rule`. */
+  static fromViolations(violations: ReadonlyArray<Violation>, prefix: ReadonlyArray<PropertyKey> = []) {
+    const errors = violations.map(
+      (violation) =>
+        new FieldError({
+          field: [...prefix, ...violation.path].map(String).join("."),
+          rule: violation.rule,
+          message: violation.message,
+        }),
+    )
+    const first = errors[0]
+    if (first === undefined) return new ValidationFailed({ message: "The request is not valid." })
+    return new ValidationFailed({
+      message: `${first.field || "the request"} ${first.message}`,
+      field: first.field,
+      rule: first.rule,
+      ...(errors.length > 1 ? { errors } : {}),
+    })
+  }
+}
+
+/** 401: no credentials, or credentials that are expired, revoked, forged or unknown. */
+export class Unauthenticated extends Schema.Error<Unauthenticated>("Unauthenticated")(
+  {
+    _tag: Schema.tagDefaultOmit("Unauthenticated"),
+    code: Schema.tag("unauthenticated"),
+    message: Schema.String,
+  },
+  { httpApiStatus: 401 },
+) {}
+
+/** 403: the actor may see the resource but not do this to it (e.g. a viewer deleting a project). */
+export class Forbidden extends Schema.Error<Forbidden>("Forbidden")(
+  {
+    _tag: Schema.tagDefaultOmit("Forbidden"),
+    code: Schema.tag("forbidden"),
+    message: Schema.String,
+  },
+  { httpApiStatus: 403 },
+) {}
+
+/** 404: missing, or in a tenant the actor does not belong to — the two are worded identically. */
+export class NotFound extends Schema.Error<NotFound>("NotFound")(
+  {
+    _tag: Schema.tagDefaultOmit("NotFound"),
+    code: Schema.tag("not_found"),
+    message: Schema.String,
+  },
+  { httpApiStatus: 404 },
+) {
+  /** The one wording of "there is no such `type`", used for missing and for other tenants' resources alike. */
+  static of(type: string, id: string): NotFound {
+    return new NotFound({ message: `No ${type} with id ${id} was found.` })
+  }
+}
+
+/** 409: the request clashes with what exists (a taken name, a last owner leaving, …). */
+export class Conflict extends Schema.Error<Conflict>("Conflict")(
+  {
+    _tag: Schema.tagDefaultOmit("Conflict"),
+    code: Schema.tag("conflict"),
+    message: Schema.String,
+    field: Schema.optionalKey(Schema.String),
+  },
+  { httpApiStatus: 409 },
+) {}
+
+/** 429: over a rate-limit budget; the response also carries `Retry-After` and `RateLimit-*` headers. */
+export class RateLimited extends Schema.Error<RateLimited>("RateLimited")(
+  {
+    _tag: Schema.tagDefaultOmit("RateLimited"),
+    code: Schema.tag("rate_limited"),
+    message: Schema.String,
+    retryAfterSeconds: Schema.Int,
+  },
+  { httpApiStatus: 429 },
+) {}
+
+/** 500: something failed on Starform's side; the body never carries internals. */
+export class Internal extends Schema.Error<Internal>("Internal")(
+  {
+    _tag: Schema.tagDefaultOmit("Internal"),
+    code: Schema.tag("internal"),
+    message: Schema.String,
+  },
+  { httpApiStatus: 500 },
+) {}
+
+/** The status each code answers with. */
+export const statusOf = {
+  validation_failed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  internal: 500,
+} as const
+
+export type ErrorCode = keyof typeof statusOf

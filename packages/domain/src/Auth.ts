@@ -1,0 +1,208 @@
+import { Context, Effect, Schema } from "effect"
+import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
+import { type Forbidden, type NotFound, RateLimited, Unauthenticated } from "./ApiErrors.ts"
+import { ApiTokenId, ProjectId, SessionId, UserId, WorkspaceId } from "./Ids.ts"
+
+/**
+ * Who is calling and what they may do. Every authenticated request carries an `Actor` (`CurrentActor`); every
+ * handler asks the `Authorizer` whether that actor may perform one `Action` on a workspace (and project) before it
+ * touches anything. The tenant is resolved from the resource by the handler, never taken from the client.
+ */
+
+export {
+  Conflict,
+  FieldError,
+  Forbidden,
+  Internal,
+  NotFound,
+  RateLimited,
+  Unauthenticated,
+  ValidationFailed,
+} from "./ApiErrors.ts"
+
+/** Every action the API authorizes, as `<resource>.<verb>`. Audit entries use the same names. */
+export const actions = [
+  "workspace.read",
+  "workspace.update",
+  "workspace.delete",
+  "member.read",
+  "member.invite",
+  "member.update",
+  "member.remove",
+  "token.read",
+  "token.create",
+  "token.revoke",
+  "service_account.read",
+  "service_account.create",
+  "service_account.delete",
+  "audit.read",
+  "billing.read",
+  "billing.manage",
+  "project.create",
+  "project.read",
+  "project.update",
+  "project.delete",
+  "environment.create",
+  "environment.read",
+  "environment.update",
+  "environment.delete",
+  "service.create",
+  "service.read",
+  "service.update",
+  "service.delete",
+  "deployment.create",
+  "deployment.read",
+  "deployment.rollback",
+  "deployment.cancel",
+  "build.read",
+  "build.cancel",
+  "variable.read",
+  "variable.write",
+  "variable.reveal",
+  "domain.create",
+  "domain.read",
+  "domain.update",
+  "domain.delete",
+  "volume.create",
+  "volume.read",
+  "volume.update",
+  "volume.delete",
+  "bucket.create",
+  "bucket.read",
+  "bucket.update",
+  "bucket.delete",
+  "database.create",
+  "database.read",
+  "database.update",
+  "database.delete",
+  "integration.read",
+  "integration.manage",
+  "log.read",
+  "metric.read",
+] as const
+
+export type Action = (typeof actions)[number]
+export const Action = Schema.Literals(actions).annotate({
+  message: "must be one of the actions of the API, e.g. project.read or deployment.create",
+  rule: "one-of",
+})
+
+/** Actions that only read: a viewer's whole world, and the `read_only` token preset. `variable.reveal` is not one. */
+export const readActions: ReadonlyArray<Action> = actions.filter((action) => /\.read$/.test(action))
+
+/**
+ * Named permission sets for API tokens and service accounts. A token's `scopes` are preset names or single actions;
+ * its permissions are their union. Presets expand at check time, so a new `*.read` action reaches old read-only tokens.
+ */
+export const permissionPresets = {
+  read_only: readActions,
+  deploy: [
+    ...readActions,
+    "deployment.create",
+    "deployment.rollback",
+    "deployment.cancel",
+    "build.cancel",
+  ] as ReadonlyArray<Action>,
+} as const
+
+export type PermissionPreset = keyof typeof permissionPresets
+export const presetNames = Object.keys(permissionPresets) as ReadonlyArray<PermissionPreset>
+
+/** A token scope: a preset name or one action. */
+export const TokenScope = Schema.Literals([...presetNames, ...actions]).annotate({
+  message: `must be a permission preset (${presetNames.join(", ")}) or an action such as deployment.create`,
+  rule: "one-of",
+})
+export type TokenScope = typeof TokenScope.Type
+
+/** The actions a list of scopes grants. */
+export const permissionsOf = (scopes: ReadonlyArray<string>): ReadonlyArray<Action> => {
+  const granted = new Set<Action>()
+  for (const scope of scopes) {
+    const preset = (permissionPresets as Record<string, ReadonlyArray<Action> | undefined>)[scope]
+    if (preset !== undefined) for (const action of preset) granted.add(action)
+    else if ((actions as ReadonlyArray<string>).includes(scope)) granted.add(scope as Action)
+  }
+  return actions.filter((action) => granted.has(action))
+}
+
+export const actorKinds = ["user", "api_token", "service_account"] as const
+export const ActorKind = Schema.Literals(actorKinds)
+export type ActorKind = typeof ActorKind.Type
+
+/** Where a token may act: one workspace, and within it one project or (null) all of them. */
+export class ActorScope extends Schema.Class<ActorScope>("ActorScope")({
+  workspaceId: WorkspaceId,
+  projectId: Schema.NullOr(ProjectId),
+}) {}
+
+/**
+ * The authenticated caller. A person (`user`) acts through their memberships and roles; an API token or a service
+ * account's token carries a fixed `scope` and `permissions` and may never leave them.
+ */
+export class Actor extends Schema.Class<Actor>("Actor")({
+  kind: ActorKind,
+  /** The user, API token or service-account id: what audit entries name as the actor. */
+  id: Schema.String,
+  /** The person behind a `user` actor. */
+  userId: Schema.NullOr(UserId),
+  /** The signed-in session a `user` actor's access token belongs to. */
+  sessionId: Schema.NullOr(SessionId),
+  /** The token a token or service-account actor presented. */
+  tokenId: Schema.NullOr(ApiTokenId),
+  /** Null for a person, whose memberships decide; a token's workspace and optional project. */
+  scope: Schema.NullOr(ActorScope),
+  /** Null for a person, whose roles decide; a token's granted actions. */
+  permissions: Schema.NullOr(Schema.Array(Action)),
+}) {
+  get isUser(): boolean {
+    return this.kind === "user"
+  }
+}
+
+/** The caller of the request being handled, provided by `Authentication`. */
+export class CurrentActor extends Context.Service<CurrentActor, Actor>()("starform/CurrentActor") {}
+
+/**
+ * Authenticates `Authorization: Bearer <token>` — a JWT access token from sign-in or an API token (`sf_…`) — and
+ * provides `CurrentActor`; answers 401 when the token is missing, expired, revoked or forged, and 429 when the
+ * actor is over its request budget.
+ */
+export class Authentication extends HttpApiMiddleware.Service<Authentication, { provides: CurrentActor }>()(
+  "starform/Authentication",
+  {
+    security: { bearer: HttpApiSecurity.bearer },
+    error: [Unauthenticated, RateLimited],
+  },
+) {}
+
+/** What an action is done to: the tenant the handler resolved from the resource, never from the client. */
+export interface Target {
+  readonly workspaceId: WorkspaceId
+  readonly projectId?: ProjectId | null | undefined
+  /** How to word a 404 (e.g. `{ type: "project", id }`), so another tenant's resource reads exactly like a missing one. */
+  readonly resource?: { readonly type: string; readonly id: string } | undefined
+}
+
+/**
+ * Decides whether an actor may perform an action on a target. Fails with `NotFound` when the actor cannot see the
+ * target at all (not a member, a token of another workspace or project), `Forbidden` when it can see it but its
+ * role or permissions do not allow the action.
+ */
+export class Authorizer extends Context.Service<
+  Authorizer,
+  {
+    readonly authorize: (actor: Actor, action: Action, target: Target) => Effect.Effect<void, Forbidden | NotFound>
+  }
+>()("starform/Authorizer") {}
+
+/** Authorizes the current request's actor: `yield* Auth.authorize("project.read", { workspaceId, projectId })`. */
+export const authorize = (
+  action: Action,
+  target: Target,
+): Effect.Effect<void, Forbidden | NotFound, Authorizer | CurrentActor> =>
+  Effect.gen(function* () {
+    const actor = yield* CurrentActor
+    const authorizer = yield* Authorizer
+    yield* authorizer.authorize(actor, action, target)
+  })
