@@ -64,6 +64,9 @@ export class Deployment extends Schema.Class<Deployment>("Deployment")({
   failureReason: Schema.NullOr(Schema.String),
   startedAt: Schema.NullOr(Timestamp),
   finishedAt: Schema.NullOr(Timestamp),
+  /** What Shuttle last observed of this release's rollout (replicas, conditions, phase); null before any report. */
+  observedState: Schema.NullOr(JsonObject),
+  observedAt: Schema.NullOr(Timestamp),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }) {}

@@ -47,6 +47,13 @@ export class Cluster extends Schema.Class<Cluster>("Cluster")({
   serviceCidr: Schema.NullOr(Cidr),
   /** The soft limit that triggers provisioning the next cluster. */
   maxPods: Rules.int(1),
+  /** The version of the last published desired state (0: none yet); it only grows. */
+  desiredStateVersion: Rules.int(0),
+  /** `sha256:<hex>` of that version's content. */
+  desiredStateHash: Schema.NullOr(Schema.String),
+  desiredStatePublishedAt: Schema.NullOr(Timestamp),
+  /** When Shuttle last reported what runs in the cluster. */
+  lastReportAt: Schema.NullOr(Timestamp),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }) {}

@@ -1,6 +1,15 @@
 import { Schema } from "effect"
 import { JsonObject, Timestamp } from "./Columns.ts"
-import { ClusterId, DomainId, EnvironmentId, GithubInstallationId, ProjectId, ServiceId, WorkspaceId } from "./Ids.ts"
+import {
+  ClusterId,
+  DomainId,
+  EnvironmentId,
+  GithubInstallationId,
+  ProjectId,
+  RegionId,
+  ServiceId,
+  WorkspaceId,
+} from "./Ids.ts"
 import { EnvironmentName, Hostname, ProjectName, ServiceName } from "./Names.ts"
 import * as Rules from "./Rules.ts"
 
@@ -9,12 +18,19 @@ import * as Rules from "./Rules.ts"
 /** A free-text description of a project or var group. */
 export const Description = Rules.text(500)
 
+/** How many deployments per service a project keeps. */
+export const DeploymentRetention = Rules.int(1, 1000)
+
 /** A project: a set of services deployed together, in one or more environments (`projects`). */
 export class Project extends Schema.Class<Project>("Project")({
   id: ProjectId,
   workspaceId: WorkspaceId,
   name: ProjectName,
   description: Schema.NullOr(Description),
+  /** Placement prefers clusters of this region; null: any region. */
+  regionId: Schema.NullOr(RegionId),
+  /** How many deployments per service are kept (the serving and in-progress ones always are). */
+  deploymentRetention: DeploymentRetention,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }) {}
