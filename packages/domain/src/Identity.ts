@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { IpAddress, Timestamp } from "./Columns.ts"
+import * as Ids from "./Ids.ts"
 import { ApiTokenId, ProjectId, SessionId, UserId, WorkspaceId } from "./Ids.ts"
 import { Email, Label, PersonName, WorkspaceName, WorkspaceSlug } from "./Names.ts"
 import * as Rules from "./Rules.ts"
@@ -87,6 +88,33 @@ export class ProjectMember extends Schema.Class<ProjectMember>("ProjectMember")(
   updatedAt: Timestamp,
 }) {}
 
+/**
+ * Ids of the identity tables added after the first schema (invitations, service accounts, outbox emails): the same
+ * shape as `Ids` — a prefix, '_' and 24 characters of 0-9 and a-z, the first 9 the creation time.
+ */
+const ownId = <const P extends string>(prefix: P, what: string) => {
+  const pattern = new RegExp(`^${prefix}_[0-9a-z]{24}$`)
+  return Schema.String.check(
+    Rules.make(Ids.idRule, `must be ${what} id: ${prefix}_ followed by 24 characters of 0-9 and a-z`, (id) =>
+      pattern.test(id),
+    ),
+  )
+}
+// `Ids.makeId` makes the id shape for any prefix; the cast only widens its prefix type to these three.
+const makeOwnId = (prefix: string): string => Ids.makeId(prefix as Ids.Prefix)
+
+export const InvitationId = ownId("ivt", "an invitation").pipe(Schema.brand("InvitationId"))
+export type InvitationId = typeof InvitationId.Type
+export const newInvitationId = (): InvitationId => makeOwnId("ivt") as InvitationId
+
+export const ServiceAccountId = ownId("sac", "a service account").pipe(Schema.brand("ServiceAccountId"))
+export type ServiceAccountId = typeof ServiceAccountId.Type
+export const newServiceAccountId = (): ServiceAccountId => makeOwnId("sac") as ServiceAccountId
+
+export const EmailId = ownId("eml", "an email").pipe(Schema.brand("EmailId"))
+export type EmailId = typeof EmailId.Type
+export const newEmailId = (): EmailId => makeOwnId("eml") as EmailId
+
 /** What an API token may do, e.g. `deploy`; the identity service defines the set. */
 export const ApiTokenScope = Rules.text(100, 1)
 
@@ -102,11 +130,111 @@ export class ApiToken extends Schema.Class<ApiToken>("ApiToken")({
   name: Label,
   tokenPrefix: TokenPrefix,
   scopes: Schema.NonEmptyArray(ApiTokenScope),
+  /** Null: a person's token; otherwise the service account of the same workspace it belongs to. */
+  serviceAccountId: Schema.NullOr(ServiceAccountId),
   /** Tokens keep working when the person who made them leaves. */
   createdBy: Schema.NullOr(UserId),
   expiresAt: Schema.NullOr(Timestamp),
   lastUsedAt: Schema.NullOr(Timestamp),
   revokedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}) {}
+
+/** A password as a person chooses it: 10 to 256 characters; argon2id-hashed, never stored or shown. */
+export const Password = Schema.String.check(
+  Rules.make(
+    "password",
+    "must be 10 to 256 characters",
+    (value) => {
+      const length = Rules.characters(value)
+      return length >= 10 && length <= 256
+    },
+    { minLength: 10, maxLength: 256 },
+  ),
+)
+
+/** An invitation to join a workspace (`invitations`); its token is only in the email. */
+export class Invitation extends Schema.Class<Invitation>("Invitation")({
+  id: InvitationId,
+  workspaceId: WorkspaceId,
+  email: Email,
+  role: WorkspaceRole,
+  invitedBy: Schema.NullOr(UserId),
+  expiresAt: Timestamp,
+  acceptedAt: Schema.NullOr(Timestamp),
+  acceptedBy: Schema.NullOr(UserId),
+  revokedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}) {}
+
+/** A non-human member of a workspace that acts through its API tokens (`service_accounts`). */
+export class ServiceAccount extends Schema.Class<ServiceAccount>("ServiceAccount")({
+  id: ServiceAccountId,
+  workspaceId: WorkspaceId,
+  name: Label,
+  createdBy: Schema.NullOr(UserId),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}) {}
+
+/** An email waiting in, or sent from, the outbox (`email_outbox`). */
+export class OutboxEmail extends Schema.Class<OutboxEmail>("OutboxEmail")({
+  id: EmailId,
+  toAddress: Email,
+  template: Schema.String,
+  subject: Schema.String,
+  body: Schema.String,
+  userId: Schema.NullOr(UserId),
+  sentAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+}) {}
+
+export const userTokenPurposes = ["verify_email", "reset_password", "mfa_challenge"] as const
+export const UserTokenPurpose = Rules.oneOf(userTokenPurposes)
+export type UserTokenPurpose = typeof UserTokenPurpose.Type
+
+/** A single-use token mailed or handed to a person (`user_tokens`); only its hash is kept, and that is not a field. */
+export class UserToken extends Schema.Class<UserToken>("UserToken")({
+  userId: UserId,
+  purpose: UserTokenPurpose,
+  expiresAt: Timestamp,
+  usedAt: Schema.NullOr(Timestamp),
+  attempts: Rules.int(0),
+  createdAt: Timestamp,
+}) {}
+
+/** A one-time MFA recovery code (`mfa_recovery_codes`); only its hash is kept. */
+export class MfaRecoveryCode extends Schema.Class<MfaRecoveryCode>("MfaRecoveryCode")({
+  userId: UserId,
+  usedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+}) {}
+
+/** Which external OIDC identity is which user (`sso_identities`). */
+export class SsoIdentity extends Schema.Class<SsoIdentity>("SsoIdentity")({
+  issuer: Schema.String,
+  subject: Schema.String,
+  userId: UserId,
+  email: Schema.NullOr(Schema.String),
+  createdAt: Timestamp,
+}) {}
+
+/** An SSO sign-in between the redirect and the callback (`sso_states`); the state and PKCE verifier are secrets. */
+export class SsoState extends Schema.Class<SsoState>("SsoState")({
+  provider: Schema.String,
+  redirectUri: Schema.String,
+  expiresAt: Timestamp,
+  usedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+}) {}
+
+/** A rate-limit budget (`rate_limit_budgets`): a token bucket of `capacity`, refilled at `refillPerMinute`. */
+export class RateLimitBudget extends Schema.Class<RateLimitBudget>("RateLimitBudget")({
+  name: Schema.String,
+  capacity: Rules.int(1),
+  refillPerMinute: Rules.int(1),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }) {}

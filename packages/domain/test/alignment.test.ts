@@ -23,7 +23,8 @@ import * as SqlClient from "effect/sql/SqlClient"
 
 /** Columns the API must never show; the entities leave them out on purpose. */
 const isSecret = (column: string) =>
-  column.endsWith("Ciphertext") || ["passwordHash", "refreshTokenHash", "tokenHash"].includes(column)
+  column.endsWith("Ciphertext") ||
+  ["passwordHash", "refreshTokenHash", "tokenHash", "codeHash", "stateHash", "nonce", "codeVerifier"].includes(column)
 
 interface Entity {
   readonly fields: { readonly [field: string]: unknown }
@@ -36,6 +37,14 @@ const entities: { readonly [table: string]: Schema.Decoder<unknown> & Entity } =
   workspace_members: Identity.WorkspaceMember,
   project_members: Identity.ProjectMember,
   api_tokens: Identity.ApiToken,
+  invitations: Identity.Invitation,
+  service_accounts: Identity.ServiceAccount,
+  email_outbox: Identity.OutboxEmail,
+  user_tokens: Identity.UserToken,
+  mfa_recovery_codes: Identity.MfaRecoveryCode,
+  sso_identities: Identity.SsoIdentity,
+  sso_states: Identity.SsoState,
+  rate_limit_budgets: Identity.RateLimitBudget,
   regions: Infrastructure.Region,
   clusters: Infrastructure.Cluster,
   cloud_credentials: Infrastructure.CloudCredential,
