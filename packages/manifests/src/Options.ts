@@ -1,0 +1,12 @@
+/** What a cluster decides rather than a service: where the gateway is, and how long a rollout may take. */
+export interface Options {
+  /** The Envoy Gateway `Gateway` public routes attach to; its namespace is the one public services accept traffic from. */
+  readonly gateway: { readonly namespace: string; readonly name: string }
+  /** How long a release may make no progress before its rollout is failed (`ProgressDeadlineExceeded`). */
+  readonly progressDeadlineSeconds: number
+}
+
+export const defaults: Options = {
+  gateway: { namespace: "envoy-gateway-system", name: "starform" },
+  progressDeadlineSeconds: 600,
+}
