@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import { CommitSha, ImageDigest } from "./Deploys.ts"
 import { ClusterId, DeploymentId, EnvironmentId, ProjectId, ServiceId, WorkspaceId } from "./Ids.ts"
-import { EnvironmentName, Hostname, ServiceName, VariableKey } from "./Names.ts"
+import { EnvironmentName, Hostname, ServiceName } from "./Names.ts"
 import { CronSchedule, ImageRef, ServiceType } from "./Projects.ts"
 import * as Rules from "./Rules.ts"
 import {
@@ -106,7 +106,7 @@ export const ServiceState = Schema.Struct({
    */
   previousRelease: Schema.NullOr(Release),
   /** Resolved variables (references substituted, group precedence applied), sorted by key. */
-  variables: Schema.Record(VariableKey, Schema.String),
+  variables: Schema.Record(Schema.String, Schema.String),
   /** Run as `/bin/sh -c <command>`; null: the image's own command. */
   startCommand: Schema.NullOr(Command),
   /** Run once per release as a Job before traffic moves; null: none. */

@@ -1,0 +1,5 @@
+export * as Builder from "./Builder.ts"
+export * as Precedence from "./Precedence.ts"
+export * as References from "./References.ts"
+export * as Snapshot from "./Snapshot.ts"
+export * as Validation from "./Validation.ts"
