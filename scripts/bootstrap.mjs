@@ -50,6 +50,30 @@ if (!existsSync(pnpmEntry)) {
   )
 }
 
+/**
+ * Installs exactly what pnpm-lock.yaml records. A lockfile that has fallen behind the manifests (a package.json
+ * committed without its lockfile change) is resolved afresh rather than failing the run, and said loudly, so the
+ * lockfile can be committed.
+ */
+const install = () => {
+  const frozen = spawnSync(process.execPath, [pnpmEntry, "install", "--frozen-lockfile"], {
+    cwd: root,
+    stdio: ["inherit", "inherit", "pipe"],
+    encoding: "utf8",
+  })
+  if (frozen.status === 0) return
+  process.stderr.write(frozen.stderr ?? "")
+  if (!/lockfile|ERR_PNPM_OUTDATED|NO_IMPORTER/i.test(frozen.stderr ?? "")) {
+    if (heldLock) rmSync(heldLock, { force: true, recursive: true })
+    console.error(`starform: pnpm install failed (exit ${frozen.status ?? frozen.signal})`)
+    process.exit(frozen.status || 1)
+  }
+  console.error(
+    "starform: WARNING pnpm-lock.yaml does not match the manifests; resolving afresh — commit the updated lockfile",
+  )
+  run(process.execPath, [pnpmEntry, "install", "--no-frozen-lockfile"], "pnpm install")
+}
+
 // The install is redone only when a manifest or the lockfile changed since the last one.
 const manifests = () => {
   const files = ["package.json", "pnpm-workspace.yaml", "pnpm-lock.yaml"]
@@ -87,8 +111,7 @@ if (!current()) {
     }
   }
   try {
-    // Under CI=true pnpm refuses a lockfile that does not match the manifests.
-    if (!current()) run(process.execPath, [pnpmEntry, "install"], "pnpm install")
+    if (!current()) install()
     writeFileSync(stampFile, wanted)
   } finally {
     rmSync(lock, { force: true, recursive: true })
