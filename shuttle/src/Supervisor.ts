@@ -1,0 +1,126 @@
+import { DesiredState } from "@starform/domain"
+import { Context, Deferred, Duration, Effect, FiberMap, Layer, Stream } from "effect"
+import { Cache } from "./Cache.ts"
+import type { Cluster } from "./Cluster.ts"
+import type { Inventories } from "./Inventories.ts"
+import { Reporter } from "./Reporter.ts"
+import * as ServiceLoop from "./ServiceLoop.ts"
+import { CurrentSettings } from "./Settings.ts"
+import { Source } from "./Source.ts"
+import * as SyncEnvironment from "./SyncEnvironment.ts"
+
+/**
+ * The level-driven loop (ARCHITECTURE §4): on every desired-state version, and on a timer, it syncs each
+ * environment and gives each service its fiber in a `FiberMap` keyed by service id. A service whose desired state
+ * changed gets a new fiber (the old one is interrupted); on the periodic pass every service without a running
+ * fiber gets one, so drift and anything a missed event hid are corrected. Services and environments that left the
+ * desired state are pruned.
+ */
+export class Supervisor extends Context.Service<
+  Supervisor,
+  {
+    /** One full pass over the current desired state, waiting until every service fiber has finished. */
+    readonly pass: Effect.Effect<void>
+    /** Waits until every service fiber has finished (all settled). */
+    readonly idle: Effect.Effect<void>
+  }
+>()("starform/shuttle/Supervisor") {
+  static readonly layer = Layer.effect(
+    Supervisor,
+    Effect.gen(function* () {
+      const cache = yield* Cache
+      const source = yield* Source
+      const reporter = yield* Reporter
+      const settings = yield* CurrentSettings
+      const context = yield* Effect.context<Cache | Reporter | CurrentSettings | Inventories | Cluster>()
+      const scope = yield* Effect.scope
+      const fibers = yield* FiberMap.make<string, unknown, never>()
+      /** The digest each running or settled service was last started with. */
+      const started = new Map<string, string>()
+
+      const serviceDigest = (environment: DesiredState.EnvironmentState, service: DesiredState.ServiceState) =>
+        DesiredState.serialize({ service, namespace: environment.namespace, labels: environment.environment })
+
+      const apply = (state: DesiredState.DesiredState, everything: boolean) =>
+        Effect.gen(function* () {
+          yield* cache.synced
+          const wanted = new Set<string>()
+          let remaining = 0
+          const version = state.version
+          const allStarted = yield* Deferred.make<void>()
+          for (const environment of state.environments) {
+            yield* SyncEnvironment.sync(environment).pipe(
+              Effect.tapError((error) => Effect.logWarning(`environment ${environment.namespace}: ${error.message}`)),
+              Effect.ignore,
+            )
+            for (const serviceId of yield* SyncEnvironment.departed(environment)) {
+              yield* FiberMap.remove(fibers, serviceId)
+              started.delete(serviceId)
+              yield* reporter.drop(serviceId)
+              yield* SyncEnvironment.removeService(environment, serviceId).pipe(
+                Effect.tapError((error) => Effect.logWarning(`pruning service ${serviceId}: ${error.message}`)),
+                Effect.ignore,
+              )
+            }
+            for (const service of environment.services) {
+              wanted.add(service.serviceId)
+              const digest = serviceDigest(environment, service)
+              const changed = started.get(service.serviceId) !== digest
+              const running = yield* FiberMap.has(fibers, service.serviceId)
+              if (!changed && (running || !everything)) continue
+              started.set(service.serviceId, digest)
+              remaining++
+              yield* FiberMap.run(
+                fibers,
+                service.serviceId,
+                ServiceLoop.run(environment, service).pipe(
+                  Effect.onExit(() =>
+                    Effect.suspend(() => {
+                      remaining--
+                      return remaining === 0 ? Deferred.succeed(allStarted, undefined) : Effect.void
+                    }),
+                  ),
+                  Effect.provide(context),
+                ),
+              )
+            }
+          }
+          for (const serviceId of started.keys()) {
+            if (wanted.has(serviceId)) continue
+            yield* FiberMap.remove(fibers, serviceId)
+            started.delete(serviceId)
+            yield* reporter.drop(serviceId)
+          }
+          yield* SyncEnvironment.removeDeparted(state.environments).pipe(
+            Effect.tapError((error) => Effect.logWarning(`pruning environments: ${error.message}`)),
+            Effect.ignore,
+          )
+          if (remaining === 0) yield* Deferred.succeed(allStarted, undefined)
+          // The version is applied once every service started for it has been through its first pass or settled.
+          yield* Deferred.await(allStarted).pipe(Effect.andThen(reporter.applied(version)), Effect.forkIn(scope))
+        }).pipe(Effect.provide(context))
+
+      const pass = Effect.gen(function* () {
+        const state = yield* source.current
+        if (state !== null) yield* apply(state, true)
+        yield* FiberMap.awaitEmpty(fibers)
+      })
+
+      // Every version as it arrives; one at a time, the newest winning.
+      yield* source.states.pipe(
+        Stream.runForEach((state) => (state === null ? Effect.void : apply(state, false))),
+        Effect.forkScoped,
+      )
+      // The periodic level-driven pass.
+      yield* Effect.gen(function* () {
+        for (;;) {
+          yield* Effect.sleep(Duration.millis(settings.resyncMs))
+          const state = yield* source.current
+          if (state !== null) yield* apply(state, true)
+        }
+      }).pipe(Effect.forkScoped)
+
+      return Supervisor.of({ pass, idle: FiberMap.awaitEmpty(fibers) })
+    }),
+  )
+}
