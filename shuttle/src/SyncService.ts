@@ -58,8 +58,7 @@ export const sync = Effect.fn("SyncService.sync")(function* (
       ? cache.get({ apiVersion: "v1", kind: "Service", namespace: service.namespace, name: Names.service(service) })
       : null
   const selected =
-    ((stable as { spec?: { selector?: Record<string, string> } } | null)?.spec?.selector ?? {})[Labels.deploymentId] ??
-    null
+    (stable as { spec?: { selector?: Record<string, string> } } | null)?.spec?.selector?.[Labels.deploymentId] ?? null
   const decision: Traffic.Decision =
     service.type === "web"
       ? Traffic.decide({
