@@ -78,7 +78,7 @@ const make = Effect.fn("Starbase.make")(function* (config: Config) {
   })
 })
 
-/** Over HTTP (fetch), NDJSON-serialized as the projects service serves it, with the bearer token on each call. */
+/** Over HTTP (fetch), JSON-serialized as the projects service serves it, with the bearer token on each call. */
 export const layer = (config: Config): Layer.Layer<Starbase> =>
   Layer.effect(Starbase, make(config)).pipe(
     Layer.provide(
@@ -87,6 +87,6 @@ export const layer = (config: Config): Layer.Layer<Starbase> =>
         transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(config.token)),
       }),
     ),
-    Layer.provide(RpcSerialization.layerNdjson),
+    Layer.provide(RpcSerialization.layerJson),
     Layer.provide(FetchHttpClient.layer),
   )

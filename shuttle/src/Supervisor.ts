@@ -1,5 +1,5 @@
 import { DesiredState } from "@starform/domain"
-import { Context, Deferred, Duration, Effect, FiberMap, Layer, Stream } from "effect"
+import { Context, Deferred, Duration, Effect, FiberMap, Layer, Semaphore, Stream } from "effect"
 import { Cache } from "./Cache.ts"
 import type { Cluster } from "./Cluster.ts"
 import type { Inventories } from "./Inventories.ts"
@@ -41,13 +41,15 @@ export class Supervisor extends Context.Service<
       const serviceDigest = (environment: DesiredState.EnvironmentState, service: DesiredState.ServiceState) =>
         DesiredState.serialize({ service, namespace: environment.namespace, labels: environment.environment })
 
+      // A new version and the periodic pass never interleave.
+      const one = Semaphore.makeUnsafe(1)
       const apply = (state: DesiredState.DesiredState, everything: boolean) =>
         Effect.gen(function* () {
           yield* cache.synced
           const wanted = new Set<string>()
           let remaining = 0
           const version = state.version
-          const allStarted = yield* Deferred.make<void>()
+          const allSettled = yield* Deferred.make<void>()
           for (const environment of state.environments) {
             yield* SyncEnvironment.sync(environment).pipe(
               Effect.tapError((error) => Effect.logWarning(`environment ${environment.namespace}: ${error.message}`)),
@@ -77,7 +79,7 @@ export class Supervisor extends Context.Service<
                   Effect.onExit(() =>
                     Effect.suspend(() => {
                       remaining--
-                      return remaining === 0 ? Deferred.succeed(allStarted, undefined) : Effect.void
+                      return remaining === 0 ? Deferred.succeed(allSettled, undefined) : Effect.void
                     }),
                   ),
                   Effect.provide(context),
@@ -95,10 +97,10 @@ export class Supervisor extends Context.Service<
             Effect.tapError((error) => Effect.logWarning(`pruning environments: ${error.message}`)),
             Effect.ignore,
           )
-          if (remaining === 0) yield* Deferred.succeed(allStarted, undefined)
+          if (remaining === 0) yield* Deferred.succeed(allSettled, undefined)
           // The version is applied once every service started for it has been through its first pass or settled.
-          yield* Deferred.await(allStarted).pipe(Effect.andThen(reporter.applied(version)), Effect.forkIn(scope))
-        }).pipe(Effect.provide(context))
+          yield* Deferred.await(allSettled).pipe(Effect.andThen(reporter.applied(version)), Effect.forkIn(scope))
+        }).pipe(Effect.provide(context), one.withPermits(1))
 
       const pass = Effect.gen(function* () {
         const state = yield* source.current

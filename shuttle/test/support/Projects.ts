@@ -71,7 +71,7 @@ export const make = Effect.fn("Projects.make")(function* () {
     ).pipe(
       Layer.provide(handlers),
       Layer.provide(authentication),
-      Layer.provide(RpcSerialization.layerNdjson),
+      Layer.provide(RpcSerialization.layerJson),
       Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })),
     )
     const context = yield* Layer.buildWithScope(server, scope)
