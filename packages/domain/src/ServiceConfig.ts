@@ -187,3 +187,24 @@ export type ServiceConfigInput = typeof ServiceConfig.Encoded
 
 /** The configuration a new service gets. */
 export const defaults: ServiceConfig = Schema.decodeUnknownSync(ServiceConfig)({})
+
+/**
+ * A change to a configuration: each section given replaces that section whole (its own missing keys take their
+ * defaults); sections left out stay as they are.
+ */
+export const ServiceConfigPatch = Schema.Struct({
+  probes: Schema.optionalKey(Probes),
+  scaling: Schema.optionalKey(Scaling),
+  resources: Schema.optionalKey(Resources),
+  buildCommand: Schema.optionalKey(Schema.NullOr(Command)),
+  preDeployCommand: Schema.optionalKey(Schema.NullOr(Command)),
+  startCommand: Schema.optionalKey(Schema.NullOr(Command)),
+  drainingSeconds: Schema.optionalKey(seconds(0, 3600)),
+  restartPolicy: Schema.optionalKey(Schema.NullOr(RestartPolicy)),
+  maxRetries: Schema.optionalKey(Rules.int(0, 10)),
+  volumes: Schema.optionalKey(Schema.Array(VolumeMount)),
+  rollout: Schema.optionalKey(Rollout),
+})
+export type ServiceConfigPatch = typeof ServiceConfigPatch.Type
+
+export const applyPatch = (config: ServiceConfig, patch: ServiceConfigPatch): ServiceConfig => ({ ...config, ...patch })

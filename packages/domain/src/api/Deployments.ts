@@ -1,0 +1,138 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import { Authentication } from "../Auth.ts"
+import { CommitSha, DeploymentStatus, DeploymentTrigger, ImageDigest } from "../Deploys.ts"
+import { DeploymentId, EnvironmentId, ProjectId, ServiceId, UserId } from "../Ids.ts"
+import { ImageRef } from "../Projects.ts"
+import * as Rules from "../Rules.ts"
+import { ServiceConfig } from "../ServiceConfig.ts"
+import { Condition, ObservedPhase } from "../ShuttleRpc.ts"
+import { Instant } from "./Projects.ts"
+import { ServiceSource } from "./Services.ts"
+
+/**
+ * Deployments: numbered, immutable releases of a service. Deploys of one service are serialised (one is built
+ * or rolled out at a time, later ones wait `queued`); rollback makes a new deployment from an earlier release's
+ * image and configuration without building; a retention setting keeps the newest N per service.
+ */
+
+/** What the deployment froze: the service's shape and configuration, and which variables it had (not their values). */
+export const SnapshotView = Schema.Struct({
+  service: Schema.Struct({
+    name: Schema.String,
+    type: Schema.String,
+    source: ServiceSource,
+    port: Schema.NullOr(Schema.Int),
+    cronSchedule: Schema.NullOr(Schema.String),
+    isPublic: Schema.Boolean,
+  }),
+  config: ServiceConfig,
+  variableKeys: Schema.Array(Schema.String),
+})
+export type SnapshotView = typeof SnapshotView.Type
+
+/** What Shuttle last saw of the release's rollout. */
+export const ObservedView = Schema.Struct({
+  phase: ObservedPhase,
+  desiredReplicas: Schema.Int,
+  updatedReplicas: Schema.Int,
+  readyReplicas: Schema.Int,
+  availableReplicas: Schema.Int,
+  conditions: Schema.Array(Condition),
+  failureReason: Schema.NullOr(Schema.String),
+  observedAt: Instant,
+})
+export type ObservedView = typeof ObservedView.Type
+
+export const DeploymentView = Schema.Struct({
+  id: DeploymentId,
+  projectId: ProjectId,
+  environmentId: EnvironmentId,
+  serviceId: ServiceId,
+  number: Schema.Int,
+  status: DeploymentStatus,
+  trigger: DeploymentTrigger,
+  commitSha: Schema.NullOr(Schema.String),
+  commitMessage: Schema.NullOr(Schema.String),
+  imageRef: Schema.NullOr(Schema.String),
+  imageDigest: Schema.NullOr(Schema.String),
+  rollbackOfDeploymentId: Schema.NullOr(DeploymentId),
+  createdBy: Schema.NullOr(UserId),
+  failureReason: Schema.NullOr(Schema.String),
+  snapshot: SnapshotView,
+  observed: Schema.NullOr(ObservedView),
+  startedAt: Schema.NullOr(Instant),
+  finishedAt: Schema.NullOr(Instant),
+  createdAt: Instant,
+  updatedAt: Instant,
+})
+export type DeploymentView = typeof DeploymentView.Type
+
+export const CreateDeploymentRequest = Schema.Struct({
+  /** An image service: the image to run (default: the service's image). */
+  imageRef: Schema.optionalKey(ImageRef),
+  imageDigest: Schema.optionalKey(ImageDigest),
+  /** A repository service: the commit to build (default: the branch's head, resolved by the build). */
+  commitSha: Schema.optionalKey(CommitSha),
+  commitMessage: Schema.optionalKey(Rules.text(10_000)),
+})
+export type CreateDeploymentRequest = typeof CreateDeploymentRequest.Type
+
+export const ListDeploymentsQuery = Schema.Struct({
+  /** At most this many, newest first (default 20). */
+  limit: Schema.optionalKey(
+    Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 100 })),
+  ),
+})
+
+const serviceId = { serviceId: ServiceId }
+const deploymentId = { deploymentId: DeploymentId }
+const errors = [ValidationFailed, Forbidden, NotFound, Conflict]
+
+export const DeploymentsGroup = HttpApiGroup.make("deployments")
+  .add(
+    HttpApiEndpoint.get("listDeployments", "/v1/services/:serviceId/deployments", {
+      params: serviceId,
+      query: ListDeploymentsQuery,
+      success: Schema.Array(DeploymentView),
+      error: [ValidationFailed, Forbidden, NotFound],
+    }).annotate(OpenApi.Summary, "A service's deployments, newest first"),
+    HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
+      params: serviceId,
+      payload: CreateDeploymentRequest,
+      success: DeploymentView.pipe(HttpApiSchema.status(201)),
+      error: errors,
+    }).annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables"),
+    HttpApiEndpoint.get("getDeployment", "/v1/deployments/:deploymentId", {
+      params: deploymentId,
+      success: DeploymentView,
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.post("rollbackDeployment", "/v1/deployments/:deploymentId/rollback", {
+      params: deploymentId,
+      success: DeploymentView.pipe(HttpApiSchema.status(201)),
+      error: errors,
+    }).annotate(
+      OpenApi.Summary,
+      "Serve this earlier release again: a new deployment of its image and configuration, no build",
+    ),
+    HttpApiEndpoint.post("redeployDeployment", "/v1/deployments/:deploymentId/redeploy", {
+      params: deploymentId,
+      success: DeploymentView.pipe(HttpApiSchema.status(201)),
+      error: errors,
+    }).annotate(
+      OpenApi.Summary,
+      "Deploy this release's source again with the service's current configuration and variables",
+    ),
+    HttpApiEndpoint.post("cancelDeployment", "/v1/deployments/:deploymentId/cancel", {
+      params: deploymentId,
+      success: DeploymentView,
+      error: [Forbidden, NotFound, Conflict],
+    }).annotate(
+      OpenApi.Summary,
+      "Stop a deployment that is queued, building or rolling out; the serving release stays",
+    ),
+  )
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Deployments")

@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from "node:crypto"
+import { Catalog, FieldCrypto } from "@starform/crypto"
+import { type ClustersApi, Ids, type ProjectsRpc } from "@starform/domain"
+import { Context, Effect, Layer, Option } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import { type Conflict, conflict, type NotFound, notFound, refusedBy } from "./Errors.ts"
+
+/**
+ * The registry of regions and clusters, the tokens Shuttle authenticates with, and placement: which cluster an
+ * environment runs on. A token is shown once when made and kept only as its SHA-256.
+ */
+
+/** `sfc_` and 43 characters of base64url: 256 random bits. */
+export const newToken = () => `sfc_${randomBytes(32).toString("base64url")}`
+export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex")
+
+interface ClusterRow {
+  readonly id: string
+  readonly regionId: string
+  readonly name: string
+  readonly apiUrl: string | null
+  readonly status: ProjectsRpc.ClusterView["status"]
+  readonly maxPods: number
+  readonly desiredStateVersion: number
+  readonly environments: number
+}
+
+const clusterView = (row: ClusterRow): ProjectsRpc.ClusterView => row as unknown as ProjectsRpc.ClusterView
+
+export class Clusters extends Context.Service<
+  Clusters,
+  {
+    readonly listRegions: Effect.Effect<ReadonlyArray<ClustersApi.RegionView>>
+    readonly createRegion: (slug: string, name: string) => Effect.Effect<ClustersApi.RegionView, Conflict>
+    readonly register: (input: {
+      readonly regionId: string
+      readonly name: string
+      readonly apiUrl: string
+      readonly kubeconfig: string
+      readonly maxPods?: number | undefined
+    }) => Effect.Effect<{ readonly cluster: ProjectsRpc.ClusterView; readonly token: string }, Conflict | NotFound>
+    readonly list: Effect.Effect<ReadonlyArray<ProjectsRpc.ClusterView>>
+    readonly get: (clusterId: string) => Effect.Effect<ProjectsRpc.ClusterView, NotFound>
+    readonly rotateToken: (clusterId: string) => Effect.Effect<string, NotFound>
+    readonly setStatus: (
+      clusterId: string,
+      status: ProjectsRpc.ClusterView["status"],
+    ) => Effect.Effect<ProjectsRpc.ClusterView, NotFound | Conflict>
+    /** The cluster a token belongs to, if it is current and the cluster is in service. */
+    readonly authenticate: (token: string) => Effect.Effect<Option.Option<Ids.ClusterId>>
+    /**
+     * A cluster for a new environment: an active one in the preferred region if there is one, else any active
+     * one, the least loaded first. None when no cluster is active.
+     */
+    readonly place: (preferredRegionId: string | null) => Effect.Effect<Option.Option<Ids.ClusterId>>
+  }
+>()("starform/projects/Clusters") {
+  static readonly layer = Layer.effect(
+    Clusters,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const crypto = yield* FieldCrypto
+
+      const selectClusters = (clusterId?: string) => sql<ClusterRow>`
+        SELECT c.id, c.region_id, c.name, c.api_url, c.status, c.max_pods, c.desired_state_version,
+          (SELECT count(*)::int FROM environments e WHERE e.cluster_id = c.id) AS environments
+        FROM clusters c WHERE ${sql.and(clusterId === undefined ? [] : [sql`c.id = ${clusterId}`])} ORDER BY c.name`
+
+      const get = (clusterId: string) =>
+        selectClusters(clusterId).pipe(
+          Effect.orDie,
+          Effect.flatMap((rows) =>
+            rows[0] === undefined ? Effect.fail(notFound("cluster", clusterId)) : Effect.succeed(clusterView(rows[0])),
+          ),
+        )
+
+      return Clusters.of({
+        listRegions: sql<ClustersApi.RegionView>`
+          SELECT r.id, r.slug, r.name, r.provider, r.status,
+            EXISTS (SELECT 1 FROM clusters c WHERE c.region_id = r.id AND c.status = 'active') AS available
+          FROM regions r ORDER BY r.slug`.pipe(Effect.orDie),
+
+        createRegion: (slug, name) =>
+          sql<ClustersApi.RegionView>`
+            INSERT INTO regions ${sql.insert({ id: Ids.newId("region"), slug, name })}
+            RETURNING id, slug, name, provider, status, false AS available`.pipe(
+            Effect.map((rows) => rows[0]!),
+            refusedBy({ regions_slug_unique: () => conflict(`A region ${slug} already exists.`, "slug") }),
+          ),
+
+        register: Effect.fn("Clusters.register")(function* (input) {
+          const token = newToken()
+          const kubeconfig = yield* crypto.encrypt(input.kubeconfig, Catalog.clusterKubeconfig)
+          const id = Ids.newId("cluster")
+          yield* sql`INSERT INTO clusters ${sql.insert({
+            id,
+            regionId: input.regionId,
+            name: input.name,
+            apiUrl: input.apiUrl,
+            kubeconfigCiphertext: kubeconfig,
+            status: "active",
+            maxPods: input.maxPods ?? 1000,
+            tokenHash: hashToken(token),
+          })}`.pipe(
+            refusedBy({
+              clusters_name_unique: () => conflict(`A cluster named ${input.name} already exists.`, "name"),
+              clusters_region_fk: () => notFound("region", input.regionId),
+            }),
+          )
+          return { cluster: yield* get(id), token }
+        }),
+
+        list: selectClusters().pipe(
+          Effect.orDie,
+          Effect.map((rows) => rows.map(clusterView)),
+        ),
+
+        get,
+
+        rotateToken: Effect.fn("Clusters.rotateToken")(function* (clusterId: string) {
+          const token = newToken()
+          const rows =
+            yield* sql`UPDATE clusters SET token_hash = ${hashToken(token)} WHERE id = ${clusterId} RETURNING id`.pipe(
+              Effect.orDie,
+            )
+          if (rows.length === 0) return yield* notFound("cluster", clusterId)
+          return token
+        }),
+
+        setStatus: Effect.fn("Clusters.setStatus")(function* (clusterId, status) {
+          const current = yield* get(clusterId)
+          if (status === "retired" && current.environments > 0) {
+            return yield* conflict(
+              `Cluster ${current.name} still runs ${current.environments} environment(s): drain it before retiring it.`,
+              "status",
+            )
+          }
+          yield* sql`UPDATE clusters SET status = ${status} WHERE id = ${clusterId}`.pipe(
+            refusedBy({
+              clusters_reachable_when_in_service: () =>
+                conflict("A cluster needs its API URL and kubeconfig before it can serve.", "status"),
+            }),
+          )
+          return yield* get(clusterId)
+        }),
+
+        authenticate: (token) =>
+          sql<{ readonly id: Ids.ClusterId }>`
+            SELECT id FROM clusters WHERE token_hash = ${hashToken(token)} AND status IN ('active', 'draining')`.pipe(
+            Effect.orDie,
+            Effect.map((rows) => Option.fromNullishOr(rows[0]?.id)),
+          ),
+
+        place: (preferredRegionId) =>
+          sql<{ readonly id: Ids.ClusterId }>`
+            SELECT c.id FROM clusters c
+            WHERE c.status = 'active'
+            ORDER BY (c.region_id = ${preferredRegionId}) IS TRUE DESC,
+              (SELECT count(*) FROM environments e WHERE e.cluster_id = c.id), c.name
+            LIMIT 1`.pipe(
+            Effect.orDie,
+            Effect.map((rows) => Option.fromNullishOr(rows[0]?.id)),
+          ),
+      })
+    }),
+  )
+}

@@ -1,0 +1,292 @@
+import { Catalog, FieldCrypto } from "@starform/crypto"
+import type { DesiredState, Ids } from "@starform/domain"
+import { Context, Deferred, Effect, Layer, Scope } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as Builder from "./Builder.ts"
+import * as Snapshot from "./Snapshot.ts"
+
+/**
+ * The desired-state feed: per cluster, the last published document and the callers waiting for a newer one.
+ *
+ * Whatever changes what a cluster should run (a deploy starts or ends, a service or environment goes) calls
+ * `touch(clusterId)` once its transaction has committed. A rebuild then reads the cluster's environments, serving
+ * releases and domains, builds the document, and publishes a new version if and only if the hash changed: the
+ * version is bumped in `clusters` (so it keeps growing across restarts) and every waiting long-poll is woken.
+ * Touches that arrive during a rebuild fold into one more rebuild.
+ */
+
+export interface Published {
+  readonly clusterId: Ids.ClusterId
+  readonly version: number
+  readonly hash: string
+  /** The canonical JSON of the content: what the hash is of. */
+  readonly bytes: string
+  readonly content: DesiredState.Content
+}
+
+export type Answer =
+  | { readonly _tag: "Changed"; readonly published: Published }
+  | { readonly _tag: "NotModified"; readonly published: Published }
+
+export class DesiredStateFeed extends Context.Service<
+  DesiredStateFeed,
+  {
+    /** Something the cluster runs may have changed: rebuild, and publish if it did. */
+    readonly touch: (clusterId: Ids.ClusterId) => Effect.Effect<void>
+    /** The current document (built on first use). */
+    readonly current: (clusterId: Ids.ClusterId) => Effect.Effect<Published>
+    /**
+     * The current document at once if its version is not `knownVersion`; otherwise the next one published
+     * within `waitMs`, or `NotModified` when none is.
+     */
+    readonly await: (clusterId: Ids.ClusterId, knownVersion: number, waitMs: number) => Effect.Effect<Answer>
+  }
+>()("starform/projects/DesiredStateFeed") {
+  static readonly layer = Layer.effect(
+    DesiredStateFeed,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const crypto = yield* FieldCrypto
+      const scope = yield* Scope.Scope
+
+      interface Slot {
+        published: Published | undefined
+        /** Completed with the next publication. */
+        next: Deferred.Deferred<Published>
+        running: boolean
+        dirty: boolean
+        /** Completed when the running rebuilds are through. */
+        settled: Deferred.Deferred<void>
+        readonly builder: ReturnType<typeof Builder.make>
+        /** Opened snapshots by deployment id: a release never changes, so each is read and decrypted once. */
+        opened: Map<string, OpenedRelease>
+      }
+
+      interface OpenedRelease {
+        readonly snapshot: Snapshot.Snapshot
+        readonly variables: Record<string, string>
+      }
+
+      const slots = new Map<string, Slot>()
+      const slotOf = (clusterId: string): Slot => {
+        let slot = slots.get(clusterId)
+        if (slot === undefined) {
+          slot = {
+            published: undefined,
+            next: Deferred.makeUnsafe<Published>(),
+            running: false,
+            dirty: false,
+            settled: Deferred.makeUnsafe<void>(),
+            builder: Builder.make(),
+            opened: new Map(),
+          }
+          slots.set(clusterId, slot)
+        }
+        return slot
+      }
+
+      const open = Effect.fn("DesiredStateFeed.open")(function* (configSnapshot: unknown) {
+        const snapshot = Snapshot.decode(configSnapshot)
+        const variables: Record<string, string> = {}
+        for (const [key, sealed] of Object.entries(snapshot.variables)) {
+          variables[key] = yield* crypto.decrypt(sealed, Catalog.serviceVariableValue)
+        }
+        return { snapshot, variables }
+      })
+
+      /** What runs on the cluster, as the builder takes it. */
+      const load = Effect.fn("DesiredStateFeed.load")(function* (clusterId: Ids.ClusterId, slot: Slot) {
+        const environments = yield* sql<{
+          readonly id: Ids.EnvironmentId
+          readonly projectId: Ids.ProjectId
+          readonly workspaceId: Ids.WorkspaceId
+          readonly name: string
+          readonly isEphemeral: boolean
+        }>`
+          SELECT e.id, e.project_id, p.workspace_id, e.name, e.is_ephemeral
+          FROM environments e JOIN projects p ON p.id = e.project_id
+          WHERE e.cluster_id = ${clusterId}`
+        const releases = yield* sql<{
+          readonly id: Ids.DeploymentId
+          readonly environmentId: string
+          readonly serviceId: Ids.ServiceId
+          readonly number: number
+          readonly status: "deploying" | "active"
+          readonly imageRef: string
+          readonly imageDigest: string | null
+          readonly commitSha: string | null
+        }>`
+          SELECT d.id, d.environment_id, d.service_id, d.number, d.status, d.image_ref, d.image_digest, d.commit_sha
+          FROM deployments d JOIN environments e ON e.id = d.environment_id
+          WHERE e.cluster_id = ${clusterId} AND d.status IN ('deploying', 'active') AND d.image_ref IS NOT NULL`
+        const missing = releases.filter((release) => !slot.opened.has(release.id)).map((release) => release.id)
+        const opened = new Map<string, OpenedRelease>()
+        for (const release of releases) {
+          const known = slot.opened.get(release.id)
+          if (known !== undefined) opened.set(release.id, known)
+        }
+        if (missing.length > 0) {
+          const snapshots = yield* sql<{ readonly id: string; readonly configSnapshot: unknown }>`
+            SELECT id, config_snapshot FROM deployments WHERE ${sql.in("id", missing)}`
+          for (const row of snapshots) opened.set(row.id, yield* open(row.configSnapshot))
+        }
+        slot.opened = opened
+        const domains = yield* sql<{ readonly serviceId: string; readonly hostname: string }>`
+          SELECT d.service_id, d.hostname FROM domains d JOIN environments e ON e.id = d.environment_id
+          WHERE e.cluster_id = ${clusterId} AND (d.kind = 'generated' OR d.status IN ('verified', 'active'))`
+
+        const hostnames = new Map<string, Array<string>>()
+        for (const row of domains) hostnames.set(row.serviceId, [...(hostnames.get(row.serviceId) ?? []), row.hostname])
+        const byService = new Map<
+          string,
+          { deploying?: (typeof releases)[number]; active?: (typeof releases)[number] }
+        >()
+        for (const release of releases) {
+          const entry = byService.get(release.serviceId) ?? {}
+          entry[release.status === "deploying" ? "deploying" : "active"] = release
+          byService.set(release.serviceId, entry)
+        }
+        const servicesOf = new Map<string, Array<Builder.ServiceInput>>()
+        for (const [serviceId, entry] of byService) {
+          const serving = entry.deploying ?? entry.active!
+          const release = opened.get(serving.id)
+          if (release === undefined) continue
+          const previous = entry.deploying !== undefined ? entry.active : undefined
+          const input: Builder.ServiceInput = {
+            serviceId: serviceId as Ids.ServiceId,
+            release: releaseInput(serving),
+            snapshot: release.snapshot,
+            variables: release.variables,
+            previous: previous === undefined ? null : releaseInput(previous),
+            domains: hostnames.get(serviceId) ?? [],
+          }
+          servicesOf.set(serving.environmentId, [...(servicesOf.get(serving.environmentId) ?? []), input])
+        }
+        return environments.map(
+          (environment): Builder.EnvironmentInput => ({
+            workspaceId: environment.workspaceId,
+            projectId: environment.projectId,
+            environmentId: environment.id,
+            name: environment.name,
+            isEphemeral: environment.isEphemeral,
+            clusterId,
+            services: servicesOf.get(environment.id) ?? [],
+          }),
+        )
+      })
+
+      const releaseInput = (row: {
+        readonly id: Ids.DeploymentId
+        readonly number: number
+        readonly imageRef: string
+        readonly imageDigest: string | null
+        readonly commitSha: string | null
+      }): Builder.ReleaseInput => ({
+        deploymentId: row.id,
+        number: row.number,
+        imageRef: row.imageRef,
+        imageDigest: row.imageDigest,
+        commitSha: row.commitSha,
+      })
+
+      /** Stores the new version, or finds the stored one when the content is what was last published. */
+      const persist = Effect.fn("DesiredStateFeed.persist")(function* (clusterId: string, hash: string) {
+        const bumped = yield* sql<{ readonly desiredStateVersion: number }>`
+          UPDATE clusters SET desired_state_version = desired_state_version + 1, desired_state_hash = ${hash},
+            desired_state_published_at = now()
+          WHERE id = ${clusterId} AND desired_state_hash IS DISTINCT FROM ${hash}
+          RETURNING desired_state_version`
+        if (bumped[0] !== undefined) return bumped[0].desiredStateVersion
+        const stored = yield* sql<{ readonly desiredStateVersion: number }>`
+          SELECT desired_state_version FROM clusters WHERE id = ${clusterId}`
+        return stored[0]?.desiredStateVersion ?? 0
+      })
+
+      const rebuild = Effect.fn("DesiredStateFeed.rebuild")(function* (clusterId: Ids.ClusterId, slot: Slot) {
+        const inputs = yield* load(clusterId, slot)
+        const built = slot.builder.build(clusterId, inputs)
+        if (slot.published !== undefined && slot.published.hash === built.hash) return
+        const version = yield* persist(clusterId, built.hash)
+        const published: Published = {
+          clusterId,
+          version,
+          hash: built.hash,
+          bytes: built.bytes,
+          content: built.content,
+        }
+        slot.published = published
+        const waiting = slot.next
+        slot.next = Deferred.makeUnsafe<Published>()
+        Deferred.doneUnsafe(waiting, Effect.succeed(published))
+      })
+
+      const loop = (clusterId: Ids.ClusterId, slot: Slot): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          while (slot.dirty) {
+            slot.dirty = false
+            yield* rebuild(clusterId, slot).pipe(
+              Effect.catchCause((cause) =>
+                Effect.logError("desired state rebuild failed; retrying", cause).pipe(
+                  Effect.andThen(Effect.sleep("1 second")),
+                  Effect.andThen(
+                    Effect.sync(() => {
+                      slot.dirty = true
+                    }),
+                  ),
+                ),
+              ),
+            )
+          }
+          slot.running = false
+          Deferred.doneUnsafe(slot.settled, Effect.void)
+        })
+
+      const touch = (clusterId: Ids.ClusterId) =>
+        Effect.suspend(() => {
+          const slot = slotOf(clusterId)
+          slot.dirty = true
+          if (slot.running) return Effect.void
+          slot.running = true
+          slot.settled = Deferred.makeUnsafe<void>()
+          return Effect.asVoid(Effect.forkIn(loop(clusterId, slot), scope))
+        })
+
+      /** The published document, once any rebuild already asked for has run. */
+      const current = (clusterId: Ids.ClusterId): Effect.Effect<Published> =>
+        Effect.suspend(() => {
+          const slot = slotOf(clusterId)
+          if (slot.published !== undefined && !slot.running) return Effect.succeed(slot.published)
+          const settled =
+            slot.published === undefined
+              ? touch(clusterId).pipe(Effect.andThen(Effect.suspend(() => Deferred.await(slot.settled))))
+              : Deferred.await(slot.settled)
+          return settled.pipe(Effect.andThen(current(clusterId)))
+        })
+
+      return DesiredStateFeed.of({
+        touch,
+        current,
+        await: (clusterId, knownVersion, waitMs) =>
+          current(clusterId).pipe(
+            Effect.flatMap(() =>
+              Effect.suspend(() => {
+                // read together, with no yield between: a version published meanwhile is not missed
+                const slot = slotOf(clusterId)
+                const published = slot.published!
+                if (published.version !== knownVersion) return Effect.succeed<Answer>({ _tag: "Changed", published })
+                return Deferred.await(slot.next).pipe(
+                  Effect.timeoutOption(waitMs),
+                  Effect.map(
+                    (newer): Answer =>
+                      newer._tag === "Some"
+                        ? { _tag: "Changed", published: newer.value }
+                        : { _tag: "NotModified", published },
+                  ),
+                )
+              }),
+            ),
+          ),
+      })
+    }),
+  )
+}

@@ -1,0 +1,325 @@
+import { Ids, type ProjectsApi, type ProjectsRpc } from "@starform/domain"
+import { Context, Effect, Layer, Option } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import { Clusters } from "./Clusters.ts"
+import {
+  type Conflict,
+  conflict,
+  invalid,
+  type NotFound,
+  notFound,
+  refusedBy,
+  type ValidationFailed,
+} from "./Errors.ts"
+import { DesiredStateFeed } from "./Feed.ts"
+import * as Views from "./Views.ts"
+
+/**
+ * Projects and environments: create, rename, delete, clone an environment, map Git branches to environments,
+ * and `locate` — which workspace and project any resource is in, for the gateway to authorize against.
+ */
+
+type Errors = ValidationFailed | NotFound | Conflict
+
+/** The environment every new project starts with. */
+export const firstEnvironment = "production"
+
+const projectConstraints = (name: string | undefined, regionId: string | null | undefined, workspaceId?: string) => ({
+  projects_name_unique_per_workspace: () =>
+    conflict(`A project named ${name} already exists in this workspace: choose another name.`, "name"),
+  projects_region_fk: () =>
+    invalid("regionId", "exists", `must be a region of Starform: there is no region ${regionId}`),
+  projects_workspace_fk: () => notFound("workspace", workspaceId ?? ""),
+})
+
+const environmentConstraints = (name: string | undefined, gitBranch: string | null | undefined) => ({
+  environments_name_unique_per_project: () =>
+    conflict(`An environment named ${name} already exists in this project: choose another name.`, "name"),
+  environments_git_branch_unique_per_project: () =>
+    conflict(`Branch ${gitBranch} already deploys to another environment of this project.`, "gitBranch"),
+})
+
+export class Projects extends Context.Service<
+  Projects,
+  {
+    readonly locate: (kind: ProjectsRpc.ResourceKind, id: string) => Effect.Effect<ProjectsRpc.Tenant, NotFound>
+    readonly list: (workspaceId: string) => Effect.Effect<ReadonlyArray<ProjectsApi.ProjectView>>
+    readonly create: (
+      workspaceId: string,
+      request: ProjectsApi.CreateProjectRequest,
+    ) => Effect.Effect<ProjectsApi.ProjectView, Errors>
+    readonly get: (projectId: string) => Effect.Effect<ProjectsApi.ProjectView, NotFound>
+    readonly update: (
+      projectId: string,
+      request: ProjectsApi.UpdateProjectRequest,
+    ) => Effect.Effect<ProjectsApi.ProjectView, Errors>
+    readonly remove: (projectId: string) => Effect.Effect<void, NotFound>
+    readonly listEnvironments: (
+      projectId: string,
+    ) => Effect.Effect<ReadonlyArray<ProjectsApi.EnvironmentView>, NotFound>
+    readonly createEnvironment: (
+      projectId: string,
+      request: ProjectsApi.CreateEnvironmentRequest,
+    ) => Effect.Effect<ProjectsApi.EnvironmentView, Errors>
+    readonly getEnvironment: (environmentId: string) => Effect.Effect<ProjectsApi.EnvironmentView, NotFound>
+    readonly updateEnvironment: (
+      environmentId: string,
+      request: ProjectsApi.UpdateEnvironmentRequest,
+    ) => Effect.Effect<ProjectsApi.EnvironmentView, Errors>
+    readonly removeEnvironment: (environmentId: string) => Effect.Effect<void, NotFound>
+    /** The environment's cluster, placing it on one first if it has none; none when no cluster is active. */
+    readonly ensurePlaced: (environmentId: string) => Effect.Effect<Option.Option<Ids.ClusterId>, NotFound>
+  }
+>()("starform/projects/Projects") {
+  static readonly layer = Layer.effect(
+    Projects,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const clusters = yield* Clusters
+      const feed = yield* DesiredStateFeed
+
+      const touchAfterCommit = (clusterIds: ReadonlyArray<string | null>) =>
+        sql.afterCommit(
+          Effect.forEach(
+            new Set(clusterIds.filter((id): id is string => id !== null)),
+            (id) => feed.touch(id as Ids.ClusterId),
+            { discard: true },
+          ),
+        )
+
+      const getProject = (projectId: string) =>
+        sql<Views.ProjectRow>`SELECT * FROM projects WHERE id = ${projectId}`.pipe(
+          Effect.orDie,
+          Effect.flatMap((rows) =>
+            rows[0] === undefined
+              ? Effect.fail(notFound("project", projectId))
+              : Effect.succeed(Views.project(rows[0])),
+          ),
+        )
+
+      const environmentRow = (environmentId: string) =>
+        sql<Views.EnvironmentRow>`SELECT * FROM environments WHERE id = ${environmentId}`.pipe(
+          Effect.orDie,
+          Effect.flatMap((rows) =>
+            rows[0] === undefined ? Effect.fail(notFound("environment", environmentId)) : Effect.succeed(rows[0]),
+          ),
+        )
+
+      const place = Effect.fn("Projects.place")(function* (environmentId: string) {
+        const rows = yield* sql<{ readonly clusterId: Ids.ClusterId | null; readonly regionId: string | null }>`
+          SELECT e.cluster_id, p.region_id FROM environments e JOIN projects p ON p.id = e.project_id
+          WHERE e.id = ${environmentId}`.pipe(Effect.orDie)
+        const row = rows[0]
+        if (row === undefined) return yield* notFound("environment", environmentId)
+        if (row.clusterId !== null) return Option.some(row.clusterId)
+        const chosen = yield* clusters.place(row.regionId)
+        if (Option.isSome(chosen)) {
+          yield* sql`UPDATE environments SET cluster_id = ${chosen.value} WHERE id = ${environmentId} AND cluster_id IS NULL`.pipe(
+            Effect.orDie,
+          )
+        }
+        return chosen
+      })
+
+      const insertEnvironment = (fields: {
+        readonly projectId: string
+        readonly name: string
+        readonly isEphemeral: boolean
+        readonly gitBranch: string | null
+        readonly clonedFromEnvironmentId: string | null
+      }) =>
+        Effect.gen(function* () {
+          const id = Ids.newId("environment")
+          yield* sql`INSERT INTO environments ${sql.insert({ id, ...fields })}`.pipe(
+            refusedBy(environmentConstraints(fields.name, fields.gitBranch)),
+          )
+          yield* place(id)
+          return id
+        })
+
+      /** Copies the services of `from` into `to` with their variables, group links and group overrides. */
+      const cloneInto = Effect.fn("Projects.cloneInto")(function* (from: string, to: string) {
+        const services = yield* sql<{ readonly id: string }>`SELECT id FROM services WHERE environment_id = ${from}`
+        for (const { id } of services) {
+          const copy = Ids.newId("service")
+          yield* sql`
+            INSERT INTO services (id, project_id, environment_id, name, type, source_type, repo_full_name, branch,
+              root_directory, github_installation_id, image_ref, port, cron_schedule, is_public, auto_deploy,
+              auto_deploy_disabled_reason, config)
+            SELECT ${copy}, project_id, ${to}, name, type, source_type, repo_full_name, branch, root_directory,
+              github_installation_id, image_ref, port, cron_schedule, is_public, auto_deploy,
+              auto_deploy_disabled_reason, config
+            FROM services WHERE id = ${id}`
+          // a value is sealed for its column, not its row, so the ciphertext is copied as it is
+          const variables = yield* sql<{ readonly key: string; readonly valueCiphertext: string }>`
+            SELECT key, value_ciphertext FROM service_variables WHERE service_id = ${id}`
+          for (const variable of variables) {
+            yield* sql`
+              INSERT INTO service_variables (id, project_id, environment_id, service_id, key, value_ciphertext)
+              SELECT ${Ids.newId("serviceVariable")}, project_id, ${to}, ${copy}, ${variable.key}, ${variable.valueCiphertext}
+              FROM services WHERE id = ${copy}`
+          }
+          yield* sql`
+            INSERT INTO service_var_groups (project_id, environment_id, service_id, var_group_id, position)
+            SELECT project_id, ${to}, ${copy}, var_group_id, position FROM service_var_groups WHERE service_id = ${id}`
+        }
+        const overrides = yield* sql<{ readonly id: string }>`
+          SELECT id FROM var_group_entries WHERE environment_id = ${from}`
+        for (const { id } of overrides) {
+          yield* sql`
+            INSERT INTO var_group_entries (id, project_id, var_group_id, key, environment_id, value_ciphertext)
+            SELECT ${Ids.newId("varGroupEntry")}, project_id, var_group_id, key, ${to}, value_ciphertext
+            FROM var_group_entries WHERE id = ${id}`
+        }
+      }, Effect.orDie)
+
+      return Projects.of({
+        locate: (kind, id) => {
+          const query = {
+            project: sql<ProjectsRpc.Tenant>`SELECT workspace_id, id AS project_id FROM projects WHERE id = ${id}`,
+            environment: sql<ProjectsRpc.Tenant>`
+              SELECT p.workspace_id, p.id AS project_id FROM environments e JOIN projects p ON p.id = e.project_id
+              WHERE e.id = ${id}`,
+            service: sql<ProjectsRpc.Tenant>`
+              SELECT p.workspace_id, p.id AS project_id FROM services s JOIN projects p ON p.id = s.project_id
+              WHERE s.id = ${id}`,
+            deployment: sql<ProjectsRpc.Tenant>`
+              SELECT p.workspace_id, p.id AS project_id FROM deployments d JOIN projects p ON p.id = d.project_id
+              WHERE d.id = ${id}`,
+            varGroup: sql<ProjectsRpc.Tenant>`
+              SELECT p.workspace_id, p.id AS project_id FROM var_groups g JOIN projects p ON p.id = g.project_id
+              WHERE g.id = ${id}`,
+          }[kind]
+          const words = { varGroup: "var group" } as Record<string, string>
+          return query.pipe(
+            Effect.orDie,
+            Effect.flatMap((rows) =>
+              rows[0] === undefined ? Effect.fail(notFound(words[kind] ?? kind, id)) : Effect.succeed(rows[0]),
+            ),
+          )
+        },
+
+        list: (workspaceId) =>
+          sql<Views.ProjectRow>`SELECT * FROM projects WHERE workspace_id = ${workspaceId} ORDER BY name`.pipe(
+            Effect.orDie,
+            Effect.map((rows) => rows.map(Views.project)),
+          ),
+
+        create: Effect.fn("Projects.create")(function* (workspaceId, request) {
+          const id = Ids.newId("project")
+          const created = Effect.gen(function* () {
+            yield* sql`INSERT INTO projects ${sql.insert({
+              id,
+              workspaceId,
+              name: request.name,
+              description: request.description ?? null,
+              regionId: request.regionId ?? null,
+              deploymentRetention: request.deploymentRetention ?? 20,
+            })}`.pipe(refusedBy(projectConstraints(request.name, request.regionId, workspaceId)))
+            yield* insertEnvironment({
+              projectId: id,
+              name: firstEnvironment,
+              isEphemeral: false,
+              gitBranch: null,
+              clonedFromEnvironmentId: null,
+            })
+            return yield* getProject(id)
+          })
+          return yield* sql.withTransaction(created).pipe(Effect.catchTag("SqlError", Effect.die))
+        }),
+
+        get: getProject,
+
+        update: Effect.fn("Projects.update")(function* (projectId, request) {
+          const current = yield* getProject(projectId)
+          const changes = Object.fromEntries(
+            Object.entries({
+              name: request.name,
+              description: request.description,
+              regionId: request.regionId,
+              deploymentRetention: request.deploymentRetention,
+            }).filter(([, value]) => value !== undefined),
+          )
+          if (Object.keys(changes).length > 0) {
+            yield* sql`UPDATE projects SET ${sql.update(changes)} WHERE id = ${projectId}`.pipe(
+              refusedBy(projectConstraints(request.name, request.regionId, current.workspaceId)),
+            )
+          }
+          return yield* getProject(projectId)
+        }),
+
+        remove: Effect.fn("Projects.remove")(function* (projectId) {
+          const removed = Effect.gen(function* () {
+            const rows = yield* sql<{ readonly clusterId: string | null }>`
+              SELECT cluster_id FROM environments WHERE project_id = ${projectId}`
+            const deleted = yield* sql`DELETE FROM projects WHERE id = ${projectId} RETURNING id`
+            if (deleted.length === 0) return yield* notFound("project", projectId)
+            yield* touchAfterCommit(rows.map((row) => row.clusterId))
+          })
+          return yield* sql.withTransaction(removed).pipe(Effect.catchTag("SqlError", Effect.die))
+        }),
+
+        listEnvironments: Effect.fn("Projects.listEnvironments")(function* (projectId) {
+          yield* getProject(projectId)
+          const rows = yield* sql<Views.EnvironmentRow>`
+            SELECT * FROM environments WHERE project_id = ${projectId} ORDER BY name`.pipe(Effect.orDie)
+          return rows.map(Views.environment)
+        }),
+
+        createEnvironment: Effect.fn("Projects.createEnvironment")(function* (projectId, request) {
+          yield* getProject(projectId)
+          const created = Effect.gen(function* () {
+            if (request.cloneFrom !== undefined) {
+              const source = yield* environmentRow(request.cloneFrom)
+              // another project's environment reads exactly like a missing one
+              if (source.projectId !== projectId) return yield* notFound("environment", request.cloneFrom)
+            }
+            const id = yield* insertEnvironment({
+              projectId,
+              name: request.name,
+              isEphemeral: request.isEphemeral ?? false,
+              gitBranch: request.gitBranch ?? null,
+              clonedFromEnvironmentId: request.cloneFrom ?? null,
+            })
+            if (request.cloneFrom !== undefined) yield* cloneInto(request.cloneFrom, id)
+            return Views.environment(yield* environmentRow(id))
+          })
+          return yield* sql.withTransaction(created).pipe(Effect.catchTag("SqlError", Effect.die))
+        }),
+
+        getEnvironment: (environmentId) => Effect.map(environmentRow(environmentId), Views.environment),
+
+        updateEnvironment: Effect.fn("Projects.updateEnvironment")(function* (environmentId, request) {
+          const current = yield* environmentRow(environmentId)
+          const changes = Object.fromEntries(
+            Object.entries({ name: request.name, gitBranch: request.gitBranch }).filter(
+              ([, value]) => value !== undefined,
+            ),
+          )
+          if (Object.keys(changes).length > 0) {
+            yield* sql`UPDATE environments SET ${sql.update(changes)} WHERE id = ${environmentId}`.pipe(
+              refusedBy(environmentConstraints(request.name, request.gitBranch)),
+            )
+            // the environment's name is in its services' labels
+            if (request.name !== undefined && request.name !== current.name && current.clusterId !== null) {
+              yield* feed.touch(current.clusterId as Ids.ClusterId)
+            }
+          }
+          return Views.environment(yield* environmentRow(environmentId))
+        }),
+
+        removeEnvironment: Effect.fn("Projects.removeEnvironment")(function* (environmentId) {
+          const removed = Effect.gen(function* () {
+            const rows = yield* sql<{ readonly clusterId: string | null }>`
+              DELETE FROM environments WHERE id = ${environmentId} RETURNING cluster_id`
+            if (rows[0] === undefined) return yield* notFound("environment", environmentId)
+            yield* touchAfterCommit([rows[0].clusterId])
+          })
+          return yield* sql.withTransaction(removed).pipe(Effect.catchTag("SqlError", Effect.die))
+        }),
+
+        ensurePlaced: (environmentId) => place(environmentId),
+      })
+    }),
+  )
+}

@@ -1,0 +1,162 @@
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { ProjectsRpc, ShuttleRpc } from "@starform/domain"
+import { Effect, Layer, Option } from "effect"
+import { HttpRouter } from "effect/http"
+import { RpcSerialization, RpcServer } from "effect/rpc"
+import { Clusters } from "./Clusters.ts"
+import { Deployments } from "./Deployments.ts"
+import { DesiredStateFeed, type Published } from "./Feed.ts"
+import { ObservedState } from "./Observed.ts"
+import { Projects } from "./Projects.ts"
+import { Services } from "./Services.ts"
+import { Variables } from "./Variables.ts"
+
+/**
+ * The projects service on its own port: the gateway's RPCs at `ProjectsRpc.path` and Shuttle's at
+ * `ShuttleRpc.path`, both Effect RPC over HTTP (JSON). Needs `SqlClient` and `FieldCrypto`.
+ */
+
+const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
+  Effect.gen(function* () {
+    const projects = yield* Projects
+    const services = yield* Services
+    const variables = yield* Variables
+    const deployments = yield* Deployments
+    const clusters = yield* Clusters
+    return ProjectsRpc.ProjectsRpcs.of({
+      Locate: ({ kind, id }) => projects.locate(kind, id),
+      ListProjects: ({ workspaceId }) => projects.list(workspaceId),
+      CreateProject: ({ workspaceId, request }) => projects.create(workspaceId, request),
+      GetProject: ({ projectId }) => projects.get(projectId),
+      UpdateProject: ({ projectId, request }) => projects.update(projectId, request),
+      DeleteProject: ({ projectId }) => projects.remove(projectId),
+      ListEnvironments: ({ projectId }) => projects.listEnvironments(projectId),
+      CreateEnvironment: ({ projectId, request }) => projects.createEnvironment(projectId, request),
+      GetEnvironment: ({ environmentId }) => projects.getEnvironment(environmentId),
+      UpdateEnvironment: ({ environmentId, request }) => projects.updateEnvironment(environmentId, request),
+      DeleteEnvironment: ({ environmentId }) => projects.removeEnvironment(environmentId),
+      ListServices: ({ environmentId }) => services.list(environmentId),
+      CreateService: ({ environmentId, request }) => services.create(environmentId, request),
+      GetService: ({ serviceId }) => services.get(serviceId),
+      UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
+      DeleteService: ({ serviceId }) => services.remove(serviceId),
+      ListServiceVariables: ({ serviceId }) => variables.listService(serviceId),
+      SetServiceVariables: ({ serviceId, variables: values }) => variables.setService(serviceId, values),
+      DeleteServiceVariable: ({ serviceId, key }) => variables.deleteService(serviceId, key),
+      RevealServiceVariable: ({ serviceId, key, actor }) => variables.revealService(serviceId, key, actor),
+      ListVarGroupLinks: ({ serviceId }) => variables.listLinks(serviceId),
+      LinkVarGroups: ({ serviceId, varGroupIds }) => variables.link(serviceId, varGroupIds),
+      ListVarGroups: ({ projectId }) => variables.listGroups(projectId),
+      CreateVarGroup: ({ projectId, request }) => variables.createGroup(projectId, request),
+      GetVarGroup: ({ varGroupId }) => variables.getGroup(varGroupId),
+      UpdateVarGroup: ({ varGroupId, request }) => variables.updateGroup(varGroupId, request),
+      DeleteVarGroup: ({ varGroupId }) => variables.deleteGroup(varGroupId),
+      SetVarGroupVariables: ({ varGroupId, request }) => variables.setGroup(varGroupId, request),
+      DeleteVarGroupVariable: ({ varGroupId, key, environmentId }) =>
+        variables.deleteGroupEntry(varGroupId, key, environmentId),
+      RevealVarGroupVariable: ({ varGroupId, key, environmentId, actor }) =>
+        variables.revealGroupEntry(varGroupId, key, environmentId, actor),
+      ListDeployments: ({ serviceId, limit }) => deployments.list(serviceId, limit),
+      CreateDeployment: ({ serviceId, request, trigger, createdBy }) =>
+        deployments.create(serviceId, request, trigger, createdBy),
+      GetDeployment: ({ deploymentId }) => deployments.get(deploymentId),
+      RollbackDeployment: ({ deploymentId, createdBy }) => deployments.rollback(deploymentId, createdBy),
+      RedeployDeployment: ({ deploymentId, createdBy }) => deployments.redeploy(deploymentId, createdBy),
+      CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId),
+      DeployPush: (push) => deployments.deployPush(push),
+      RecordBuild: ({ deploymentId, outcome }) => deployments.recordBuild(deploymentId, outcome),
+      ListRegions: () => clusters.listRegions,
+      CreateRegion: ({ slug, name }) => clusters.createRegion(slug, name),
+      RegisterCluster: (input) => clusters.register(input),
+      ListClusters: () => clusters.list,
+      RotateClusterToken: ({ clusterId }) => Effect.map(clusters.rotateToken(clusterId), (token) => ({ token })),
+      SetClusterStatus: ({ clusterId, status }) => clusters.setStatus(clusterId, status),
+    })
+  }),
+)
+
+const unauthorized = (message: string) => new ShuttleRpc.ClusterUnauthorized({ message })
+
+/** Finds the cluster of the bearer token; a missing, unknown or revoked token is refused before any handler runs. */
+const ClusterAuthenticationLive = Layer.effect(
+  ShuttleRpc.ClusterAuthentication,
+  Effect.gen(function* () {
+    const clusters = yield* Clusters
+    return ShuttleRpc.ClusterAuthentication.of((effect, { headers }) =>
+      Effect.gen(function* () {
+        const header = headers[ShuttleRpc.tokenHeader] ?? ""
+        const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1]
+        if (token === undefined)
+          return yield* unauthorized("Send the cluster's token as authorization: Bearer <token>.")
+        const clusterId = yield* clusters.authenticate(token)
+        if (Option.isNone(clusterId)) return yield* unauthorized("The cluster token is unknown or has been replaced.")
+        return yield* Effect.provideService(effect, ShuttleRpc.CurrentCluster, { clusterId: clusterId.value })
+      }),
+    )
+  }),
+)
+
+const stateOf = (published: Published) => ({
+  clusterId: published.clusterId,
+  version: published.version,
+  hash: published.hash,
+  environments: published.content.environments,
+})
+
+const ShuttleHandlers = ShuttleRpc.ShuttleRpcs.toLayer(
+  Effect.gen(function* () {
+    const feed = yield* DesiredStateFeed
+    const observed = yield* ObservedState
+    const ownCluster = (clusterId: string) =>
+      Effect.flatMap(ShuttleRpc.CurrentCluster, (current) =>
+        current.clusterId === clusterId
+          ? Effect.succeed(current.clusterId)
+          : Effect.fail(unauthorized(`This token belongs to another cluster than ${clusterId}.`)),
+      )
+    return ShuttleRpc.ShuttleRpcs.of({
+      GetDesiredState: ({ clusterId, knownVersion, waitMs }) =>
+        Effect.gen(function* () {
+          const own = yield* ownCluster(clusterId)
+          const answer = yield* feed.await(own, knownVersion, waitMs ?? ShuttleRpc.defaultWaitMs)
+          return answer._tag === "Changed"
+            ? ({ _tag: "Changed", state: stateOf(answer.published) } as const)
+            : ({ _tag: "NotModified", version: answer.published.version, hash: answer.published.hash } as const)
+        }),
+      ReportObservedState: ({ clusterId, services }) =>
+        Effect.flatMap(ownCluster(clusterId), (own) => observed.report(own, services)),
+    })
+  }),
+)
+
+/** Everything below the RPC handlers. */
+export const ServicesLive = Layer.mergeAll(Deployments.layer, ObservedState.layer).pipe(
+  Layer.provideMerge(Deployments.layer),
+  Layer.provideMerge(Layer.mergeAll(Services.layer, Variables.layer)),
+  Layer.provideMerge(Projects.layer),
+  Layer.provideMerge(DesiredStateFeed.layer),
+  Layer.provideMerge(Clusters.layer),
+)
+
+/** The RPC routes of both contracts. */
+export const routes = Layer.mergeAll(
+  RpcServer.layerHttp({ group: ProjectsRpc.ProjectsRpcs, path: ProjectsRpc.path, protocol: "http" }).pipe(
+    Layer.provide(ProjectsHandlers),
+  ),
+  RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }).pipe(
+    Layer.provide(ShuttleHandlers),
+    Layer.provide(ClusterAuthenticationLive),
+  ),
+).pipe(Layer.provide(RpcSerialization.layerJson), Layer.provideMerge(ServicesLive))
+
+export interface ListenOptions {
+  readonly host: string
+  /** 0 picks a free port; the address bound is on `HttpServer.HttpServer`. */
+  readonly port: number
+}
+
+/** The projects service listening on `host:port`. */
+export const layer = (options: ListenOptions) =>
+  HttpRouter.serve(routes, { disableListenLog: true, disableLogger: true }).pipe(
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })),
+  )

@@ -1,0 +1,175 @@
+import { Ids, ServiceConfig, type ServicesApi } from "@starform/domain"
+import { Context, Effect, Layer, Schema } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import {
+  type Conflict,
+  conflict,
+  type NotFound,
+  notFound,
+  refusedBy,
+  type ValidationFailed,
+  violations,
+} from "./Errors.ts"
+import { DesiredStateFeed } from "./Feed.ts"
+import { type ServiceShape, validateService } from "./Validation.ts"
+import * as Views from "./Views.ts"
+
+/**
+ * Services: web services, workers and cron jobs with their source and configuration. Every change is checked
+ * whole (`Validation`) before it is written; configuration takes effect at the service's next deploy, which
+ * freezes it into the deployment.
+ */
+
+type Errors = ValidationFailed | NotFound | Conflict
+
+const encodeConfig = Schema.encodeSync(ServiceConfig.ServiceConfig)
+
+const columnsOf = (shape: ServiceShape, source: ServicesApi.ServiceSource) => ({
+  name: shape.name,
+  type: shape.type,
+  sourceType: source.type,
+  repoFullName: source.type === "repo" ? source.repoFullName : null,
+  branch: source.type === "repo" ? source.branch : null,
+  rootDirectory: source.type === "repo" ? source.rootDirectory : "/",
+  imageRef: source.type === "image" ? source.imageRef : null,
+  port: shape.port,
+  cronSchedule: shape.cronSchedule,
+  isPublic: shape.isPublic,
+  config: JSON.stringify(encodeConfig(shape.config)),
+})
+
+const shapeOf = (
+  fields: Omit<ServiceShape, "sourceType" | "repoFullName" | "branch" | "imageRef">,
+  source: ServicesApi.ServiceSource,
+): ServiceShape => ({
+  ...fields,
+  sourceType: source.type,
+  repoFullName: source.type === "repo" ? source.repoFullName : null,
+  branch: source.type === "repo" ? source.branch : null,
+  imageRef: source.type === "image" ? source.imageRef : null,
+})
+
+const nameTaken = (name: string) => () =>
+  conflict(`A service named ${name} already exists in this environment: choose another name.`, "name")
+
+export class Services extends Context.Service<
+  Services,
+  {
+    readonly list: (environmentId: string) => Effect.Effect<ReadonlyArray<ServicesApi.ServiceView>, NotFound>
+    readonly create: (
+      environmentId: string,
+      request: ServicesApi.CreateServiceRequest,
+    ) => Effect.Effect<ServicesApi.ServiceView, Errors>
+    readonly get: (serviceId: string) => Effect.Effect<ServicesApi.ServiceView, NotFound>
+    readonly update: (
+      serviceId: string,
+      request: ServicesApi.UpdateServiceRequest,
+    ) => Effect.Effect<ServicesApi.ServiceView, Errors>
+    readonly remove: (serviceId: string) => Effect.Effect<void, NotFound>
+  }
+>()("starform/projects/Services") {
+  static readonly layer = Layer.effect(
+    Services,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const feed = yield* DesiredStateFeed
+
+      const select = (where: { readonly serviceId?: string; readonly environmentId?: string }) =>
+        sql<Views.ServiceRow & { readonly activeDeploymentId: string | null }>`
+          SELECT s.*, (SELECT d.id FROM deployments d WHERE d.service_id = s.id AND d.status = 'active')
+            AS active_deployment_id
+          FROM services s
+          WHERE ${sql.and([
+            ...(where.serviceId === undefined ? [] : [sql`s.id = ${where.serviceId}`]),
+            ...(where.environmentId === undefined ? [] : [sql`s.environment_id = ${where.environmentId}`]),
+          ])}
+          ORDER BY s.name`.pipe(Effect.orDie)
+
+      const get = (serviceId: string) =>
+        select({ serviceId }).pipe(
+          Effect.flatMap((rows) =>
+            rows[0] === undefined
+              ? Effect.fail(notFound("service", serviceId))
+              : Effect.succeed(Views.service(rows[0])),
+          ),
+        )
+
+      const check = (shape: ServiceShape) => {
+        const found = validateService(shape)
+        return found.length > 0 ? Effect.fail(violations(found)) : Effect.void
+      }
+
+      return Services.of({
+        list: Effect.fn("Services.list")(function* (environmentId) {
+          const environments = yield* sql`SELECT 1 FROM environments WHERE id = ${environmentId}`.pipe(Effect.orDie)
+          if (environments.length === 0) return yield* notFound("environment", environmentId)
+          return (yield* select({ environmentId })).map(Views.service)
+        }),
+
+        create: Effect.fn("Services.create")(function* (environmentId, request) {
+          const environments = yield* sql<{ readonly projectId: string }>`
+            SELECT project_id FROM environments WHERE id = ${environmentId}`.pipe(Effect.orDie)
+          const environment = environments[0]
+          if (environment === undefined) return yield* notFound("environment", environmentId)
+          const shape = shapeOf(
+            {
+              name: request.name,
+              type: request.type,
+              port: request.port ?? null,
+              cronSchedule: request.cronSchedule ?? null,
+              isPublic: request.isPublic ?? false,
+              config: request.config ?? ServiceConfig.defaults,
+            },
+            request.source,
+          )
+          yield* check(shape)
+          const id = Ids.newId("service")
+          yield* sql`INSERT INTO services ${sql.insert({
+            id,
+            projectId: environment.projectId,
+            environmentId,
+            ...columnsOf(shape, request.source),
+            autoDeploy: request.autoDeploy ?? true,
+          })}`.pipe(refusedBy({ services_name_unique_per_environment: nameTaken(request.name) }))
+          return yield* get(id)
+        }),
+
+        get,
+
+        update: Effect.fn("Services.update")(function* (serviceId, request) {
+          const current = yield* get(serviceId)
+          const source = request.source ?? current.source
+          const shape = shapeOf(
+            {
+              name: request.name ?? current.name,
+              type: request.type ?? current.type,
+              port: request.port !== undefined ? request.port : current.port,
+              cronSchedule: request.cronSchedule !== undefined ? request.cronSchedule : current.cronSchedule,
+              isPublic: request.isPublic ?? current.isPublic,
+              config:
+                request.config === undefined
+                  ? current.config
+                  : ServiceConfig.applyPatch(current.config, request.config),
+            },
+            source,
+          )
+          yield* check(shape)
+          yield* sql`UPDATE services SET ${sql.update({
+            ...columnsOf(shape, source),
+            autoDeploy: request.autoDeploy ?? current.autoDeploy,
+          })} WHERE id = ${serviceId}`.pipe(refusedBy({ services_name_unique_per_environment: nameTaken(shape.name) }))
+          return yield* get(serviceId)
+        }),
+
+        remove: Effect.fn("Services.remove")(function* (serviceId) {
+          const rows = yield* sql<{ readonly clusterId: Ids.ClusterId | null }>`
+            DELETE FROM services s USING environments e
+            WHERE s.id = ${serviceId} AND e.id = s.environment_id
+            RETURNING e.cluster_id`.pipe(Effect.orDie)
+          if (rows[0] === undefined) return yield* notFound("service", serviceId)
+          if (rows[0].clusterId !== null) yield* feed.touch(rows[0].clusterId)
+        }),
+      })
+    }),
+  )
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto"
+import { FieldCrypto } from "@starform/crypto"
+import type { Ids, ServicesApi } from "@starform/domain"
+import { Clusters, Projects, Server, Services } from "@starform/projects"
+import { Fixtures, TestDatabase } from "@starform/testkit"
+import { Effect, Layer } from "effect"
+
+/** The projects service's parts on a migrated database of the test file's own, with a fresh encryption key. */
+export const TestLayer = Server.ServicesLive.pipe(
+  Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))),
+  Layer.provideMerge(TestDatabase.layer),
+)
+
+/** A region with one active cluster; returns the cluster and its Shuttle token. */
+export const cluster = (name = Fixtures.uniqueName("cluster")) =>
+  Effect.gen(function* () {
+    const clusters = yield* Clusters
+    const region = yield* clusters.createRegion(Fixtures.uniqueName("region"), "Test region")
+    return yield* clusters.register({
+      regionId: region.id,
+      name,
+      apiUrl: "https://kube.example.test",
+      kubeconfig: "apiVersion: v1\nkind: Config\n",
+    })
+  })
+
+/** A workspace with a project (and its production environment, placed on an active cluster). */
+export const project = (deploymentRetention?: number) =>
+  Effect.gen(function* () {
+    const workspace = yield* Fixtures.workspace()
+    const projects = yield* Projects
+    const created = yield* projects.create(workspace.id as string, {
+      name: Fixtures.uniqueName("app") as never,
+      ...(deploymentRetention === undefined ? {} : { deploymentRetention }),
+    })
+    const [production] = yield* projects.listEnvironments(created.id)
+    return { workspaceId: workspace.id as Ids.WorkspaceId, project: created, environment: production! }
+  })
+
+export const imageService = (
+  environmentId: string,
+  name: string,
+  overrides: Partial<ServicesApi.CreateServiceRequest> = {},
+) =>
+  Effect.flatMap(Services, (services) =>
+    services.create(environmentId, {
+      name: name as never,
+      type: "web",
+      source: { type: "image", imageRef: "ghcr.io/acme/api:1.0.0" },
+      port: 8080,
+      ...overrides,
+    } as ServicesApi.CreateServiceRequest),
+  )
+
+export const repoService = (environmentId: string, name: string) =>
+  Effect.flatMap(Services, (services) =>
+    services.create(environmentId, {
+      name: name as never,
+      type: "worker",
+      source: { type: "repo", repoFullName: "acme/api", branch: "main", rootDirectory: "/" },
+    } as ServicesApi.CreateServiceRequest),
+  )
+
+export const digest = (seed: string) => `sha256:${Buffer.from(seed.padEnd(32, "0").slice(0, 32)).toString("hex")}`
