@@ -1,7 +1,16 @@
 import { Schema } from "effect"
 import { Count, JsonObject, Timestamp } from "./Columns.ts"
-import { BuildId, DeploymentId, EnvironmentId, ProjectId, ServiceId, UserId } from "./Ids.ts"
-import { ImageRef } from "./Projects.ts"
+import {
+  BuildId,
+  DeploymentId,
+  EnvironmentId,
+  GithubInstallationId,
+  ProjectId,
+  ServiceId,
+  UserId,
+  WorkspaceId,
+} from "./Ids.ts"
+import { ImageRef, RepoFullName, RootDirectory } from "./Projects.ts"
 import * as Rules from "./Rules.ts"
 
 /**
@@ -105,6 +114,61 @@ export class Build extends Schema.Class<Build>("Build")({
   queuedAt: Timestamp,
   startedAt: Schema.NullOr(Timestamp),
   finishedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  /** The workspace whose concurrent-build limit the build counts against. */
+  workspaceId: Schema.NullOr(WorkspaceId),
+  repoFullName: Schema.NullOr(RepoFullName),
+  commitSha: Schema.NullOr(CommitSha),
+  rootDirectory: RootDirectory,
+  githubInstallationId: Schema.NullOr(GithubInstallationId),
+  /** The build, start and pre-deploy command overrides the deployment froze. */
+  overrides: JsonObject,
+  imageSizeLimitBytes: Count,
+  imageRef: Schema.NullOr(ImageRef),
+  imageDigest: Schema.NullOr(ImageDigest),
+  /** A retry is not started before this (its backoff). */
+  notBefore: Timestamp,
+  deadlineAt: Schema.NullOr(Timestamp),
+  /** Why a queued build has not started yet, e.g. the workspace's concurrent builds are in use. */
+  waitingReason: Schema.NullOr(Schema.String),
+  runnerJob: Schema.NullOr(Schema.String),
+  predeployStatus: Schema.NullOr(Rules.oneOf(["pending", "running", "succeeded", "failed"])),
+  predeployReason: Schema.NullOr(Schema.String),
+  /** When the outcome was reported to the deployment. */
+  reportedAt: Schema.NullOr(Timestamp),
+}) {}
+
+/** When a build entered one status (`build_transitions`): each status at most once per build. */
+export class BuildTransition extends Schema.Class<BuildTransition>("BuildTransition")({
+  buildId: BuildId,
+  status: BuildStatus,
+  at: Timestamp,
+  reason: Schema.NullOr(Schema.String),
+  createdAt: Timestamp,
+}) {}
+
+export const buildLogStreams = ["runner", "predeploy", "system"] as const
+export const BuildLogStream = Rules.oneOf(buildLogStreams)
+export type BuildLogStream = typeof BuildLogStream.Type
+
+/** One line of a build's log (`build_logs`), in the order written. */
+export class BuildLogLine extends Schema.Class<BuildLogLine>("BuildLogLine")({
+  /** The order lines were written in; a watcher resumes after the last one it saw. */
+  seq: Schema.BigInt,
+  buildId: BuildId,
+  at: Timestamp,
+  stream: BuildLogStream,
+  line: Rules.text(16_384),
+  createdAt: Timestamp,
+}) {}
+
+/** A service's build settings (`service_build_settings`); null timeout: the default. */
+export class ServiceBuildSettings extends Schema.Class<ServiceBuildSettings>("ServiceBuildSettings")({
+  serviceId: ServiceId,
+  projectId: ProjectId,
+  environmentId: EnvironmentId,
+  timeoutSeconds: Schema.NullOr(Rules.int(60, 86_400)),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }) {}

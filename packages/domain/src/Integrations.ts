@@ -56,4 +56,6 @@ export class WebhookDelivery extends Schema.Class<WebhookDelivery>("WebhookDeliv
   processedAt: Schema.NullOr(Timestamp),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  /** What processing did, e.g. "2 deployments created" or why the delivery was ignored. */
+  detail: Schema.NullOr(Rules.text(2000)),
 }) {}

@@ -54,6 +54,9 @@ const entities: { readonly [table: string]: Schema.Decoder<unknown> & Entity } =
   domains: Projects.Domain,
   deployments: Deploys.Deployment,
   builds: Deploys.Build,
+  build_transitions: Deploys.BuildTransition,
+  build_logs: Deploys.BuildLogLine,
+  service_build_settings: Deploys.ServiceBuildSettings,
   github_installations: Integrations.GithubInstallation,
   webhook_deliveries: Integrations.WebhookDelivery,
   service_variables: Variables.ServiceVariable,
@@ -306,6 +309,33 @@ layer(TestDatabase.layer)("entity schemas against the migrated database", (it) =
           finishedAt: later,
         }),
       )
+      const built = yield* Fixtures.build({
+        deploymentId: first.id,
+        status: "succeeded",
+        workspaceId: `wsp_${"0".repeat(24)}`,
+        repoFullName: "acme/web",
+        commitSha: "a".repeat(40),
+        rootDirectory: "/apps/web",
+        overrides: { buildCommand: "npm run build" },
+        imageRef: "registry.starform.test/acme/web:2",
+        imageDigest: `sha256:${"cd".repeat(32)}`,
+        deadlineAt: later,
+        waitingReason: "Waiting for a build slot",
+        runnerJob: "build-abc",
+        predeployStatus: "failed",
+        predeployReason: "exit 1",
+        reportedAt: later,
+      })
+      yield* byId("builds", built)
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`INSERT INTO build_transitions (build_id, status, reason) VALUES (${built.id}, 'failed', 'x')`
+      yield* readBack("build_transitions", { buildId: built.id, status: "failed" })
+      const [line] = yield* sql<{ readonly seq: bigint }>`
+        INSERT INTO build_logs (build_id, at, stream, line) VALUES (${built.id}, now(), 'runner', 'npm ci') RETURNING seq`
+      yield* readBack("build_logs", { seq: line!.seq })
+      yield* sql`INSERT INTO service_build_settings (service_id, project_id, environment_id, timeout_seconds)
+        SELECT service_id, project_id, environment_id, 3600 FROM deployments WHERE id = ${first.id}`
+      yield* readBack("service_build_settings", { serviceId: first.serviceId })
     }),
   )
 
@@ -332,6 +362,7 @@ layer(TestDatabase.layer)("entity schemas against the migrated database", (it) =
           status: "failed",
           error: "no such customer",
           processedAt: later,
+          detail: "ignored: no such customer",
         }),
       )
     }),

@@ -1,0 +1,1 @@
+export * as Builds from "./Builds.ts"
