@@ -1,5 +1,13 @@
 import { Catalog, FieldCrypto } from "@starform/crypto"
-import { DeploymentLifecycle, type DeploymentsApi, type Deploys, Ids, type ProjectsRpc } from "@starform/domain"
+import {
+  BuildsRpc,
+  DeploymentLifecycle,
+  type DeploymentsApi,
+  type Deploys,
+  type Identity,
+  Ids,
+  type ProjectsRpc,
+} from "@starform/domain"
 import { Context, Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as AuditTrail from "./AuditTrail.ts"
@@ -71,7 +79,24 @@ export class Deployments extends Context.Service<
       readonly branch: string
       readonly commitSha: string
       readonly commitMessage: string | null
+      readonly workspaceId?: string
+      readonly changedPaths?: ReadonlyArray<string> | null
     }) => Effect.Effect<ReadonlyArray<DeploymentsApi.DeploymentView>>
+    /** Deployments waiting for their build, oldest first, with their workspace. */
+    readonly listBuilding: (limit: number) => Effect.Effect<
+      ReadonlyArray<{
+        readonly workspaceId: Ids.WorkspaceId
+        readonly plan: Identity.WorkspacePlan
+        readonly deployment: DeploymentsApi.DeploymentView
+      }>
+    >
+    /** Turns auto-deploy off (with `reason`) or back on (where it was off for `reason`) for an owner's repositories. */
+    readonly setAutoDeploy: (change: {
+      readonly workspaceId: string
+      readonly repoOwner: string
+      readonly enabled: boolean
+      readonly reason: string
+    }) => Effect.Effect<ReadonlyArray<Ids.ServiceId>>
   }
 >()("starform/projects/Deployments") {
   static readonly layer = Layer.effect(
@@ -458,11 +483,16 @@ export class Deployments extends Context.Service<
         }),
 
         deployPush: Effect.fn("Deployments.deployPush")(function* (push) {
-          const targets = yield* sql<{ readonly id: string }>`
-            SELECT s.id FROM services s JOIN environments e ON e.id = s.environment_id
+          const candidates = yield* sql<{ readonly id: string; readonly rootDirectory: string }>`
+            SELECT s.id, s.root_directory FROM services s JOIN environments e ON e.id = s.environment_id
+              JOIN projects p ON p.id = s.project_id
             WHERE s.source_type = 'repo' AND s.repo_full_name = ${push.repoFullName} AND s.auto_deploy
               AND (e.git_branch = ${push.branch} OR (e.git_branch IS NULL AND s.branch = ${push.branch}))
+              AND (${push.workspaceId ?? null}::text IS NULL OR p.workspace_id = ${push.workspaceId ?? null})
             ORDER BY s.id`.pipe(Effect.orDie)
+          const targets = candidates.filter((target) =>
+            BuildsRpc.pushTouches(target.rootDirectory, push.changedPaths ?? null),
+          )
           const made: Array<DeploymentsApi.DeploymentView> = []
           for (const target of targets) {
             const deployment = yield* create(
@@ -484,6 +514,38 @@ export class Deployments extends Context.Service<
             if (Option.isSome(deployment)) made.push(deployment.value)
           }
           return made
+        }),
+
+        listBuilding: Effect.fn("Deployments.listBuilding")(function* (limit) {
+          const rows = yield* sql<
+            Views.DeploymentRow & { readonly workspaceId: Ids.WorkspaceId; readonly plan: Identity.WorkspacePlan }
+          >`
+            SELECT d.*, p.workspace_id, w.plan FROM deployments d JOIN projects p ON p.id = d.project_id
+              JOIN workspaces w ON w.id = p.workspace_id
+            WHERE d.status = 'building' ORDER BY d.started_at, d.id LIMIT ${limit}`.pipe(Effect.orDie)
+          return rows.map((row) => ({
+            workspaceId: row.workspaceId,
+            plan: row.plan,
+            deployment: Views.deployment(row),
+          }))
+        }),
+
+        setAutoDeploy: Effect.fn("Deployments.setAutoDeploy")(function* (change) {
+          const owned = sql`s.repo_full_name ILIKE ${`${change.repoOwner.replace(/[\\%_]/g, "\\$&")}/%`}`
+          const rows = yield* (
+            change.enabled
+              ? sql<{ readonly id: Ids.ServiceId }>`
+                  UPDATE services s SET auto_deploy = true, auto_deploy_disabled_reason = NULL FROM projects p
+                  WHERE p.id = s.project_id AND p.workspace_id = ${change.workspaceId} AND ${owned}
+                    AND NOT s.auto_deploy AND s.auto_deploy_disabled_reason = ${change.reason}
+                  RETURNING s.id`
+              : sql<{ readonly id: Ids.ServiceId }>`
+                  UPDATE services s SET auto_deploy = false, auto_deploy_disabled_reason = ${change.reason} FROM projects p
+                  WHERE p.id = s.project_id AND p.workspace_id = ${change.workspaceId} AND ${owned}
+                    AND s.source_type = 'repo' AND s.auto_deploy
+                  RETURNING s.id`
+          ).pipe(Effect.orDie)
+          return rows.map((row) => row.id)
         }),
       })
     }),

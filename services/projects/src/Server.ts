@@ -66,6 +66,11 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId),
       DeployPush: (push) => deployments.deployPush(push),
       RecordBuild: ({ deploymentId, outcome }) => deployments.recordBuild(deploymentId, outcome),
+      ListBuildingDeployments: ({ limit }) => deployments.listBuilding(limit),
+      DisableAutoDeploy: ({ workspaceId, repoOwner, reason }) =>
+        deployments.setAutoDeploy({ workspaceId, repoOwner, enabled: false, reason }),
+      RestoreAutoDeploy: ({ workspaceId, repoOwner, reason }) =>
+        deployments.setAutoDeploy({ workspaceId, repoOwner, enabled: true, reason }),
       ListRegions: () => clusters.listRegions,
       CreateRegion: ({ slug, name }) => clusters.createRegion(slug, name),
       RegisterCluster: (input) => clusters.register(input),

@@ -157,6 +157,8 @@ export class Services extends Context.Service<
           yield* sql`UPDATE services SET ${sql.update({
             ...columnsOf(shape, source),
             autoDeploy: request.autoDeploy ?? current.autoDeploy,
+            // a person turning auto-deploy back on clears the reason Starform gave for turning it off
+            ...(request.autoDeploy === true ? { autoDeployDisabledReason: null } : {}),
           })} WHERE id = ${serviceId}`.pipe(refusedBy({ services_name_unique_per_environment: nameTaken(shape.name) }))
           return yield* get(serviceId)
         }),

@@ -66,6 +66,7 @@ export interface ServiceRow {
   readonly cronSchedule: string | null
   readonly isPublic: boolean
   readonly autoDeploy: boolean
+  readonly autoDeployDisabledReason: string | null
   readonly config: unknown
   readonly createdAt: Date
   readonly updatedAt: Date
@@ -99,6 +100,7 @@ export const service = (row: ServiceRow & { readonly activeDeploymentId: string 
     cronSchedule: row.cronSchedule,
     isPublic: row.isPublic,
     autoDeploy: row.autoDeploy,
+    autoDeployDisabledReason: row.autoDeployDisabledReason,
     config: configOf(row),
     activeDeploymentId: row.activeDeploymentId as Ids.DeploymentId | null,
     createdAt: iso(row.createdAt),

@@ -12,7 +12,7 @@ const serviceOf = (state: DesiredState, serviceId: string) =>
 
 type DesiredState = Effect.Success<ReturnType<DesiredStateFeed["Service"]["current"]>>["content"]
 
-layer(TestLayer, { timeout: 60_000 })("deployments", (it) => {
+layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", (it) => {
   it.effect(
     "deploying an image freezes the configuration and resolved variables and puts the release in its cluster's desired state",
     () =>
@@ -142,7 +142,7 @@ layer(TestLayer, { timeout: 60_000 })("deployments", (it) => {
   it.effect("rollback reuses the earlier release's image and snapshot as they were, and builds nothing", () =>
     Effect.gen(function* () {
       const { cluster: target } = yield* cluster()
-      const { environment } = yield* project()
+      const { environment } = yield* project({ regionId: target.regionId })
       const worker = yield* repoService(environment.id, "worker")
       const variables = yield* Variables
       const deployments = yield* Deployments
@@ -197,7 +197,7 @@ layer(TestLayer, { timeout: 60_000 })("deployments", (it) => {
   it.effect("a failed rollout keeps the previous release serving, with the reason on the failed one", () =>
     Effect.gen(function* () {
       const { cluster: target } = yield* cluster()
-      const { environment } = yield* project()
+      const { environment } = yield* project({ regionId: target.regionId })
       const api = yield* imageService(environment.id, "api")
       const deployments = yield* Deployments
       const good = yield* deployments.create(api.id, {}, "api", null)
@@ -224,7 +224,7 @@ layer(TestLayer, { timeout: 60_000 })("deployments", (it) => {
   it.effect("history is kept per the project's retention; what is pruned is written to the audit log", () =>
     Effect.gen(function* () {
       yield* cluster()
-      const { environment, workspaceId } = yield* project(2)
+      const { environment, workspaceId } = yield* project({ deploymentRetention: 2 })
       const api = yield* imageService(environment.id, "api")
       const deployments = yield* Deployments
       for (let i = 0; i < 4; i++) {

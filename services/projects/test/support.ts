@@ -24,14 +24,15 @@ export const cluster = (name = Fixtures.uniqueName("cluster")) =>
     })
   })
 
-/** A workspace with a project (and its production environment, placed on an active cluster). */
-export const project = (deploymentRetention?: number) =>
+/** A workspace with a project (and its production environment, placed on an active cluster, of `regionId` if given). */
+export const project = (options: { readonly deploymentRetention?: number; readonly regionId?: string } = {}) =>
   Effect.gen(function* () {
     const workspace = yield* Fixtures.workspace()
     const projects = yield* Projects
     const created = yield* projects.create(workspace.id as string, {
       name: Fixtures.uniqueName("app") as never,
-      ...(deploymentRetention === undefined ? {} : { deploymentRetention }),
+      ...(options.deploymentRetention === undefined ? {} : { deploymentRetention: options.deploymentRetention }),
+      ...(options.regionId === undefined ? {} : { regionId: options.regionId as Ids.RegionId }),
     })
     const [production] = yield* projects.listEnvironments(created.id)
     return { workspaceId: workspace.id as Ids.WorkspaceId, project: created, environment: production! }
