@@ -34,6 +34,7 @@ import {
   VarGroupId,
   WorkspaceId,
 } from "./Ids.ts"
+import { WorkspacePlan } from "./Identity.ts"
 import { ClusterStatus } from "./Infrastructure.ts"
 import { ClusterName, Label, RegionSlug, VariableKey } from "./Names.ts"
 import { GitBranch, ImageRef, RepoFullName } from "./Projects.ts"
@@ -260,9 +261,37 @@ export const DeployPush = Rpc.make("DeployPush", {
     branch: GitBranch,
     commitSha: CommitSha,
     commitMessage: Schema.NullOr(Rules.text(10_000)),
+    /** Only services of this workspace's projects: the one the GitHub App installation belongs to. */
+    workspaceId: Schema.optionalKey(WorkspaceId),
+    /**
+     * The paths the push changed; a service whose root directory none of them is inside is skipped (see
+     * `BuildsRpc.pushTouches`). Null or absent: unknown, every service is deployed.
+     */
+    changedPaths: Schema.optionalKey(Schema.NullOr(Schema.Array(Schema.String))),
   },
   success: Schema.Array(DeploymentView),
   error: errors,
+})
+
+/** Deployments waiting for their build (`building`), oldest first, with their workspace: the builds service's intake. */
+export const ListBuildingDeployments = Rpc.make("ListBuildingDeployments", {
+  payload: { limit: Rules.int(1, 1000) },
+  success: Schema.Array(Schema.Struct({ workspaceId: WorkspaceId, plan: WorkspacePlan, deployment: DeploymentView })),
+})
+
+/**
+ * The GitHub App lost access to `repoOwner`'s repositories (uninstalled or suspended): auto-deploy is turned off on
+ * the workspace's services built from them, with `reason` shown on each. Returns the services changed.
+ */
+export const DisableAutoDeploy = Rpc.make("DisableAutoDeploy", {
+  payload: { workspaceId: WorkspaceId, repoOwner: Rules.text(100, 1), reason: Rules.text(500, 1) },
+  success: Schema.Array(ServiceId),
+})
+
+/** Access is back (unsuspended, reinstalled): auto-deploy is turned on again where it was turned off for `reason`. */
+export const RestoreAutoDeploy = Rpc.make("RestoreAutoDeploy", {
+  payload: { workspaceId: WorkspaceId, repoOwner: Rules.text(100, 1), reason: Rules.text(500, 1) },
+  success: Schema.Array(ServiceId),
 })
 
 export const BuildOutcome = Schema.Union([
@@ -364,6 +393,9 @@ export class ProjectsRpcs extends RpcGroup.make(
   CancelDeployment,
   DeployPush,
   RecordBuild,
+  ListBuildingDeployments,
+  DisableAutoDeploy,
+  RestoreAutoDeploy,
   ListRegions,
   CreateRegion,
   RegisterCluster,

@@ -1,4 +1,4 @@
-import type { Identity } from "@starform/domain"
+import { BuildsRpc, type Identity } from "@starform/domain"
 
 /**
  * What a workspace's plan allows its builds, and the rules built on it: how long a build may run, how large its
@@ -95,18 +95,5 @@ export const admit = (
   return { start, wait }
 }
 
-/**
- * Whether a push that changed `changedPaths` (repository-relative, e.g. `apps/api/index.ts`) touches a service
- * whose code is in `rootDirectory` (`/` or `/apps/api`). `null` paths mean the change set is unknown (a new
- * branch, a forced push, too many commits to list): every service is deployed rather than one missed.
- */
-export const touches = (rootDirectory: string, changedPaths: ReadonlyArray<string> | null): boolean => {
-  if (changedPaths === null) return true
-  const root = rootDirectory.replace(/^\/+|\/+$/g, "")
-  // a service built from the whole repository deploys on every push, an empty commit included
-  if (root === "") return true
-  return changedPaths.some((path) => {
-    const normalized = path.replace(/^\/+/, "")
-    return normalized === root || normalized.startsWith(`${root}/`)
-  })
-}
+/** Whether a push's changed paths touch a service's root directory (the contract's rule, shared with projects). */
+export const touches = BuildsRpc.pushTouches

@@ -66,6 +66,8 @@ export const ServiceView = Schema.Struct({
   cronSchedule: Schema.NullOr(Schema.String),
   isPublic: Schema.Boolean,
   autoDeploy: Schema.Boolean,
+  /** Why Starform turned auto-deploy off (e.g. the GitHub App was uninstalled); null when it did not. */
+  autoDeployDisabledReason: Schema.NullOr(Schema.String),
   config: ServiceConfig,
   /** The release serving now; null before the first deploy succeeds. */
   activeDeploymentId: Schema.NullOr(DeploymentId),

@@ -1,0 +1,87 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import { Authentication } from "../Auth.ts"
+import { GithubInstallationId, WorkspaceId } from "../Ids.ts"
+import { GithubAccountType, GithubInstallationStatus } from "../Integrations.ts"
+import { Instant } from "./Projects.ts"
+
+/**
+ * Connecting GitHub: install the Starform GitHub App on an account (the install URL carries a signed state naming
+ * the workspace), GitHub sends the browser back to the setup callback, and the installation's repositories can
+ * then be chosen as service sources.
+ */
+
+export const InstallationView = Schema.Struct({
+  id: GithubInstallationId,
+  workspaceId: WorkspaceId,
+  /** GitHub's own installation id. */
+  installationId: Schema.Number,
+  accountLogin: Schema.String,
+  accountType: GithubAccountType,
+  /** `suspended` or `uninstalled`: pushes no longer deploy, and the affected services say why. */
+  status: GithubInstallationStatus,
+  suspendedAt: Schema.NullOr(Instant),
+  createdAt: Instant,
+})
+export type InstallationView = typeof InstallationView.Type
+
+export const RepositoryView = Schema.Struct({
+  id: Schema.Number,
+  fullName: Schema.String,
+  name: Schema.String,
+  private: Schema.Boolean,
+  defaultBranch: Schema.String,
+})
+export type RepositoryView = typeof RepositoryView.Type
+
+export const InstallLink = Schema.Struct({
+  /** Send the browser here to install the app; GitHub returns it to the setup callback. */
+  url: Schema.String,
+  /** Valid for an hour, for this workspace only. */
+  expiresAt: Instant,
+})
+export type InstallLink = typeof InstallLink.Type
+
+export const SetupQuery = Schema.Struct({
+  installation_id: Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThan(0)).annotate({
+    message: "must be GitHub's installation id, a positive whole number",
+  }),
+  setup_action: Schema.optionalKey(Schema.Literals(["install", "update", "request"])),
+  state: Schema.String.check(Schema.isMinLength(1)).annotate({ message: "must be the state of an install link" }),
+})
+
+export const GithubGroup = HttpApiGroup.make("github")
+  .add(
+    HttpApiEndpoint.post("createInstallLink", "/v1/workspaces/:workspaceId/github/install-link", {
+      params: { workspaceId: WorkspaceId },
+      success: InstallLink.pipe(HttpApiSchema.status(201)),
+      error: [Forbidden, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "A link that installs the Starform GitHub App for this workspace"),
+    HttpApiEndpoint.get("listInstallations", "/v1/workspaces/:workspaceId/github/installations", {
+      params: { workspaceId: WorkspaceId },
+      success: Schema.Array(InstallationView),
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.get("listRepositories", "/v1/github/installations/:installationId/repositories", {
+      params: { installationId: GithubInstallationId },
+      success: Schema.Array(RepositoryView),
+      error: [Forbidden, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "The repositories the installation gives Starform access to"),
+  )
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "GitHub")
+
+/**
+ * GitHub's redirect after an installation (the app's Setup URL). No bearer token comes with a browser redirect: the
+ * signed `state` of the install link names the workspace and expires after an hour.
+ */
+export const GithubSetupGroup = HttpApiGroup.make("githubSetup")
+  .add(
+    HttpApiEndpoint.get("completeInstallation", "/v1/github/setup", {
+      query: SetupQuery,
+      success: InstallationView,
+      error: [ValidationFailed, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "GitHub's setup callback: links the installation to the install link's workspace"),
+  )
+  .annotate(OpenApi.Title, "GitHub setup")
