@@ -253,7 +253,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
     Effect.gen(function* () {
       yield* cluster()
       const { environment } = yield* project()
-      const db = yield* imageService(environment.id, "db", { type: "worker", port: null } as never)
+      const db = yield* imageService(environment.id, "db", { type: "worker", port: null })
       const api = yield* imageService(environment.id, "api")
       const variables = yield* Variables
       yield* variables.setService(db.id, { URL: "postgres://db" })

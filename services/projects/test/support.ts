@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto"
 import { FieldCrypto } from "@starform/crypto"
-import type { Ids, ServicesApi } from "@starform/domain"
+import { type Ids, ServicesApi } from "@starform/domain"
 import { Clusters, Projects, Server, Services } from "@starform/projects"
 import { Fixtures, TestDatabase } from "@starform/testkit"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 
 /** The projects service's parts on a migrated database of the test file's own, with a fresh encryption key. */
 export const TestLayer = Server.ServicesLive.pipe(
@@ -38,28 +38,29 @@ export const project = (options: { readonly deploymentRetention?: number; readon
     return { workspaceId: workspace.id as Ids.WorkspaceId, project: created, environment: production! }
   })
 
-export const imageService = (
-  environmentId: string,
-  name: string,
-  overrides: Partial<ServicesApi.CreateServiceRequest> = {},
-) =>
+export const imageService = (environmentId: string, name: string, overrides: Record<string, unknown> = {}) =>
   Effect.flatMap(Services, (services) =>
-    services.create(environmentId, {
-      name: name as never,
-      type: "web",
-      source: { type: "image", imageRef: "ghcr.io/acme/api:1.0.0" },
-      port: 8080,
-      ...overrides,
-    } as ServicesApi.CreateServiceRequest),
+    services.create(
+      environmentId,
+      decodeCreate({
+        name,
+        type: "web",
+        source: { type: "image", imageRef: "ghcr.io/acme/api:1.0.0" },
+        port: 8080,
+        ...overrides,
+      }),
+    ),
   )
+
+/** A create request as the API decodes it: defaults filled in. */
+export const decodeCreate = Schema.decodeUnknownSync(ServicesApi.CreateServiceRequest)
 
 export const repoService = (environmentId: string, name: string) =>
   Effect.flatMap(Services, (services) =>
-    services.create(environmentId, {
-      name: name as never,
-      type: "worker",
-      source: { type: "repo", repoFullName: "acme/api", branch: "main", rootDirectory: "/" },
-    } as ServicesApi.CreateServiceRequest),
+    services.create(
+      environmentId,
+      decodeCreate({ name, type: "worker", source: { type: "repo", repoFullName: "acme/api", branch: "main" } }),
+    ),
   )
 
 export const digest = (seed: string) => `sha256:${Buffer.from(seed.padEnd(32, "0").slice(0, 32)).toString("hex")}`
