@@ -1,3 +1,5 @@
 export * as Faults from "./Faults.ts"
+export * as GithubApp from "./github/GithubApp.ts"
+export * as Installations from "./github/Installations.ts"
 export * as Machine from "./Machine.ts"
 export * as Policy from "./Policy.ts"
