@@ -163,19 +163,6 @@ export class Actor extends Schema.Class<Actor>("Actor")({
 /** The caller of the request being handled, provided by `Authentication`. */
 export class CurrentActor extends Context.Service<CurrentActor, Actor>()("starform/CurrentActor") {}
 
-/**
- * Authenticates `Authorization: Bearer <token>` — a JWT access token from sign-in or an API token (`sf_…`) — and
- * provides `CurrentActor`; answers 401 when the token is missing, expired, revoked or forged, and 429 when the
- * actor is over its request budget.
- */
-export class Authentication extends HttpApiMiddleware.Service<Authentication, { provides: CurrentActor }>()(
-  "starform/Authentication",
-  {
-    security: { bearer: HttpApiSecurity.bearer },
-    error: [Unauthenticated, RateLimited],
-  },
-) {}
-
 /** What an action is done to: the tenant the handler resolved from the resource, never from the client. */
 export interface Target {
   readonly workspaceId: WorkspaceId
@@ -195,6 +182,19 @@ export class Authorizer extends Context.Service<
     readonly authorize: (actor: Actor, action: Action, target: Target) => Effect.Effect<void, Forbidden | NotFound>
   }
 >()("starform/Authorizer") {}
+
+/**
+ * Authenticates `Authorization: Bearer <token>` — a JWT access token from sign-in or an API token (`sf_…`) — and
+ * provides `CurrentActor` and the `Authorizer` to the handlers of the groups that use it; answers 401 when the token is
+ * missing, expired, revoked or forged, and 429 when the actor is over its request budget.
+ */
+export class Authentication extends HttpApiMiddleware.Service<
+  Authentication,
+  { provides: CurrentActor | Authorizer }
+>()("starform/Authentication", {
+  security: { bearer: HttpApiSecurity.bearer },
+  error: [Unauthenticated, RateLimited],
+}) {}
 
 /** Authorizes the current request's actor: `yield* Auth.authorize("project.read", { workspaceId, projectId })`. */
 export const authorize = (

@@ -1,5 +1,9 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { IdentityAuthGroup } from "./api/IdentityAuth.ts"
+import { IdentityMeGroup } from "./api/IdentityMe.ts"
+import { WorkspacesGroup } from "./api/Workspaces.ts"
+import { WorkspacesAccessGroup } from "./api/WorkspacesAccess.ts"
 
 /** What `/healthz` reports: the gateway itself answers, and each dependency it needs to serve requests. */
 export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
@@ -25,5 +29,9 @@ export const SystemGroup = HttpApiGroup.make("system")
 /** The public REST API. Later groups (identity, projects, builds, …) are added here. */
 export const Api = HttpApi.make("starform")
   .add(SystemGroup)
+  .add(IdentityAuthGroup)
+  .add(IdentityMeGroup)
+  .add(WorkspacesGroup)
+  .add(WorkspacesAccessGroup)
   .annotate(OpenApi.Title, "Starform API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -1,24 +1,54 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { PublicApi } from "@starform/domain"
-import { Layer } from "effect"
+import { Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
+import * as Pipeline from "./errors/Pipeline.ts"
 import { SystemHandlers } from "./Health.ts"
+import * as IdentityWiring from "./identity/Wiring.ts"
+import * as Reference from "./reference/Reference.ts"
 
-/** The REST API's routes, `/openapi.json` included. Needs the services the handlers use (`SqlClient`, …). */
-export const routes = HttpApiBuilder.layer(PublicApi.Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide(SystemHandlers),
+/**
+ * The REST API's routes, `/openapi.json` and `/reference`, behind the pipeline that records audited requests and gives
+ * every error a JSON body. Handler layers are provided above `IdentityWiring.services`, which gives them the
+ * `Authorizer`. Needs `SqlClient`, `IdentityClient` and `RateLimiter` (see `IdentityWiring.dependencies`).
+ */
+export const app = Layer.mergeAll(
+  HttpApiBuilder.layer(PublicApi.Api, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide(SystemHandlers),
+    Layer.provide(IdentityWiring.handlers),
+    Layer.provide(IdentityWiring.services),
+  ),
+  Reference.layer,
+  Pipeline.layer,
 )
+
+/** `app` with the identity service and Redis taken from the environment (`IDENTITY_URL`, `REDIS_URL`). */
+export const routes = app.pipe(Layer.provide(IdentityWiring.dependenciesFromEnv))
 
 export interface ListenOptions {
   readonly host: string
   /** 0 picks a free port; the address actually bound is on `HttpServer.HttpServer`. */
   readonly port: number
+  /** The identity service's RPC endpoint; unset: `IDENTITY_URL` (see `routes`). */
+  readonly identityUrl?: string
+  /** Redis for rate limiting; unset with `identityUrl` set: in-process rate limiting. */
+  readonly redisUrl?: string
 }
 
 /** The gateway listening on `host:port`. Closing its scope stops accepting and lets open requests finish. */
 export const layer = (options: ListenOptions) =>
-  HttpRouter.serve(routes, { disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })),
-  )
+  HttpRouter.serve(
+    options.identityUrl === undefined
+      ? routes
+      : app.pipe(
+          Layer.provide(
+            IdentityWiring.dependencies({
+              identityUrl: options.identityUrl,
+              redisUrl: Option.fromNullishOr(options.redisUrl),
+            }),
+          ),
+        ),
+    { disableListenLog: true },
+  ).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })))

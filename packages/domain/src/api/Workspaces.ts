@@ -1,0 +1,122 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import { Authentication } from "../Auth.ts"
+import { Timestamp } from "../Columns.ts"
+import { Invitation, InvitationId, ProjectRole, Workspace, WorkspaceRole } from "../Identity.ts"
+import { ProjectId, UserId, WorkspaceId } from "../Ids.ts"
+import { Email, WorkspaceName, WorkspaceSlug } from "../Names.ts"
+
+/** Workspaces, their members and invitations, and project-level membership. */
+
+export const CreateWorkspaceRequest = Schema.Struct({
+  name: WorkspaceName,
+  /** Derived from the name when omitted. */
+  slug: Schema.optionalKey(WorkspaceSlug),
+})
+export type CreateWorkspaceRequest = typeof CreateWorkspaceRequest.Type
+
+export const UpdateWorkspaceRequest = Schema.Struct({
+  name: Schema.optionalKey(WorkspaceName),
+  slug: Schema.optionalKey(WorkspaceSlug),
+})
+
+/** A person in a workspace and their role there. */
+export class Member extends Schema.Class<Member>("Member")({
+  userId: UserId,
+  email: Schema.String,
+  name: Schema.String,
+  role: WorkspaceRole,
+  createdAt: Timestamp,
+}) {}
+
+/** A person in a project and their role there (beside their workspace role). */
+export class ProjectMemberInfo extends Schema.Class<ProjectMemberInfo>("ProjectMemberInfo")({
+  projectId: ProjectId,
+  userId: UserId,
+  email: Schema.String,
+  name: Schema.String,
+  role: ProjectRole,
+  createdAt: Timestamp,
+}) {}
+
+export const UpdateMemberRequest = Schema.Struct({ role: WorkspaceRole })
+export const InviteRequest = Schema.Struct({ email: Email, role: WorkspaceRole })
+export const ProjectMemberRequest = Schema.Struct({ role: ProjectRole })
+
+const workspaceId = { workspaceId: WorkspaceId }
+
+export const WorkspacesGroup = HttpApiGroup.make("workspaces")
+  .add(
+    HttpApiEndpoint.post("createWorkspace", "/v1/workspaces", {
+      payload: CreateWorkspaceRequest,
+      success: Workspace.pipe(HttpApiSchema.status(201)),
+      error: [ValidationFailed, Forbidden, Conflict],
+    }).annotate(OpenApi.Summary, "Create a workspace; its creator is its owner"),
+    HttpApiEndpoint.get("listWorkspaces", "/v1/workspaces", { success: Schema.Array(Workspace) }).annotate(
+      OpenApi.Summary,
+      "The workspaces the caller belongs to",
+    ),
+    HttpApiEndpoint.get("getWorkspace", "/v1/workspaces/:workspaceId", {
+      params: workspaceId,
+      success: Workspace,
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.patch("updateWorkspace", "/v1/workspaces/:workspaceId", {
+      params: workspaceId,
+      payload: UpdateWorkspaceRequest,
+      success: Workspace,
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "Rename a workspace or change its slug"),
+    HttpApiEndpoint.delete("deleteWorkspace", "/v1/workspaces/:workspaceId", {
+      params: workspaceId,
+      error: [Forbidden, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "Delete a workspace and everything in it (owners only)"),
+    HttpApiEndpoint.get("listMembers", "/v1/workspaces/:workspaceId/members", {
+      params: workspaceId,
+      success: Schema.Array(Member),
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.patch("updateMember", "/v1/workspaces/:workspaceId/members/:userId", {
+      params: { workspaceId: WorkspaceId, userId: UserId },
+      payload: UpdateMemberRequest,
+      success: Member,
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "Change a member's role"),
+    HttpApiEndpoint.delete("removeMember", "/v1/workspaces/:workspaceId/members/:userId", {
+      params: { workspaceId: WorkspaceId, userId: UserId },
+      error: [Forbidden, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "Remove a member (never the last owner)"),
+    HttpApiEndpoint.post("invite", "/v1/workspaces/:workspaceId/invitations", {
+      params: workspaceId,
+      payload: InviteRequest,
+      success: Invitation.pipe(HttpApiSchema.status(201)),
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
+    }).annotate(OpenApi.Summary, "Invite someone by email; the link is in the email only"),
+    HttpApiEndpoint.get("listInvitations", "/v1/workspaces/:workspaceId/invitations", {
+      params: workspaceId,
+      success: Schema.Array(Invitation),
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.delete("revokeInvitation", "/v1/invitations/:invitationId", {
+      params: { invitationId: InvitationId },
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.get("listProjectMembers", "/v1/projects/:projectId/members", {
+      params: { projectId: ProjectId },
+      success: Schema.Array(ProjectMemberInfo),
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.put("setProjectMember", "/v1/projects/:projectId/members/:userId", {
+      params: { projectId: ProjectId, userId: UserId },
+      payload: ProjectMemberRequest,
+      success: ProjectMemberInfo,
+      error: [ValidationFailed, Forbidden, NotFound],
+    }).annotate(OpenApi.Summary, "Give a workspace member a role in one project"),
+    HttpApiEndpoint.delete("removeProjectMember", "/v1/projects/:projectId/members/:userId", {
+      params: { projectId: ProjectId, userId: UserId },
+      error: [Forbidden, NotFound],
+    }),
+  )
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Workspaces")

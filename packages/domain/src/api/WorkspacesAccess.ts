@@ -1,0 +1,101 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import { AuditAction, AuditEntry, AuditOutcome } from "../Audit.ts"
+import { Authentication, TokenScope } from "../Auth.ts"
+import { ApiToken, ServiceAccount, ServiceAccountId } from "../Identity.ts"
+import { ApiTokenId, ProjectId, WorkspaceId } from "../Ids.ts"
+import { Label } from "../Names.ts"
+import * as Rules from "../Rules.ts"
+
+/** API tokens, service accounts and the audit log of a workspace. */
+
+export const CreateTokenRequest = Schema.Struct({
+  name: Label,
+  /** Permission presets (`read_only`, `deploy`) and single actions; the token may do their union, nothing else. */
+  scopes: Schema.NonEmptyArray(TokenScope),
+  /** Limit the token to one project of the workspace. */
+  projectId: Schema.optionalKey(Schema.NullOr(ProjectId)),
+  /** Days until the token stops working (1 to 365); omitted: it does not expire. */
+  expiresInDays: Schema.optionalKey(Rules.int(1, 365)),
+})
+export type CreateTokenRequest = typeof CreateTokenRequest.Type
+
+/** Shown once: `secret` is the Bearer token itself; Starform keeps only its hash. */
+export class CreatedToken extends Schema.Class<CreatedToken>("CreatedToken")({
+  token: ApiToken,
+  secret: Schema.String,
+}) {}
+
+export const CreateServiceAccountRequest = Schema.Struct({ name: Label })
+
+export const AuditQuery = Schema.Struct({
+  action: Schema.optionalKey(AuditAction),
+  actorId: Schema.optionalKey(Rules.text(64, 1)),
+  targetType: Schema.optionalKey(Rules.text(64, 1)),
+  targetId: Schema.optionalKey(Rules.text(64, 1)),
+  outcome: Schema.optionalKey(AuditOutcome),
+  /** ISO 8601 times bounding `occurredAt`. */
+  since: Schema.optionalKey(Schema.DateTimeUtcFromString),
+  until: Schema.optionalKey(Schema.DateTimeUtcFromString),
+  /** From the previous page's `nextCursor`. */
+  cursor: Schema.optionalKey(Rules.text(128, 1)),
+  limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.decodeTo(Rules.int(1, 200)))),
+})
+export type AuditQuery = typeof AuditQuery.Type
+
+/** Newest first; pass `nextCursor` back as `cursor` for the next page (null: this was the last). */
+export class AuditPage extends Schema.Class<AuditPage>("AuditPage")({
+  entries: Schema.Array(AuditEntry),
+  nextCursor: Schema.NullOr(Schema.String),
+}) {}
+
+const workspaceId = { workspaceId: WorkspaceId }
+
+export const WorkspacesAccessGroup = HttpApiGroup.make("access")
+  .add(
+    HttpApiEndpoint.post("createToken", "/v1/workspaces/:workspaceId/tokens", {
+      params: workspaceId,
+      payload: CreateTokenRequest,
+      success: CreatedToken.pipe(HttpApiSchema.status(201)),
+      error: [ValidationFailed, Forbidden, NotFound],
+    }).annotate(OpenApi.Summary, "Create a personal API token; the secret is shown once"),
+    HttpApiEndpoint.get("listTokens", "/v1/workspaces/:workspaceId/tokens", {
+      params: workspaceId,
+      success: Schema.Array(ApiToken),
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.delete("revokeToken", "/v1/tokens/:tokenId", {
+      params: { tokenId: ApiTokenId },
+      error: [Forbidden, NotFound],
+    }).annotate(OpenApi.Summary, "Revoke an API token: it stops working at once"),
+    HttpApiEndpoint.post("createServiceAccount", "/v1/workspaces/:workspaceId/service-accounts", {
+      params: workspaceId,
+      payload: CreateServiceAccountRequest,
+      success: ServiceAccount.pipe(HttpApiSchema.status(201)),
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
+    }),
+    HttpApiEndpoint.get("listServiceAccounts", "/v1/workspaces/:workspaceId/service-accounts", {
+      params: workspaceId,
+      success: Schema.Array(ServiceAccount),
+      error: [Forbidden, NotFound],
+    }),
+    HttpApiEndpoint.delete("deleteServiceAccount", "/v1/service-accounts/:serviceAccountId", {
+      params: { serviceAccountId: ServiceAccountId },
+      error: [Forbidden, NotFound],
+    }).annotate(OpenApi.Summary, "Delete a service account and its tokens"),
+    HttpApiEndpoint.post("createServiceAccountToken", "/v1/service-accounts/:serviceAccountId/tokens", {
+      params: { serviceAccountId: ServiceAccountId },
+      payload: CreateTokenRequest,
+      success: CreatedToken.pipe(HttpApiSchema.status(201)),
+      error: [ValidationFailed, Forbidden, NotFound],
+    }).annotate(OpenApi.Summary, "Create a token for a service account; the secret is shown once"),
+    HttpApiEndpoint.get("listAuditLog", "/v1/workspaces/:workspaceId/audit-log", {
+      params: workspaceId,
+      query: AuditQuery,
+      success: AuditPage,
+      error: [ValidationFailed, Forbidden, NotFound],
+    }).annotate(OpenApi.Summary, "Page and filter the workspace's audit log (admins and owners)"),
+  )
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Tokens, service accounts and audit log")

@@ -1,0 +1,71 @@
+import { ApiErrors, Auth } from "@starform/domain"
+import { Effect, Layer } from "effect"
+import { call, IdentityClient } from "../identity/IdentityClient.ts"
+import * as AuditTrail from "./AuditTrail.ts"
+import { AuthCache } from "./AuthCache.ts"
+
+/**
+ * `Auth.Authorizer` for the gateway: identity's policy decides (over RPC), the answer is remembered for a few seconds,
+ * and the decision becomes the error a user sees. The first check of a request also names its action and target in
+ * the audit trail.
+ */
+
+const isRead = (action: Auth.Action) => action.endsWith(".read")
+
+export const layer = Layer.effect(
+  Auth.Authorizer,
+  Effect.gen(function* () {
+    const identity = yield* IdentityClient
+    const cache = yield* AuthCache
+
+    const decide = (actor: Auth.Actor, action: Auth.Action, workspaceId: string, projectId: string | null) =>
+      Effect.gen(function* () {
+        const key = `${actor.kind}|${actor.id}|${actor.sessionId ?? actor.tokenId}|${action}|${workspaceId}|${projectId ?? ""}`
+        const known = cache.decisions.get(key)
+        if (known !== undefined) return known
+        const decision = yield* call(
+          identity.Authorize({ actor, action, workspaceId: workspaceId as never, projectId: projectId as never }),
+        )
+        cache.decisions.set(key, decision)
+        return decision
+      })
+
+    return Auth.Authorizer.of({
+      authorize: (actor, action, target) =>
+        Effect.gen(function* () {
+          const projectId = target.projectId ?? null
+          const resource =
+            target.resource ??
+            (projectId !== null ? { type: "project", id: projectId } : { type: "workspace", id: target.workspaceId })
+          if (!isRead(action)) {
+            yield* AuditTrail.noteFirst({
+              action,
+              workspaceId: target.workspaceId,
+              targetType: resource.type,
+              targetId: resource.id,
+            })
+          }
+          const decision = yield* decide(actor, action, target.workspaceId, projectId).pipe(
+            Effect.catchDefect((defect) => Effect.die(defect)),
+          )
+          switch (decision) {
+            case "allowed":
+              return
+            case "not_found":
+              return yield* ApiErrors.NotFound.of(resource.type, resource.id)
+            case "unauthenticated":
+              return yield* Effect.die(
+                new ApiErrors.Unauthenticated({ message: "This session or token is no longer valid: sign in again." }),
+              )
+            case "forbidden":
+              return yield* new ApiErrors.Forbidden({
+                message:
+                  actor.kind === "user"
+                    ? `Your role here does not allow ${action}: ask an owner or admin of the workspace.`
+                    : `This token does not have the ${action} permission here.`,
+              })
+          }
+        }),
+    })
+  }),
+)

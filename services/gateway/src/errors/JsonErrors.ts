@@ -1,0 +1,39 @@
+import { Cause, Effect } from "effect"
+import { HttpServerError, HttpServerResponse } from "effect/http"
+import { HttpApiError } from "effect/http-api"
+import { forStatus, internal, isApiError, respond, validationFailed } from "./ErrorResponses.ts"
+
+/**
+ * Every answer of the gateway that is an error has a JSON body `{ code, message, … }`: a request that failed its
+ * schema becomes 400 naming the field and the rule, an unknown route 404, anything unexpected 500 (logged, with no
+ * internals in the body), and an error response some layer left empty gets the body of its status.
+ */
+
+const fromCause = (cause: Cause.Cause<unknown>) =>
+  Effect.gen(function* () {
+    const error = Cause.squash(cause)
+    if (isApiError(error)) return respond(error)
+    if (HttpApiError.HttpApiSchemaError.is(error) && error.kind !== "Body" && error.kind !== "ResponseHeaders") {
+      return respond(validationFailed(error))
+    }
+    if (HttpServerError.isHttpServerError(error)) {
+      if (error.reason._tag === "RouteNotFound") return respond(forStatus(404))
+      if (error.reason._tag === "RequestParseError") return respond(forStatus(400))
+    }
+    yield* Effect.logError("request failed", cause)
+    return respond(internal)
+  })
+
+const hasEmptyBody = (response: HttpServerResponse.HttpServerResponse) => response.body._tag === "Empty"
+
+export const wrap = <E, R>(
+  httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
+  httpEffect.pipe(
+    Effect.catchCause((cause) => (Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : fromCause(cause))),
+    Effect.map((response) =>
+      response.status >= 400 && hasEmptyBody(response)
+        ? HttpServerResponse.setHeaders(respond(forStatus(response.status)), response.headers)
+        : response,
+    ),
+  )

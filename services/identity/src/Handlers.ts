@@ -1,0 +1,141 @@
+import { ApiErrors, type Auth, IdentityRpc } from "@starform/domain"
+import { Effect, Layer } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import { Access } from "./access/Access.ts"
+import { AuditLog } from "./access/AuditLog.ts"
+import { Accounts } from "./accounts/Accounts.ts"
+import { Gdpr } from "./accounts/Gdpr.ts"
+import { Mfa } from "./accounts/Mfa.ts"
+import { Sso } from "./accounts/Sso.ts"
+import { Signer } from "./Signer.ts"
+import * as Budgets from "./store/Budgets.ts"
+import { Sessions } from "./store/Sessions.ts"
+import { Workspaces } from "./workspaces/Workspaces.ts"
+
+/** The identity RPCs, each handed to the module that owns it. */
+
+const signedOut = new ApiErrors.Unauthenticated({ message: "Sign in as a person to use this." })
+
+/** The person behind an actor; tokens and service accounts have no account of their own. */
+const personOf = (actor: Auth.Actor) =>
+  actor.kind === "user" && actor.userId !== null ? Effect.succeed(actor.userId) : Effect.fail(signedOut)
+
+/** The acting person, or null for a token (which the gateway has already authorized). */
+const userIdOf = (actor: Auth.Actor) => (actor.kind === "user" ? actor.userId : null)
+
+export const layer = IdentityRpc.IdentityRpcs.toLayer(
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const accounts = yield* Accounts
+    const sessions = yield* Sessions
+    const mfa = yield* Mfa
+    const sso = yield* Sso
+    const gdpr = yield* Gdpr
+    const signer = yield* Signer
+    const access = yield* Access
+    const audit = yield* AuditLog
+    const workspaces = yield* Workspaces
+
+    return IdentityRpc.IdentityRpcs.of({
+      Signup: ({ request, client }) => accounts.signup(request, client),
+      Login: ({ email, password, client }) => accounts.login(email, password, client),
+      CompleteMfa: ({ challengeToken, code, client }) => accounts.completeMfa(challengeToken, code, client),
+      Refresh: ({ refreshToken, client }) => sessions.refresh(refreshToken, client),
+      VerifyEmail: ({ token }) => accounts.verifyEmail(token),
+      RequestPasswordReset: ({ email }) => accounts.requestPasswordReset(email),
+      ResetPassword: ({ token, password }) => accounts.resetPassword(token, password),
+      SsoStart: ({ provider }) => sso.start(provider),
+      SsoCallback: ({ provider, code, state, client }) => sso.callback(provider, code, state, client),
+
+      AccessTokenKeys: () => Effect.succeed(signer.keys),
+      SessionIsLive: ({ userId, sessionId }) => sessions.isLive(userId, sessionId),
+      AuthenticateToken: ({ secret }) => access.authenticateToken(secret),
+      Authorize: ({ actor, action, workspaceId, projectId }) =>
+        access.authorize(actor, action, { workspaceId, projectId }),
+      Locate: ({ kind, id }) => access.locate(kind, id),
+      RateLimitBudgets: () => Effect.provideService(Budgets.all, SqlClient.SqlClient, sql),
+      RecordAudit: ({ record }) => audit.record(record),
+
+      GetMe: ({ actor }) => Effect.flatMap(personOf(actor), accounts.me),
+      UpdateMe: ({ actor, request }) =>
+        Effect.flatMap(personOf(actor), (userId) => accounts.rename(userId, request.name)),
+      Logout: ({ actor }) =>
+        actor.userId === null || actor.sessionId === null
+          ? Effect.void
+          : Effect.asVoid(sessions.revoke(actor.userId, actor.sessionId, "signed out")),
+      ListSessions: ({ actor }) =>
+        actor.userId === null ? Effect.succeed([]) : sessions.list(actor.userId, actor.sessionId),
+      RevokeSession: ({ actor, sessionId }) =>
+        Effect.gen(function* () {
+          const revoked = actor.userId !== null && (yield* sessions.revoke(actor.userId, sessionId, "revoked by user"))
+          if (!revoked) return yield* ApiErrors.NotFound.of("session", sessionId)
+        }),
+      ResendVerification: ({ actor }) =>
+        Effect.flatMap(personOf(actor).pipe(Effect.orDie), accounts.resendVerification),
+      EnrolMfa: ({ actor }) => Effect.flatMap(personOf(actor).pipe(Effect.orDie), mfa.enrol),
+      ConfirmMfa: ({ actor, code }) =>
+        Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.confirm(userId, code)),
+      RegenerateRecoveryCodes: ({ actor, code }) =>
+        Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.regenerateRecoveryCodes(userId, code)),
+      DisableMfa: ({ actor, code }) =>
+        Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.disable(userId, code)),
+      ListMemberships: ({ actor }) =>
+        actor.userId === null ? Effect.succeed([]) : workspaces.memberships(actor.userId),
+      AcceptInvitation: ({ actor, token }) =>
+        actor.userId === null
+          ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can accept an invitation." }))
+          : workspaces.acceptInvitation(actor.userId, token),
+      ExportAccount: ({ actor }) => gdpr.exportAccount(actor),
+      DeleteAccount: ({ actor, password }) =>
+        Effect.flatMap(personOf(actor), (userId) =>
+          Effect.map(gdpr.deleteAccount(userId, password), (pseudonym) => ({ pseudonym })),
+        ),
+
+      CreateWorkspace: ({ actor, request }) =>
+        actor.userId === null
+          ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can create a workspace." }))
+          : workspaces.create(actor.userId, request),
+      ListWorkspaces: ({ actor }) =>
+        actor.userId !== null
+          ? workspaces.listFor(actor.userId)
+          : actor.scope === null
+            ? Effect.succeed([])
+            : workspaces.get(actor.scope.workspaceId).pipe(
+                Effect.map((workspace) => [workspace]),
+                Effect.orElseSucceed(() => []),
+              ),
+      GetWorkspace: ({ workspaceId }) => workspaces.get(workspaceId),
+      UpdateWorkspace: ({ workspaceId, request }) => workspaces.update(workspaceId, request),
+      DeleteWorkspace: ({ workspaceId }) => workspaces.remove(workspaceId),
+      ListMembers: ({ workspaceId }) => workspaces.members(workspaceId),
+      UpdateMember: ({ actor, workspaceId, userId, request }) =>
+        workspaces.updateMember(workspaceId, userIdOf(actor), userId, request.role),
+      RemoveMember: ({ actor, workspaceId, userId }) => workspaces.removeMember(workspaceId, userIdOf(actor), userId),
+      Invite: ({ actor, workspaceId, request }) =>
+        workspaces.invite(workspaceId, userIdOf(actor), request.email, request.role),
+      ListInvitations: ({ workspaceId }) => workspaces.invitations(workspaceId),
+      RevokeInvitation: ({ invitationId }) => workspaces.revokeInvitation(invitationId),
+      ListProjectMembers: ({ projectId }) => workspaces.projectMembers(projectId),
+      SetProjectMember: ({ projectId, userId, request }) =>
+        workspaces.setProjectMember(projectId, userId, request.role),
+      RemoveProjectMember: ({ projectId, userId }) => workspaces.removeProjectMember(projectId, userId),
+
+      CreateToken: ({ actor, workspaceId, serviceAccountId, request }) =>
+        access.createToken(actor, workspaceId, serviceAccountId, request),
+      ListTokens: ({ workspaceId }) => access.listTokens(workspaceId),
+      RevokeToken: ({ actor, tokenId }) => access.revokeToken(actor, tokenId),
+      CreateServiceAccount: ({ actor, workspaceId, request }) =>
+        access.createServiceAccount(actor, workspaceId, request.name),
+      ListServiceAccounts: ({ workspaceId }) => access.listServiceAccounts(workspaceId),
+      DeleteServiceAccount: ({ serviceAccountId }) => access.deleteServiceAccount(serviceAccountId),
+      ListAuditLog: ({ workspaceId, query }) => audit.page(workspaceId, query),
+    })
+  }),
+)
+
+/** Everything the handlers need but the database, the field-crypto keyring and the config. */
+export const services = Layer.mergeAll(Gdpr.layer, Sso.layer).pipe(
+  Layer.provideMerge(Accounts.layer),
+  Layer.provideMerge(Layer.mergeAll(Mfa.layer, Sessions.layer, Workspaces.layer, Access.layer, AuditLog.layer)),
+  Layer.provideMerge(Signer.layer),
+)

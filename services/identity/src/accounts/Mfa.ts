@@ -1,0 +1,164 @@
+import { Catalog, FieldCrypto } from "@starform/crypto"
+import { ApiErrors, IdentityMeApi } from "@starform/domain"
+import { Context, Effect, Layer, Option } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import { generateSecret, generateURI, verifySync } from "otplib"
+import * as Emails from "../Emails.ts"
+import * as Secrets from "../Secrets.ts"
+import * as Outbox from "../store/Outbox.ts"
+import * as Users from "../store/Users.ts"
+
+/**
+ * TOTP two-factor sign-in (RFC 6238, 6 digits, 30-second steps, one step of clock drift either way) and its one-time
+ * recovery codes. The secret is stored encrypted (`users.totp_secret_ciphertext`); MFA is on once a code from it
+ * has been confirmed. The only module using otplib.
+ */
+
+const recoveryCodeCount = 10
+
+const wrongCode = ApiErrors.ValidationFailed.field(
+  "code",
+  "totp-code",
+  "is not the current code of the authenticator app: check the phone's clock and try the next code",
+)
+
+export class Mfa extends Context.Service<
+  Mfa,
+  {
+    readonly enrol: (userId: string) => Effect.Effect<IdentityMeApi.MfaEnrolment, ApiErrors.Conflict>
+    readonly confirm: (
+      userId: string,
+      code: string,
+    ) => Effect.Effect<IdentityMeApi.RecoveryCodes, ApiErrors.ValidationFailed | ApiErrors.Conflict>
+    readonly regenerateRecoveryCodes: (
+      userId: string,
+      code: string,
+    ) => Effect.Effect<IdentityMeApi.RecoveryCodes, ApiErrors.ValidationFailed | ApiErrors.Conflict>
+    readonly disable: (
+      userId: string,
+      code: string,
+    ) => Effect.Effect<void, ApiErrors.ValidationFailed | ApiErrors.Conflict>
+    /** A second factor at sign-in: a current TOTP code, or an unused recovery code (which is then spent). */
+    readonly verifySecondFactor: (userId: string, code: string) => Effect.Effect<boolean>
+  }
+>()("starform/identity/Mfa") {
+  static readonly layer = Layer.effect(
+    Mfa,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const withSql = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.provideService(effect, SqlClient.SqlClient, sql)
+      const crypto = yield* FieldCrypto
+
+      const secretOf = (ciphertext: string | null) =>
+        ciphertext === null
+          ? Effect.succeed(Option.none<string>())
+          : crypto.decrypt(ciphertext, Catalog.userTotpSecret).pipe(Effect.orDie, Effect.map(Option.some))
+
+      const totpMatches = (secret: string, code: string) =>
+        /^[0-9]{6}$/.test(code) && verifySync({ secret, token: code, epochTolerance: 30 }).valid
+
+      const issueRecoveryCodes = (userId: string) =>
+        Effect.gen(function* () {
+          const [first, ...rest] = Array.from({ length: recoveryCodeCount }, Secrets.newRecoveryCode)
+          const codes = [first!, ...rest] as const
+          const row = (code: string) => ({ userId, codeHash: Secrets.hash(Secrets.normaliseRecoveryCode(code)) })
+          yield* sql`DELETE FROM mfa_recovery_codes WHERE user_id = ${userId}`
+          yield* sql`INSERT INTO mfa_recovery_codes ${sql.insert([row(codes[0]), ...rest.map(row)])}`
+          return new IdentityMeApi.RecoveryCodes({ recoveryCodes: codes })
+        })
+
+      const credentials = (userId: string) =>
+        Users.credentialsById(userId).pipe(
+          Effect.flatMap(
+            Option.match({
+              onNone: () => Effect.die(new Error(`user ${userId} vanished mid-request`)),
+              onSome: Effect.succeed,
+            }),
+          ),
+        )
+
+      /** The enabled secret, checked against `code`: the precondition of changing MFA settings. */
+      const requireEnabled = (userId: string, code: string) =>
+        Effect.gen(function* () {
+          const user = yield* credentials(userId)
+          if (user.mfaEnabledAt === null) {
+            return yield* new ApiErrors.Conflict({ message: "Two-factor sign-in is not on for this account." })
+          }
+          const secret = yield* secretOf(user.totpSecretCiphertext)
+          if (Option.isNone(secret) || !totpMatches(secret.value, code)) return yield* wrongCode
+        })
+
+      const enrol = Effect.fn("Mfa.enrol")(function* (userId: string) {
+        const user = yield* credentials(userId)
+        if (user.mfaEnabledAt !== null) {
+          return yield* new ApiErrors.Conflict({
+            message: "Two-factor sign-in is already on: turn it off first to enrol a new authenticator.",
+          })
+        }
+        const secret = generateSecret()
+        const ciphertext = yield* crypto.encrypt(secret, Catalog.userTotpSecret)
+        yield* sql`UPDATE users SET totp_secret_ciphertext = ${ciphertext} WHERE id = ${userId}`.pipe(Effect.orDie)
+        return new IdentityMeApi.MfaEnrolment({
+          secret,
+          otpauthUri: generateURI({ issuer: "Starform", label: user.email, secret }),
+        })
+      }, withSql)
+
+      const confirm = Effect.fn("Mfa.confirm")(function* (userId: string, code: string) {
+        const user = yield* credentials(userId)
+        if (user.mfaEnabledAt !== null) {
+          return yield* new ApiErrors.Conflict({ message: "Two-factor sign-in is already on." })
+        }
+        const secret = yield* secretOf(user.totpSecretCiphertext)
+        if (Option.isNone(secret)) {
+          return yield* new ApiErrors.Conflict({
+            message: "There is no enrolment to confirm: start with POST /v1/me/mfa/enrolment.",
+          })
+        }
+        if (!totpMatches(secret.value, code)) return yield* wrongCode
+        return yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* sql`UPDATE users SET mfa_enabled_at = now() WHERE id = ${userId}`
+              yield* Outbox.enqueue(user.email, Emails.mfaEnabled(), userId)
+              return yield* issueRecoveryCodes(userId)
+            }),
+          )
+          .pipe(Effect.orDie)
+      }, withSql)
+
+      const regenerateRecoveryCodes = Effect.fn("Mfa.regenerateRecoveryCodes")(function* (
+        userId: string,
+        code: string,
+      ) {
+        yield* requireEnabled(userId, code)
+        return yield* sql.withTransaction(issueRecoveryCodes(userId)).pipe(Effect.orDie)
+      }, withSql)
+
+      const disable = Effect.fn("Mfa.disable")(function* (userId: string, code: string) {
+        yield* requireEnabled(userId, code)
+        yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* sql`UPDATE users SET mfa_enabled_at = NULL, totp_secret_ciphertext = NULL WHERE id = ${userId}`
+              yield* sql`DELETE FROM mfa_recovery_codes WHERE user_id = ${userId}`
+            }),
+          )
+          .pipe(Effect.orDie)
+      }, withSql)
+
+      const verifySecondFactor = Effect.fn("Mfa.verifySecondFactor")(function* (userId: string, code: string) {
+        const user = yield* credentials(userId)
+        const secret = yield* secretOf(user.totpSecretCiphertext)
+        if (Option.isSome(secret) && totpMatches(secret.value, code.trim())) return true
+        const spent = yield* sql`UPDATE mfa_recovery_codes SET used_at = now()
+          WHERE user_id = ${userId} AND code_hash = ${Secrets.hash(Secrets.normaliseRecoveryCode(code))}
+            AND used_at IS NULL RETURNING user_id`.pipe(Effect.orDie)
+        return spent.length > 0
+      }, withSql)
+
+      return Mfa.of({ enrol, confirm, regenerateRecoveryCodes, disable, verifySecondFactor })
+    }),
+  )
+}

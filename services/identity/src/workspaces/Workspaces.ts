@@ -1,0 +1,436 @@
+import { ApiErrors, Identity, IdentityMeApi, Ids, WorkspacesApi } from "@starform/domain"
+import { Context, Duration, Effect, Layer, Option } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as Emails from "../Emails.ts"
+import { IdentityConfig } from "../IdentityConfig.ts"
+import * as Policy from "../policy/Policy.ts"
+import * as Secrets from "../Secrets.ts"
+import * as Outbox from "../store/Outbox.ts"
+import { constraintOf, decodeRow, decodeRows } from "../store/Sql.ts"
+import * as Slugs from "./Slugs.ts"
+
+/**
+ * Workspaces, their members and invitations, and project membership. The gateway has already authorized the action
+ * (e.g. `member.update`); what is checked here is what an action alone cannot say: only owners make owners, a
+ * workspace always keeps an owner, an invitation is for the address it was sent to.
+ */
+
+type WorkspaceRole = Identity.WorkspaceRole
+
+const workspaceColumns = "id, name, slug, plan, created_by, deleted_at, created_at, updated_at"
+
+export class Workspaces extends Context.Service<
+  Workspaces,
+  {
+    readonly create: (
+      userId: string,
+      request: WorkspacesApi.CreateWorkspaceRequest,
+    ) => Effect.Effect<Identity.Workspace, ApiErrors.Conflict>
+    readonly listFor: (userId: string) => Effect.Effect<ReadonlyArray<Identity.Workspace>>
+    readonly get: (workspaceId: string) => Effect.Effect<Identity.Workspace, ApiErrors.NotFound>
+    readonly update: (
+      workspaceId: string,
+      request: typeof WorkspacesApi.UpdateWorkspaceRequest.Type,
+    ) => Effect.Effect<Identity.Workspace, ApiErrors.NotFound | ApiErrors.Conflict>
+    readonly remove: (workspaceId: string) => Effect.Effect<void, ApiErrors.NotFound | ApiErrors.Conflict>
+    readonly memberships: (userId: string) => Effect.Effect<ReadonlyArray<IdentityMeApi.Membership>>
+    readonly roleOf: (workspaceId: string, userId: string) => Effect.Effect<Option.Option<WorkspaceRole>>
+    readonly members: (workspaceId: string) => Effect.Effect<ReadonlyArray<WorkspacesApi.Member>>
+    readonly updateMember: (
+      workspaceId: string,
+      actorUserId: string | null,
+      userId: string,
+      role: WorkspaceRole,
+    ) => Effect.Effect<WorkspacesApi.Member, ApiErrors.NotFound | ApiErrors.Forbidden | ApiErrors.Conflict>
+    readonly removeMember: (
+      workspaceId: string,
+      actorUserId: string | null,
+      userId: string,
+    ) => Effect.Effect<void, ApiErrors.NotFound | ApiErrors.Forbidden | ApiErrors.Conflict>
+    readonly invite: (
+      workspaceId: string,
+      actorUserId: string | null,
+      email: string,
+      role: WorkspaceRole,
+    ) => Effect.Effect<Identity.Invitation, ApiErrors.Forbidden | ApiErrors.Conflict>
+    readonly invitations: (workspaceId: string) => Effect.Effect<ReadonlyArray<Identity.Invitation>>
+    readonly revokeInvitation: (invitationId: string) => Effect.Effect<void, ApiErrors.NotFound>
+    readonly acceptInvitation: (
+      userId: string,
+      token: string,
+    ) => Effect.Effect<IdentityMeApi.Membership, ApiErrors.Forbidden | ApiErrors.NotFound | ApiErrors.Conflict>
+    readonly projectMembers: (projectId: string) => Effect.Effect<ReadonlyArray<WorkspacesApi.ProjectMemberInfo>>
+    readonly setProjectMember: (
+      projectId: string,
+      userId: string,
+      role: Identity.ProjectRole,
+    ) => Effect.Effect<WorkspacesApi.ProjectMemberInfo, ApiErrors.NotFound>
+    readonly removeProjectMember: (projectId: string, userId: string) => Effect.Effect<void, ApiErrors.NotFound>
+  }
+>()("starform/identity/Workspaces") {
+  static readonly layer = Layer.effect(
+    Workspaces,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const config = yield* IdentityConfig
+      const withSql = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.provideService(effect, SqlClient.SqlClient, sql)
+
+      const slugTaken = new ApiErrors.Conflict({
+        message: "This slug is taken by another workspace: choose another.",
+        field: "slug",
+      })
+
+      const create = Effect.fn("Workspaces.create")(function* (
+        userId: string,
+        request: WorkspacesApi.CreateWorkspaceRequest,
+      ) {
+        const base = request.slug ?? Slugs.fromName(request.name)
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const slug = attempt === 0 ? base : Slugs.withSuffix(base.slice(0, 50))
+          const id = Ids.newId("workspace")
+          const created = yield* sql
+            .withTransaction(
+              Effect.gen(function* () {
+                const rows = yield* sql`INSERT INTO workspaces ${sql.insert({
+                  id,
+                  name: request.name,
+                  slug,
+                  createdBy: userId,
+                })} RETURNING ${sql.literal(workspaceColumns)}`
+                yield* sql`INSERT INTO workspace_members ${sql.insert({ workspaceId: id, userId, role: "owner" })}`
+                return rows[0]
+              }),
+            )
+            .pipe(
+              Effect.map(Option.some),
+              Effect.catchTag("SqlError", (error) =>
+                constraintOf(error) === "workspaces_slug_unique" ? Effect.succeed(Option.none()) : Effect.die(error),
+              ),
+            )
+          if (Option.isSome(created)) return yield* decodeRow(Identity.Workspace)(created.value)
+          if (request.slug !== undefined) return yield* slugTaken
+        }
+        return yield* slugTaken
+      }, withSql)
+
+      const listFor = Effect.fn("Workspaces.listFor")(function* (userId: string) {
+        const rows = yield* sql`SELECT ${sql.literal(workspaceColumns.replace(/(\w+)/g, "w.$1"))}
+          FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id
+          WHERE m.user_id = ${userId} AND w.deleted_at IS NULL ORDER BY w.created_at`.pipe(Effect.orDie)
+        return yield* decodeRows(Identity.Workspace)(rows)
+      }, withSql)
+
+      const get = Effect.fn("Workspaces.get")(function* (workspaceId: string) {
+        const rows = yield* sql`SELECT ${sql.literal(workspaceColumns)} FROM workspaces
+          WHERE id = ${workspaceId} AND deleted_at IS NULL`.pipe(Effect.orDie)
+        if (rows[0] === undefined) return yield* ApiErrors.NotFound.of("workspace", workspaceId)
+        return yield* decodeRow(Identity.Workspace)(rows[0])
+      }, withSql)
+
+      const update = Effect.fn("Workspaces.update")(function* (
+        workspaceId: string,
+        request: typeof WorkspacesApi.UpdateWorkspaceRequest.Type,
+      ) {
+        const changes: Record<string, unknown> = {}
+        if (request.name !== undefined) changes.name = request.name
+        if (request.slug !== undefined) changes.slug = request.slug
+        if (Object.keys(changes).length === 0) return yield* get(workspaceId)
+        const rows = yield* sql`UPDATE workspaces SET ${sql.update(changes)}
+          WHERE id = ${workspaceId} AND deleted_at IS NULL RETURNING ${sql.literal(workspaceColumns)}`.pipe(
+          Effect.catchTag("SqlError", (error) =>
+            constraintOf(error) === "workspaces_slug_unique" ? Effect.fail(slugTaken) : Effect.die(error),
+          ),
+        )
+        if (rows[0] === undefined) return yield* ApiErrors.NotFound.of("workspace", workspaceId)
+        return yield* decodeRow(Identity.Workspace)(rows[0])
+      }, withSql)
+
+      const remove = Effect.fn("Workspaces.remove")(function* (workspaceId: string) {
+        const rows = yield* sql`DELETE FROM workspaces WHERE id = ${workspaceId} RETURNING id`.pipe(
+          Effect.catchTag("SqlError", (error) => {
+            const constraint = constraintOf(error) ?? ""
+            return /billing|usage|invoice|subscription/.test(constraint)
+              ? Effect.fail(
+                  new ApiErrors.Conflict({
+                    message:
+                      "This workspace still has billing records (a customer, subscription, invoices or usage): close its billing first.",
+                  }),
+                )
+              : Effect.die(error)
+          }),
+        )
+        if (rows.length === 0) return yield* ApiErrors.NotFound.of("workspace", workspaceId)
+      }, withSql)
+
+      const memberships = Effect.fn("Workspaces.memberships")(function* (userId: string) {
+        const rows = yield* sql<{
+          workspaceId: string
+          workspaceName: string
+          role: string
+          createdAt: Date
+        }>`SELECT m.workspace_id, w.name AS workspace_name, m.role, m.created_at
+          FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+          WHERE m.user_id = ${userId} AND w.deleted_at IS NULL ORDER BY m.created_at`.pipe(Effect.orDie)
+        return yield* decodeRows(IdentityMeApi.Membership)(rows)
+      }, withSql)
+
+      const roleOf = Effect.fn("Workspaces.roleOf")(function* (workspaceId: string, userId: string) {
+        const rows = yield* sql<{ role: WorkspaceRole }>`SELECT role FROM workspace_members
+          WHERE workspace_id = ${workspaceId} AND user_id = ${userId}`.pipe(Effect.orDie)
+        return Option.map(Option.fromNullishOr(rows[0]), (row) => row.role)
+      }, withSql)
+
+      const memberQuery = (workspaceId: string, userId: string | null) =>
+        sql`SELECT m.user_id, u.email, u.name, m.role, m.created_at
+          FROM workspace_members m JOIN users u ON u.id = m.user_id
+          WHERE m.workspace_id = ${workspaceId} ${userId === null ? sql`` : sql`AND m.user_id = ${userId}`}
+          ORDER BY m.created_at`.pipe(Effect.orDie)
+
+      const members = Effect.fn("Workspaces.members")(function* (workspaceId: string) {
+        return yield* decodeRows(WorkspacesApi.Member)(yield* memberQuery(workspaceId, null))
+      }, withSql)
+
+      const notMember = (userId: string) => ApiErrors.NotFound.of("member", userId)
+
+      /** The granter's role: people are checked, tokens (already authorized for the action) act as admins. */
+      const granterRole = (workspaceId: string, actorUserId: string | null) =>
+        actorUserId === null
+          ? Effect.succeed<WorkspaceRole>("admin")
+          : Effect.map(
+              roleOf(workspaceId, actorUserId),
+              Option.getOrElse((): WorkspaceRole => "viewer"),
+            )
+
+      const ownersOf = (workspaceId: string) =>
+        Effect.map(
+          sql<{ count: number }>`SELECT count(*)::int AS count FROM workspace_members
+            WHERE workspace_id = ${workspaceId} AND role = 'owner'`.pipe(Effect.orDie),
+          (rows) => rows[0]?.count ?? 0,
+        )
+
+      const updateMember = Effect.fn("Workspaces.updateMember")(function* (
+        workspaceId: string,
+        actorUserId: string | null,
+        userId: string,
+        role: WorkspaceRole,
+      ) {
+        return yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* sql`SELECT 1 FROM workspaces WHERE id = ${workspaceId} FOR UPDATE`.pipe(Effect.orDie)
+              const current = yield* roleOf(workspaceId, userId)
+              if (Option.isNone(current)) return yield* notMember(userId)
+              const granter = yield* granterRole(workspaceId, actorUserId)
+              if (!Policy.mayGrant(granter, role) || !Policy.mayGrant(granter, current.value)) {
+                return yield* new ApiErrors.Forbidden({ message: "Only an owner can make or change an owner." })
+              }
+              if (current.value === "owner" && role !== "owner" && (yield* ownersOf(workspaceId)) <= 1) {
+                return yield* new ApiErrors.Conflict({
+                  message: "This is the workspace's last owner: make someone else an owner first.",
+                  field: "role",
+                })
+              }
+              yield* sql`UPDATE workspace_members SET role = ${role}
+              WHERE workspace_id = ${workspaceId} AND user_id = ${userId}`.pipe(Effect.orDie)
+              const rows = yield* memberQuery(workspaceId, userId)
+              return yield* decodeRow(WorkspacesApi.Member)(rows[0])
+            }),
+          )
+          .pipe(Effect.catchTag("SqlError", Effect.die))
+      }, withSql)
+
+      const removeMember = Effect.fn("Workspaces.removeMember")(function* (
+        workspaceId: string,
+        actorUserId: string | null,
+        userId: string,
+      ) {
+        yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* sql`SELECT 1 FROM workspaces WHERE id = ${workspaceId} FOR UPDATE`.pipe(Effect.orDie)
+              const current = yield* roleOf(workspaceId, userId)
+              if (Option.isNone(current)) return yield* notMember(userId)
+              const granter = yield* granterRole(workspaceId, actorUserId)
+              if (!Policy.mayGrant(granter, current.value)) {
+                return yield* new ApiErrors.Forbidden({ message: "Only an owner can remove an owner." })
+              }
+              if (current.value === "owner" && (yield* ownersOf(workspaceId)) <= 1) {
+                return yield* new ApiErrors.Conflict({
+                  message:
+                    "This is the workspace's last owner: make someone else an owner first, or delete the workspace.",
+                })
+              }
+              yield* sql`DELETE FROM project_members WHERE user_id = ${userId}
+              AND project_id IN (SELECT id FROM projects WHERE workspace_id = ${workspaceId})`.pipe(Effect.orDie)
+              yield* sql`DELETE FROM workspace_members WHERE workspace_id = ${workspaceId} AND user_id = ${userId}`.pipe(
+                Effect.orDie,
+              )
+            }),
+          )
+          .pipe(Effect.catchTag("SqlError", Effect.die))
+      }, withSql)
+
+      const invitationColumns =
+        "id, workspace_id, email, role, invited_by, expires_at, accepted_at, accepted_by, revoked_at, created_at, updated_at"
+
+      const invite = Effect.fn("Workspaces.invite")(function* (
+        workspaceId: string,
+        actorUserId: string | null,
+        email: string,
+        role: WorkspaceRole,
+      ) {
+        const granter = yield* granterRole(workspaceId, actorUserId)
+        if (!Policy.mayGrant(granter, role)) {
+          return yield* new ApiErrors.Forbidden({ message: "Only an owner can invite an owner." })
+        }
+        const workspace = yield* get(workspaceId).pipe(Effect.orDie)
+        const token = Secrets.newOpaqueToken("sfi")
+        return yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              const already = yield* sql`SELECT 1 FROM workspace_members m JOIN users u ON u.id = m.user_id
+              WHERE m.workspace_id = ${workspaceId} AND lower(u.email) = lower(${email})`.pipe(Effect.orDie)
+              if (already.length > 0) {
+                return yield* new ApiErrors.Conflict({
+                  message: "This person is already a member of the workspace.",
+                  field: "email",
+                })
+              }
+              // A new invitation to the same address replaces the open one, so the latest email is the one that works.
+              yield* sql`UPDATE invitations SET revoked_at = now() WHERE workspace_id = ${workspaceId}
+              AND lower(email) = lower(${email}) AND accepted_at IS NULL AND revoked_at IS NULL`.pipe(Effect.orDie)
+              const rows = yield* sql`INSERT INTO invitations ${sql.insert({
+                id: Identity.newInvitationId(),
+                workspaceId,
+                email,
+                role,
+                tokenHash: Secrets.hash(token),
+                invitedBy: actorUserId,
+                expiresAt: new Date(Date.now() + Duration.toMillis(config.invitationLifetime)),
+              })} RETURNING ${sql.literal(invitationColumns)}`.pipe(Effect.orDie)
+              const invitee = yield* sql<{
+                id: string
+              }>`SELECT id FROM users WHERE lower(email) = lower(${email})`.pipe(Effect.orDie)
+              yield* Outbox.enqueue(
+                email,
+                Emails.invitation(config.publicUrl, token, workspace.name, role),
+                invitee[0]?.id ?? null,
+              )
+              return yield* decodeRow(Identity.Invitation)(rows[0])
+            }),
+          )
+          .pipe(Effect.catchTag("SqlError", Effect.die))
+      }, withSql)
+
+      const invitations = Effect.fn("Workspaces.invitations")(function* (workspaceId: string) {
+        const rows = yield* sql`SELECT ${sql.literal(invitationColumns)} FROM invitations
+          WHERE workspace_id = ${workspaceId} AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+          ORDER BY created_at`.pipe(Effect.orDie)
+        return yield* decodeRows(Identity.Invitation)(rows)
+      }, withSql)
+
+      const revokeInvitation = Effect.fn("Workspaces.revokeInvitation")(function* (invitationId: string) {
+        const rows = yield* sql`UPDATE invitations SET revoked_at = now()
+          WHERE id = ${invitationId} AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id`.pipe(Effect.orDie)
+        if (rows.length === 0) return yield* ApiErrors.NotFound.of("invitation", invitationId)
+      }, withSql)
+
+      const acceptInvitation = Effect.fn("Workspaces.acceptInvitation")(function* (userId: string, token: string) {
+        return yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              const rows = yield* sql<{
+                id: string
+                workspaceId: string
+                email: string
+                role: WorkspaceRole
+              }>`SELECT i.id, i.workspace_id, i.email, i.role FROM invitations i
+              JOIN workspaces w ON w.id = i.workspace_id AND w.deleted_at IS NULL
+              WHERE i.token_hash = ${Secrets.hash(token)} AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+                AND i.expires_at > now() FOR UPDATE OF i`.pipe(Effect.orDie)
+              const invitation = rows[0]
+              if (invitation === undefined) {
+                return yield* new ApiErrors.NotFound({
+                  message: "This invitation does not exist, has expired or was withdrawn: ask for a new one.",
+                })
+              }
+              const me = yield* sql<{ email: string }>`SELECT email FROM users WHERE id = ${userId}`.pipe(Effect.orDie)
+              if (me[0]?.email.toLowerCase() !== invitation.email.toLowerCase()) {
+                return yield* new ApiErrors.Forbidden({
+                  message: "This invitation was sent to another email address: sign in with that account to accept it.",
+                })
+              }
+              const inserted = yield* sql`INSERT INTO workspace_members ${sql.insert({
+                workspaceId: invitation.workspaceId,
+                userId,
+                role: invitation.role,
+              })} ON CONFLICT DO NOTHING RETURNING user_id`.pipe(Effect.orDie)
+              if (inserted.length === 0) {
+                return yield* new ApiErrors.Conflict({ message: "You are already a member of this workspace." })
+              }
+              yield* sql`UPDATE invitations SET accepted_at = now(), accepted_by = ${userId}
+              WHERE id = ${invitation.id}`.pipe(Effect.orDie)
+              const membership = (yield* memberships(userId)).find((m) => m.workspaceId === invitation.workspaceId)
+              return membership!
+            }),
+          )
+          .pipe(Effect.catchTag("SqlError", Effect.die))
+      }, withSql)
+
+      const projectMemberQuery = (projectId: string, userId: string | null) =>
+        sql`SELECT pm.project_id, pm.user_id, u.email, u.name, pm.role, pm.created_at
+          FROM project_members pm JOIN users u ON u.id = pm.user_id
+          WHERE pm.project_id = ${projectId} ${userId === null ? sql`` : sql`AND pm.user_id = ${userId}`}
+          ORDER BY pm.created_at`.pipe(Effect.orDie)
+
+      const projectMembers = Effect.fn("Workspaces.projectMembers")(function* (projectId: string) {
+        return yield* decodeRows(WorkspacesApi.ProjectMemberInfo)(yield* projectMemberQuery(projectId, null))
+      }, withSql)
+
+      const setProjectMember = Effect.fn("Workspaces.setProjectMember")(function* (
+        projectId: string,
+        userId: string,
+        role: Identity.ProjectRole,
+      ) {
+        // Project roles raise a workspace member's power in one project; they never admit outsiders.
+        const rows = yield* sql`INSERT INTO project_members (project_id, user_id, role)
+          SELECT p.id, m.user_id, ${role} FROM projects p
+          JOIN workspace_members m ON m.workspace_id = p.workspace_id AND m.user_id = ${userId}
+          WHERE p.id = ${projectId}
+          ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING user_id`.pipe(Effect.orDie)
+        if (rows.length === 0) return yield* notMember(userId)
+        return yield* decodeRow(WorkspacesApi.ProjectMemberInfo)((yield* projectMemberQuery(projectId, userId))[0])
+      }, withSql)
+
+      const removeProjectMember = Effect.fn("Workspaces.removeProjectMember")(function* (
+        projectId: string,
+        userId: string,
+      ) {
+        const rows = yield* sql`DELETE FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}
+          RETURNING user_id`.pipe(Effect.orDie)
+        if (rows.length === 0) return yield* notMember(userId)
+      }, withSql)
+
+      return Workspaces.of({
+        create,
+        listFor,
+        get,
+        update,
+        remove,
+        memberships,
+        roleOf,
+        members,
+        updateMember,
+        removeMember,
+        invite,
+        invitations,
+        revokeInvitation,
+        acceptInvitation,
+        projectMembers,
+        setProjectMember,
+        removeProjectMember,
+      })
+    }),
+  )
+}
