@@ -1,0 +1,94 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Behavior } from "@starform/kube-sim"
+import { Effect } from "effect"
+import * as Fixtures from "../../packages/manifests/test/fixtures.ts"
+import * as Harness from "./support/Harness.ts"
+
+/** Rollouts on the simulated cluster, end to end: desired state over RPC, Shuttle, kube-sim's controllers. */
+
+const phaseOf = (running: Harness.Running, deploymentId: string) =>
+  running.projects.observed(deploymentId).pipe(Effect.map((report) => report?.phase))
+
+const deployments = (running: Harness.Running, namespace: string) =>
+  running.sim
+    .list("apps/v1", "Deployment", namespace)
+    .map((deployment) => deployment.metadata?.name)
+    .sort()
+
+describe("rollouts", () => {
+  it.live(
+    "a web service deploys, scales, changes image and rolls back without a moment its Service selects no ready pod",
+    () =>
+      Effect.gen(function* () {
+        const running = yield* Harness.make()
+        const { sim, projects } = running
+        const ids = Fixtures.environmentIds()
+        const first = Fixtures.release(1)
+        const base = { scaling: { mode: "fixed" as const, replicas: 2 }, drainingSeconds: 1, release: first }
+        let service = Fixtures.service(ids, base)
+        const publish = () => projects.publish([Fixtures.environment(ids, [service])])
+
+        yield* publish()
+        yield* Harness.eventually(phaseOf(running, first.deploymentId).pipe(Effect.map((p) => p === "ready")))
+        expect(Harness.readyEndpoints(sim, ids.namespace, "api")).toHaveLength(2)
+
+        // From here on, every committed change is checked: the Service must always have a ready endpoint.
+        const seen: Array<number> = []
+        const stopWatching = sim.observe((event) => {
+          if (event.object.kind !== "EndpointSlice" && event.object.kind !== "Service") return
+          seen.push(Harness.readyEndpoints(sim, ids.namespace, "api").length)
+        })
+
+        // Scale within the release.
+        service = Fixtures.service(ids, {
+          ...base,
+          serviceId: service.serviceId,
+          scaling: { mode: "fixed", replicas: 3 },
+        })
+        yield* publish()
+        yield* Harness.until(sim, () => Harness.readyEndpoints(sim, ids.namespace, "api").length === 3)
+
+        // A new image is a new release; the first keeps serving until it is ready, then drains and goes.
+        const second = Fixtures.release(2)
+        service = Fixtures.service(ids, {
+          ...base,
+          serviceId: service.serviceId,
+          scaling: { mode: "fixed", replicas: 3 },
+          release: second,
+          previousRelease: first,
+        })
+        yield* publish()
+        yield* Harness.eventually(phaseOf(running, second.deploymentId).pipe(Effect.map((p) => p === "ready")))
+        yield* Harness.until(sim, () => deployments(running, ids.namespace).join() === "api-r2")
+
+        // Rolling back is a new release with the first one's image.
+        const third = Fixtures.release(3, first.image)
+        service = Fixtures.service(ids, {
+          ...base,
+          serviceId: service.serviceId,
+          scaling: { mode: "fixed", replicas: 3 },
+          release: third,
+          previousRelease: second,
+        })
+        yield* publish()
+        yield* Harness.eventually(phaseOf(running, third.deploymentId).pipe(Effect.map((p) => p === "ready")))
+        yield* Harness.until(sim, () => deployments(running, ids.namespace).join() === "api-r3")
+        stopWatching()
+
+        // The endpoints were seen growing to three, and moving twice, never through zero.
+        expect(seen).toContain(3)
+        expect(seen.length).toBeGreaterThanOrEqual(4)
+        expect(Math.min(...seen)).toBeGreaterThanOrEqual(1)
+        const selector = (sim.get("v1", "Service", ids.namespace, "api") as { spec: { selector: object } }).spec
+          .selector
+        expect(selector).toEqual({
+          "starform.io/service-id": service.serviceId,
+          "starform.io/deployment-id": third.deploymentId,
+        })
+        const pods = Harness.readyEndpoints(sim, ids.namespace, "api")
+        expect(pods).toHaveLength(3)
+        for (const pod of pods) expect(pod).toMatch(/^api-r3-/)
+      }).pipe(Effect.scoped),
+    60_000,
+  )
+})
