@@ -91,4 +91,76 @@ describe("rollouts", () => {
       }).pipe(Effect.scoped),
     60_000,
   )
+
+  const failures = [
+    {
+      what: "never becomes ready",
+      script: (sim: Harness.Running["sim"], image: string) => sim.pods.script({ image }, Behavior.neverReady),
+      reason: /^ProgressDeadlineExceeded: /,
+    },
+    {
+      what: "crash-loops",
+      script: (sim: Harness.Running["sim"], image: string) => sim.pods.script({ image }, Behavior.crashLoop(500)),
+      reason: /^CrashLoopBackOff: container app of pod api-r2-/,
+    },
+    {
+      what: "cannot get pods created (quota)",
+      script: (sim: Harness.Running["sim"], image: string) => sim.pods.refuse({ image }),
+      reason: /^ReplicaFailure: FailedCreate/,
+    },
+  ]
+  for (const failure of failures) {
+    it.live(
+      `a release that ${failure.what} is reported failed with the reason, and traffic never leaves the previous one`,
+      () =>
+        Effect.gen(function* () {
+          const running = yield* Harness.make()
+          const { sim, projects } = running
+          const ids = Fixtures.environmentIds()
+          const first = Fixtures.release(1)
+          const second = Fixtures.release(2)
+          let service = Fixtures.service(ids, { release: first })
+          yield* projects.publish([Fixtures.environment(ids, [service])])
+          yield* Harness.eventually(phaseOf(running, first.deploymentId).pipe(Effect.map((p) => p === "ready")))
+
+          const selected: Array<string> = []
+          const endpoints: Array<ReadonlyArray<string>> = []
+          const stopWatching = sim.observe((event) => {
+            if (event.object.kind === "Service" && event.object.metadata?.name === "api") {
+              selected.push(
+                (event.object as { spec: { selector: Record<string, string> } }).spec.selector[
+                  "starform.io/deployment-id"
+                ]!,
+              )
+            }
+            if (event.object.kind === "EndpointSlice") endpoints.push(Harness.readyEndpoints(sim, ids.namespace, "api"))
+          })
+          failure.script(sim, second.image)
+          service = Fixtures.service(ids, { serviceId: service.serviceId, release: second, previousRelease: first })
+          yield* projects.publish([Fixtures.environment(ids, [service])])
+          yield* Harness.eventually(
+            phaseOf(running, second.deploymentId).pipe(Effect.map((p) => p === "failed")),
+            20_000,
+          )
+          stopWatching()
+
+          const report = yield* projects.observed(second.deploymentId)
+          expect(report?.failureReason).toMatch(failure.reason)
+          expect(report?.readyReplicas).toBe(0)
+          for (const deploymentId of selected) expect(deploymentId).toBe(first.deploymentId)
+          const stable = sim.get("v1", "Service", ids.namespace, "api") as {
+            spec: { selector: Record<string, string> }
+          }
+          expect(stable.spec.selector["starform.io/deployment-id"]).toBe(first.deploymentId)
+          for (const ready of endpoints) {
+            expect(ready.length).toBeGreaterThanOrEqual(1)
+            for (const pod of ready) expect(pod).toMatch(/^api-r1-/)
+          }
+          expect(Harness.readyEndpoints(sim, ids.namespace, "api")).toHaveLength(2)
+          // The previous release is still the one the projects service saw ready.
+          expect(yield* phaseOf(running, first.deploymentId)).toBe("ready")
+        }).pipe(Effect.scoped),
+      60_000,
+    )
+  }
 })

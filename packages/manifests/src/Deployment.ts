@@ -42,6 +42,7 @@ export const render = (
               maxUnavailable: `${service.rollout.maxUnavailablePercent}%`,
             },
           },
+    minReadySeconds: options.minReadySeconds,
     progressDeadlineSeconds: options.progressDeadlineSeconds,
     revisionHistoryLimit: 2,
     template: Workload.podTemplate(service, release),

@@ -122,6 +122,8 @@ describe("service types render differently", () => {
     const deployment = find<IDeployment>(objects, "Deployment")
     expect(deployment.metadata?.name).toBe("api-r1")
     expect(deployment.spec?.replicas).toBe(2)
+    // A pod must stay ready a while before it counts: one that passes its probes and then crashes does not.
+    expect(deployment.spec?.minReadySeconds).toBe(10)
     expect(deployment.spec?.template.spec?.containers[0]?.image).toBe(web.release.image)
     expect(deployment.spec?.template.spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: "api-env" } }])
     expect(deployment.spec?.strategy).toEqual({
