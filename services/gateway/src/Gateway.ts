@@ -35,6 +35,8 @@ export interface ListenOptions {
   readonly identityUrl?: string
   /** Redis for rate limiting; unset with `identityUrl` set: in-process rate limiting. */
   readonly redisUrl?: string
+  /** Log a line per request (default true). */
+  readonly logRequests?: boolean
 }
 
 /** The gateway listening on `host:port`. Closing its scope stops accepting and lets open requests finish. */
@@ -50,5 +52,5 @@ export const layer = (options: ListenOptions) =>
             }),
           ),
         ),
-    { disableListenLog: true },
+    { disableListenLog: true, disableLogger: options.logRequests === false },
   ).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })))

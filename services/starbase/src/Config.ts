@@ -15,6 +15,10 @@ export const StarbaseConfig = Config.all({
   host: Config.String("HOST").pipe(Config.withDefault("127.0.0.1")),
   port: Config.schema(Port, "PORT").pipe(Config.withDefault(8080)),
   databaseUrl: Config.option(Config.String("DATABASE_URL")),
+  /** Where the identity service listens for the gateway's RPCs (on `HOST`); 0, the default, picks a free port. */
+  identityPort: Config.schema(Port, "IDENTITY_PORT").pipe(Config.withDefault(0)),
+  /** Redis for rate limiting; unset: an in-process limiter. */
+  redisUrl: Config.option(Config.String("REDIS_URL")),
 })
 
 export type StarbaseConfig = Config.Success<typeof StarbaseConfig>

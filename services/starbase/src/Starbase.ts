@@ -1,10 +1,9 @@
 import { join, relative } from "node:path"
 import { FieldCrypto, loadKeyring } from "@starform/crypto"
 import { Database, EmbeddedPostgres, Migrations } from "@starform/db"
-import { Gateway } from "@starform/gateway"
-import { Console, Context, Data, Effect, Layer, Option, Schema } from "effect"
-import { HttpServer } from "effect/http"
+import { Console, Data, Effect, Layer, Option, Schema } from "effect"
 import { StarbaseConfig } from "./Config.ts"
+import * as ControlPlane from "./ControlPlane.ts"
 
 /** A step of start-up failed for a reason outside Starform (a database that does not answer, a port in use). */
 export class StartupFailed extends Data.TaggedError("StartupFailed")<{
@@ -78,18 +77,29 @@ export const run = Effect.gen(function* () {
       : `starform: applied ${applied.length} migration(s): ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`,
   )
 
-  const services = yield* Layer.build(
-    Gateway.layer({ host: config.host, port: config.port }).pipe(
-      Layer.provide([Database.layer(url), FieldCrypto.layerFromKeyring(keys)]),
-    ),
-  ).pipe(
+  // Built in this scope, so the pool lives as long as the services using it.
+  const resources = yield* Layer.build(Layer.mergeAll(Database.layer(url), FieldCrypto.layerFromKeyring(keys)))
+  const running = yield* ControlPlane.start({
+    host: config.host,
+    port: config.port,
+    identityPort: config.identityPort,
+    redisUrl: Option.getOrUndefined(config.redisUrl),
+    identityFromEnv: true,
+  }).pipe(
+    Effect.provideContext(resources),
     Effect.mapError(
       (cause) =>
-        new StartupFailed({ message: `cannot listen on ${config.host}:${config.port} (set HOST or PORT)`, cause }),
+        new StartupFailed({
+          message: `cannot listen on ${config.host}:${config.port} and ${config.identityPort} (set HOST, PORT or IDENTITY_PORT)`,
+          cause,
+        }),
     ),
   )
-  const server = Context.get(services, HttpServer.HttpServer)
-  yield* Console.log(`starform: gateway listening on ${HttpServer.formatAddress(server.address)} (Ctrl-C stops)`)
+  yield* Console.log(`starform: identity service listening on ${running.identityUrl}`)
+  if (Option.isNone(config.redisUrl)) {
+    yield* Console.log("starform: REDIS_URL is not set, so rate limits are kept in this process")
+  }
+  yield* Console.log(`starform: gateway listening on ${running.gatewayUrl} (Ctrl-C stops)`)
   yield* Effect.addFinalizer(() => Console.log("starform: stopping"))
   return yield* Effect.never
 }).pipe(Effect.scoped)

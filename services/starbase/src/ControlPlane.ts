@@ -1,0 +1,51 @@
+import { Gateway } from "@starform/gateway"
+import { IdentityConfig, IdentityServer } from "@starform/identity"
+import { Context, Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
+
+/**
+ * The control plane's services, each listening on its own port on `host`, and the gateway in front of them calling
+ * them over RPC. Needs the database (`SqlClient`) and the keyring (`FieldCrypto`); runs until its scope closes.
+ * `npm start` and the whole-gateway tests both start Starbase through here.
+ */
+export interface Options {
+  readonly host: string
+  /** The gateway's port (0: a free one). */
+  readonly port: number
+  /** The identity service's port (0: a free one). */
+  readonly identityPort: number
+  /** Redis for rate limiting; unset: in-process. */
+  readonly redisUrl?: string | undefined
+  readonly identity?: Partial<IdentityConfig["Service"]> | IdentityConfig["Service"] | undefined
+  /** Read `PUBLIC_URL`, `JWT_SIGNING_KEY` and `OIDC_*` for identity (what `npm start` does). */
+  readonly identityFromEnv?: boolean
+  readonly logRequests?: boolean
+}
+
+export interface Running {
+  readonly gatewayUrl: string
+  readonly identityUrl: string
+}
+
+const urlOf = (context: Context.Context<HttpServer.HttpServer>) =>
+  HttpServer.formatAddress(Context.get(context, HttpServer.HttpServer).address).replace(/\/$/, "")
+
+export const start = (options: Options) =>
+  Effect.gen(function* () {
+    const identity = yield* Layer.build(
+      IdentityServer.layer({ host: options.host, port: options.identityPort }).pipe(
+        Layer.provide(options.identityFromEnv ? IdentityConfig.layerFromEnv : IdentityConfig.layer(options.identity)),
+      ),
+    )
+    const identityUrl = `${urlOf(identity)}${IdentityServer.rpcPath}`
+    const gateway = yield* Layer.build(
+      Gateway.layer({
+        host: options.host,
+        port: options.port,
+        identityUrl,
+        ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+        ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
+      }),
+    )
+    return { gatewayUrl: urlOf(gateway), identityUrl } satisfies Running
+  })

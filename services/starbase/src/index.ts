@@ -1,0 +1,1 @@
+export * as ControlPlane from "./ControlPlane.ts"
