@@ -143,12 +143,14 @@ export const apply = (input: ApplyInput): KObject => {
   const mine = entries.find((e) => e.manager === manager && e.operation === "Apply" && sameScope(e, scope))
   const liveView = live ? view(live, type, scope) : {}
 
+  // A conflict is a change: a field another manager owns whose value this apply would alter.
+  const merged = mergeValue(liveView, applied, hints, "") as JsonObject
   const conflicts: Array<{ entry: ManagedFieldsEntry; path: FieldPath }> = []
   if (live) {
     for (const leaf of leaves(appliedSet)) {
       if (leaf[leaf.length - 1] === ".") continue
       const liveValue = valueAt(liveView, leaf)
-      if (!isMissing(liveValue) && deepEqual(liveValue, valueAt(applied, leaf))) continue
+      if (!isMissing(liveValue) && deepEqual(liveValue, valueAt(merged, leaf))) continue
       for (const entry of entries) {
         if (entry === mine) continue
         if (has(entry.fieldsV1 as FieldSet, leaf)) conflicts.push({ entry, path: leaf })
@@ -174,7 +176,6 @@ export const apply = (input: ApplyInput): KObject => {
   // Entries of every subresource count: /scale owns .spec.replicas in the parent's own coordinates.
   const ownedByOthers = others.reduce<FieldSet>((acc, e) => union(acc, e.fieldsV1 as FieldSet), {})
 
-  const merged = mergeValue(liveView, applied, hints, "") as JsonObject
   const dropped = leaves(difference((mine?.fieldsV1 as FieldSet | undefined) ?? {}, appliedSet))
   for (const leaf of dropped) {
     const isItem = leaf[leaf.length - 1] === "."

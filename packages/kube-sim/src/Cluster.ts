@@ -211,6 +211,8 @@ export class Cluster {
     if (urlName !== undefined && body.metadata.name !== undefined && body.metadata.name !== urlName)
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${urlName})`)
     if (urlName !== undefined && body.metadata.name === undefined) body.metadata.name = urlName
+    const typeProblem = stringMapProblem(type, body)
+    if (typeProblem) throw badRequest(typeProblem)
   }
 
   private defaultsContext() {
@@ -548,6 +550,26 @@ export class Cluster {
     body.spec = { ...(isObject(body.spec as Json) ? (body.spec as JsonObject) : {}), replicas }
     return this.replace(type, old, body, { ...options, scope: "scale" }, "scale", undefined)
   }
+}
+
+/** Maps of strings where decoding would fail in the API server (a YAML `on` read as a boolean, a number). */
+const stringMapProblem = (type: ResourceType, obj: KObject): string | undefined => {
+  const maps: Array<[string, unknown]> = [
+    ["metadata.labels", obj.metadata.labels],
+    ["metadata.annotations", obj.metadata.annotations],
+  ]
+  if (type.kind === "ConfigMap") maps.push(["data", obj.data])
+  if (type.kind === "Secret") maps.push(["data", obj.data], ["stringData", obj.stringData])
+  for (const [field, map] of maps) {
+    if (map === undefined || map === null) continue
+    if (!isObject(map as Json))
+      return `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: json: cannot unmarshal ${typeof map} into Go struct field of type map[string]string`
+    for (const [key, value] of Object.entries(map as JsonObject)) {
+      if (typeof value !== "string")
+        return `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: .${field}.${key}: expected string, got ${JSON.stringify(value)}`
+    }
+  }
+  return undefined
 }
 
 const pendingNamespace = (obj: KObject): boolean => {

@@ -197,6 +197,12 @@ export class Kube extends Context.Service<
     readonly resource: (apiVersion: string, kind: string) => Effect.Effect<ResourceInfo, KubeError>
     /** The API server's base URL. */
     readonly server: string
+    /** A pod's output so far (`pods/log`, not following), as text: one line per line written. */
+    readonly podLog: (ref: {
+      readonly namespace: string
+      readonly name: string
+      readonly container?: string
+    }) => Effect.Effect<string, KubeError>
   }
 >()("starform/Kube") {
   /** From a kubeconfig given as options (e.g. `sim.kubeConfig` from KubeSim). */
@@ -530,6 +536,17 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
   return Kube.of({
     server,
     resource,
+    podLog: Effect.fn("Kube.podLog")(function* (ref: {
+      readonly namespace: string
+      readonly name: string
+      readonly container?: string
+    }) {
+      const target = `Pod ${ref.namespace}/${ref.name} log`
+      const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(ref.name)}/log`
+      const response = yield* send(target, HttpMethod.GET, path, { container: ref.container })
+      if (response.status >= 200 && response.status < 300) return response.text
+      return yield* Effect.fail(fromResponse(target, response.status, response.text, response.headers))
+    }),
     apply: applyTo(undefined),
     applyStatus: applyTo("status"),
     get,

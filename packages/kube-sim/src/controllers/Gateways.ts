@@ -30,7 +30,18 @@ export class Gateways implements Controller {
     this.ctx = ctx
     const allRoutes = () => ctx.cluster.store.list(ctx.types.httpRoutes).map((r) => `route:${nsKey(r)}`)
     this.triggers = [
-      { resource: ctx.types.httpRoutes, keys: (event) => [`route:${nsKey(event.object)}`] },
+      {
+        resource: ctx.types.httpRoutes,
+        keys: (event) => [
+          `route:${nsKey(event.object)}`,
+          // A route's status decides the attachedRoutes count of the Gateways it names.
+          ...list(spec(event.object).parentRefs)
+            .filter(isObject)
+            .map(
+              (ref) => `gateway:${str(ref.namespace) ?? event.object.metadata.namespace ?? ""}/${str(ref.name) ?? ""}`,
+            ),
+        ],
+      },
       {
         resource: ctx.types.services,
         keys: (event) =>

@@ -130,6 +130,12 @@ interface Runtime {
 }
 
 const nodeCount = 3
+
+/** A duration as Go prints it: 10s, 1m20s, 5m0s. */
+const goDuration = (ms: number): string => {
+  const seconds = Math.round(ms / 1000)
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`
+}
 const backoff = (restarts: number) => Math.min(10_000 * 2 ** Math.max(0, restarts - 1), 300_000)
 
 /**
@@ -403,7 +409,7 @@ export class Kubelet implements Controller, LogSource {
       const image = str(containers[0]?.image) ?? ""
       const messages: Record<Runtime["waiting"], string | undefined> = {
         ContainerCreating: undefined,
-        CrashLoopBackOff: `back-off ${Math.round(backoff(runtime.restartCount) / 1000)}s restarting failed container=${str(containers[0]?.name) ?? ""} pod=${pod.metadata.name ?? ""}_${pod.metadata.namespace ?? ""}(${runtime.uid})`,
+        CrashLoopBackOff: `back-off ${goDuration(backoff(runtime.restartCount))} restarting failed container=${str(containers[0]?.name) ?? ""} pod=${pod.metadata.name ?? ""}_${pod.metadata.namespace ?? ""}(${runtime.uid})`,
         ErrImagePull: `failed to pull and unpack image "${image}": not found`,
         ImagePullBackOff: `Back-off pulling image "${image}"`,
       }
