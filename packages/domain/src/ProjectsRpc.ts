@@ -23,6 +23,7 @@ import {
   VariableView,
 } from "./api/Variables.ts"
 import { CommitSha, DeploymentTrigger, ImageDigest } from "./Deploys.ts"
+import { WorkspacePlan } from "./Identity.ts"
 import {
   ClusterId,
   DeploymentId,
@@ -34,7 +35,6 @@ import {
   VarGroupId,
   WorkspaceId,
 } from "./Ids.ts"
-import { WorkspacePlan } from "./Identity.ts"
 import { ClusterStatus } from "./Infrastructure.ts"
 import { ClusterName, Label, RegionSlug, VariableKey } from "./Names.ts"
 import { GitBranch, ImageRef, RepoFullName } from "./Projects.ts"
@@ -94,7 +94,7 @@ export const UpdateProject = Rpc.make("UpdateProject", {
   success: ProjectView,
   error: errors,
 })
-export const DeleteProject = Rpc.make("DeleteProject", { payload: { projectId: ProjectId }, error: errors })
+export const DeleteProject = Rpc.make("DeleteProject", { payload: { projectId: ProjectId }, error: notFound })
 
 export const ListEnvironments = Rpc.make("ListEnvironments", {
   payload: { projectId: ProjectId },
@@ -118,7 +118,7 @@ export const UpdateEnvironment = Rpc.make("UpdateEnvironment", {
 })
 export const DeleteEnvironment = Rpc.make("DeleteEnvironment", {
   payload: { environmentId: EnvironmentId },
-  error: errors,
+  error: notFound,
 })
 
 export const ListServices = Rpc.make("ListServices", {
@@ -141,7 +141,7 @@ export const UpdateService = Rpc.make("UpdateService", {
   success: ServiceView,
   error: errors,
 })
-export const DeleteService = Rpc.make("DeleteService", { payload: { serviceId: ServiceId }, error: errors })
+export const DeleteService = Rpc.make("DeleteService", { payload: { serviceId: ServiceId }, error: notFound })
 
 export const ListServiceVariables = Rpc.make("ListServiceVariables", {
   payload: { serviceId: ServiceId },
@@ -155,7 +155,7 @@ export const SetServiceVariables = Rpc.make("SetServiceVariables", {
 })
 export const DeleteServiceVariable = Rpc.make("DeleteServiceVariable", {
   payload: { serviceId: ServiceId, key: VariableKey },
-  error: errors,
+  error: notFound,
 })
 /** Returns one value in clear and writes `variable.reveal` to the audit log in the same transaction. */
 export const RevealServiceVariable = Rpc.make("RevealServiceVariable", {
@@ -194,7 +194,7 @@ export const UpdateVarGroup = Rpc.make("UpdateVarGroup", {
   success: VarGroupView,
   error: errors,
 })
-export const DeleteVarGroup = Rpc.make("DeleteVarGroup", { payload: { varGroupId: VarGroupId }, error: errors })
+export const DeleteVarGroup = Rpc.make("DeleteVarGroup", { payload: { varGroupId: VarGroupId }, error: notFound })
 export const SetVarGroupVariables = Rpc.make("SetVarGroupVariables", {
   payload: { varGroupId: VarGroupId, request: SetVarGroupVariablesRequest },
   success: VarGroupView,
@@ -202,7 +202,7 @@ export const SetVarGroupVariables = Rpc.make("SetVarGroupVariables", {
 })
 export const DeleteVarGroupVariable = Rpc.make("DeleteVarGroupVariable", {
   payload: { varGroupId: VarGroupId, key: VariableKey, environmentId: Schema.NullOr(EnvironmentId) },
-  error: errors,
+  error: notFound,
 })
 export const RevealVarGroupVariable = Rpc.make("RevealVarGroupVariable", {
   payload: {
@@ -248,7 +248,7 @@ export const RedeployDeployment = Rpc.make("RedeployDeployment", {
 export const CancelDeployment = Rpc.make("CancelDeployment", {
   payload: { deploymentId: DeploymentId },
   success: DeploymentView,
-  error: errors,
+  error: Schema.Union([NotFound, Conflict]),
 })
 
 /**

@@ -1,7 +1,12 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { ClustersGroup } from "./api/Clusters.ts"
+import { DeploymentsGroup } from "./api/Deployments.ts"
 import { IdentityAuthGroup } from "./api/IdentityAuth.ts"
 import { IdentityMeGroup } from "./api/IdentityMe.ts"
+import { ProjectsGroup } from "./api/Projects.ts"
+import { ServicesGroup } from "./api/Services.ts"
+import { VariablesGroup } from "./api/Variables.ts"
 import { WorkspacesGroup } from "./api/Workspaces.ts"
 import { WorkspacesAccessGroup } from "./api/WorkspacesAccess.ts"
 
@@ -33,5 +38,10 @@ export const Api = HttpApi.make("starform")
   .add(IdentityMeGroup)
   .add(WorkspacesGroup)
   .add(WorkspacesAccessGroup)
+  .add(ProjectsGroup)
+  .add(ServicesGroup)
+  .add(VariablesGroup)
+  .add(DeploymentsGroup)
+  .add(ClustersGroup)
   .annotate(OpenApi.Title, "Starform API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -7,6 +7,8 @@ import { HttpApiBuilder } from "effect/http-api"
 import * as Pipeline from "./errors/Pipeline.ts"
 import { SystemHandlers } from "./Health.ts"
 import * as IdentityWiring from "./identity/Wiring.ts"
+import * as ProjectsHandlers from "./projects/Handlers.ts"
+import { ProjectsUrl } from "./projects/ProjectsClient.ts"
 import * as Reference from "./reference/Reference.ts"
 
 /**
@@ -18,11 +20,15 @@ export const app = Layer.mergeAll(
   HttpApiBuilder.layer(PublicApi.Api, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(SystemHandlers),
     Layer.provide(IdentityWiring.handlers),
+    Layer.provide(ProjectsHandlers.handlers),
     Layer.provide(IdentityWiring.services),
   ),
   Reference.layer,
   Pipeline.layer,
 )
+
+/** Where the projects service listens; provide it to point the gateway elsewhere than `PROJECTS_URL`. */
+export { ProjectsUrl }
 
 /** `app` with the identity service and Redis taken from the environment (`IDENTITY_URL`, `REDIS_URL`). */
 export const routes = app.pipe(Layer.provide(IdentityWiring.dependenciesFromEnv))

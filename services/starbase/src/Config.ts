@@ -17,6 +17,7 @@ export const StarbaseConfig = Config.all({
   databaseUrl: Config.option(Config.String("DATABASE_URL")),
   /** Where the identity service listens for the gateway's RPCs (on `HOST`); 0, the default, picks a free port. */
   identityPort: Config.schema(Port, "IDENTITY_PORT").pipe(Config.withDefault(0)),
+  projectsPort: Config.schema(Port, "PROJECTS_PORT").pipe(Config.withDefault(0)),
   /** Redis for rate limiting; unset: an in-process limiter. */
   redisUrl: Config.option(Config.String("REDIS_URL")),
 })

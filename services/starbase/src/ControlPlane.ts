@@ -1,5 +1,6 @@
 import { Gateway } from "@starform/gateway"
 import { IdentityConfig, IdentityServer } from "@starform/identity"
+import { Server as ProjectsServer } from "@starform/projects"
 import { Context, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 
@@ -14,6 +15,8 @@ export interface Options {
   readonly port: number
   /** The identity service's port (0: a free one). */
   readonly identityPort: number
+  /** The projects service's port (0, or unset: a free one). */
+  readonly projectsPort?: number | undefined
   /** Redis for rate limiting; unset: in-process. */
   readonly redisUrl?: string | undefined
   readonly identity?: Partial<IdentityConfig["Service"]> | IdentityConfig["Service"] | undefined
@@ -25,6 +28,8 @@ export interface Options {
 export interface Running {
   readonly gatewayUrl: string
   readonly identityUrl: string
+  /** The projects service: the gateway's RPC and Shuttle's desired-state feed. */
+  readonly projectsUrl: string
 }
 
 const urlOf = (context: Context.Context<HttpServer.HttpServer>) =>
@@ -38,6 +43,8 @@ export const start = (options: Options) =>
       ),
     )
     const identityUrl = `${urlOf(identity)}${IdentityServer.rpcPath}`
+    const projects = yield* Layer.build(ProjectsServer.layer({ host: options.host, port: options.projectsPort ?? 0 }))
+    const projectsUrl = urlOf(projects)
     const gateway = yield* Layer.build(
       Gateway.layer({
         host: options.host,
@@ -45,7 +52,7 @@ export const start = (options: Options) =>
         identityUrl,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
         ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
-      }),
+      }).pipe(Layer.provide(Layer.succeed(Gateway.ProjectsUrl, projectsUrl))),
     )
-    return { gatewayUrl: urlOf(gateway), identityUrl } satisfies Running
+    return { gatewayUrl: urlOf(gateway), identityUrl, projectsUrl } satisfies Running
   })

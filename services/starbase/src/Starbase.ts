@@ -83,6 +83,7 @@ export const run = Effect.gen(function* () {
     host: config.host,
     port: config.port,
     identityPort: config.identityPort,
+    projectsPort: config.projectsPort,
     redisUrl: Option.getOrUndefined(config.redisUrl),
     identityFromEnv: true,
   }).pipe(
@@ -96,6 +97,7 @@ export const run = Effect.gen(function* () {
     ),
   )
   yield* Console.log(`starform: identity service listening on ${running.identityUrl}`)
+  yield* Console.log(`starform: projects service listening on ${running.projectsUrl}`)
   if (Option.isNone(config.redisUrl)) {
     yield* Console.log("starform: REDIS_URL is not set, so rate limits are kept in this process")
   }

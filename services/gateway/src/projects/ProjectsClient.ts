@@ -1,0 +1,38 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { ProjectsRpc } from "@starform/domain"
+import { Context, Effect, Layer } from "effect"
+import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+
+/**
+ * The gateway's only way to the projects service: its RPC contract over HTTP. A transport failure (the service
+ * down) is a defect here, answered 500, never a misleading 4xx.
+ */
+export class ProjectsClient extends Context.Service<
+  ProjectsClient,
+  RpcClient.FromGroup<typeof ProjectsRpc.ProjectsRpcs, RpcClientError.RpcClientError>
+>()("starform/gateway/ProjectsClient") {
+  /** A client of the projects service at `baseUrl` (e.g. `http://127.0.0.1:8082`). */
+  static readonly layer = (baseUrl: string) =>
+    Layer.effect(ProjectsClient, RpcClient.make(ProjectsRpc.ProjectsRpcs)).pipe(
+      Layer.provide(RpcClient.layerProtocolHttp({ url: `${baseUrl.replace(/\/+$/, "")}${ProjectsRpc.path}` })),
+      Layer.provide(RpcSerialization.layerJson),
+      Layer.provide(NodeHttpClient.layerUndici),
+    )
+}
+
+/** Where the projects service listens: `PROJECTS_URL`, else its default port on this machine. */
+export const ProjectsUrl = Context.Reference<string>("starform/gateway/ProjectsUrl", {
+  defaultValue: () => process.env.PROJECTS_URL ?? "http://127.0.0.1:8082",
+})
+
+/** The client of the service at `ProjectsUrl`. */
+export const layerFromUrl = Layer.unwrap(Effect.map(ProjectsUrl, ProjectsClient.layer))
+
+/** A projects call whose transport failure is a defect (a 500), keeping only the call's own errors. */
+export const call = <A, E, R>(effect: Effect.Effect<A, E | RpcClientError.RpcClientError, R>) =>
+  Effect.catchIf(
+    effect,
+    (error): error is RpcClientError.RpcClientError =>
+      typeof error === "object" && error !== null && "_tag" in error && error._tag === "RpcClientError",
+    Effect.die,
+  ) as Effect.Effect<A, Exclude<E, RpcClientError.RpcClientError>, R>
