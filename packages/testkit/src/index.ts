@@ -1,4 +1,5 @@
 export * as FakeGithub from "./FakeGithub.ts"
+export * as FakeOidcIssuer from "./FakeOidcIssuer.ts"
 export * as Fixtures from "./Fixtures.ts"
 export * as GithubPayloads from "./GithubPayloads.ts"
 export * as TestDatabase from "./TestDatabase.ts"
