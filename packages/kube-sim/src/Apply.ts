@@ -1,5 +1,6 @@
 import {
   difference,
+  diffFields,
   type FieldPath,
   type FieldSet,
   fieldsOf,
@@ -27,9 +28,12 @@ export type Scope = "" | "status" | "scale"
 // Metadata members that managers can own; the rest are the server's.
 const ownableMetadata = ["labels", "annotations", "ownerReferences", "finalizers"] as const
 
-/** The part of an object a write in `scope` may change, as plain JSON: what field sets are computed over. */
+/**
+ * The part of an object a write in `scope` may change, as plain JSON: what field sets are computed over. It shares
+ * structure with `obj`: clone it before changing it.
+ */
 export const view = (obj: KObject, type: ResourceType, scope: Scope): JsonObject => {
-  if (scope === "status") return obj.status === undefined ? {} : { status: clone(obj.status as Json) }
+  if (scope === "status") return obj.status === undefined ? {} : { status: obj.status as Json }
   if (scope === "scale") {
     const replicas = isObject(obj.spec) ? obj.spec.replicas : undefined
     return replicas === undefined ? {} : { spec: { replicas } }
@@ -38,12 +42,12 @@ export const view = (obj: KObject, type: ResourceType, scope: Scope): JsonObject
   for (const [field, value] of Object.entries(obj)) {
     if (field === "apiVersion" || field === "kind" || field === "metadata" || value === undefined) continue
     if (field === "status" && type.status) continue
-    out[field] = clone(value as Json)
+    out[field] = value as Json
   }
   const metadata: JsonObject = {}
   for (const field of ownableMetadata) {
     const value = obj.metadata[field]
-    if (value !== undefined) metadata[field] = clone(value) as Json
+    if (value !== undefined) metadata[field] = value as Json
   }
   if (Object.keys(metadata).length > 0) out.metadata = metadata
   return out
@@ -52,7 +56,7 @@ export const view = (obj: KObject, type: ResourceType, scope: Scope): JsonObject
 /** Puts a changed view back into an object, leaving what the scope may not touch as it was in `base`. */
 export const withView = (base: KObject, changed: JsonObject, type: ResourceType, scope: Scope): KObject => {
   if (scope === "status") {
-    const out = { ...base }
+    const out: KObject = { ...base, metadata: { ...base.metadata } }
     if (changed.status === undefined) delete out.status
     else out.status = changed.status
     return out
@@ -62,7 +66,7 @@ export const withView = (base: KObject, changed: JsonObject, type: ResourceType,
     const spec = isObject(base.spec) ? { ...base.spec } : {}
     if (replicas === undefined) delete spec.replicas
     else spec.replicas = replicas
-    return { ...base, spec }
+    return { ...base, metadata: { ...base.metadata }, spec }
   }
   const metadata: ObjectMeta = { ...base.metadata }
   const changedMeta = isObject(changed.metadata) ? changed.metadata : {}
@@ -141,7 +145,7 @@ export const apply = (input: ApplyInput): KObject => {
   const appliedSet = fieldsOf(applied, hints)
   const entries = live?.metadata.managedFields ?? []
   const mine = entries.find((e) => e.manager === manager && e.operation === "Apply" && sameScope(e, scope))
-  const liveView = live ? view(live, type, scope) : {}
+  const liveView = live ? clone(view(live, type, scope)) : {}
 
   // A conflict is a change: a field another manager owns whose value this apply would alter.
   const merged = mergeValue(liveView, applied, hints, "") as JsonObject
@@ -231,25 +235,16 @@ export const trackUpdate = (input: UpdateInput): ManagedFieldsEntry[] => {
   const { type, scope, old, next, manager, now } = input
   const hints = hintsFor(type.kind)
   const entries = old?.metadata.managedFields ?? []
-  const oldView = old ? view(old, type, scope) : {}
-  const newView = view(next, type, scope)
-  const newSet = fieldsOf(newView, hints)
-  const changed = leaves(newSet).filter((leaf) => {
-    const before = valueAt(oldView, leaf)
-    if (isMissing(before)) return true
-    return leaf[leaf.length - 1] !== "." && !deepEqual(before, valueAt(newView, leaf))
-  })
-  const removed = old ? leaves(fieldsOf(oldView, hints)).filter((leaf) => isMissing(valueAt(newView, leaf))) : []
-  if (changed.length === 0 && removed.length === 0) return entries
-  const taken = fromPaths([...changed, ...removed])
-  const gone = fromPaths(removed)
+  const { changed, removed } = diffFields(old ? view(old, type, scope) : {}, view(next, type, scope), hints)
+  if (isEmpty(changed) && isEmpty(removed)) return entries
+  const taken = union(changed, removed)
   const out: ManagedFieldsEntry[] = []
   let mineSeen = false
   for (const entry of entries) {
     const isMine = entry.manager === manager && entry.operation === "Update" && sameScope(entry, scope)
     if (isMine) {
       mineSeen = true
-      const fields = union(difference(entry.fieldsV1 as FieldSet, gone), fromPaths(changed))
+      const fields = union(difference(entry.fieldsV1 as FieldSet, removed), changed)
       if (!isEmpty(fields))
         out.push({ ...entry, apiVersion: next.apiVersion, time: now, fieldsV1: fields as JsonObject })
       continue
@@ -257,14 +252,14 @@ export const trackUpdate = (input: UpdateInput): ManagedFieldsEntry[] => {
     const rest = difference(entry.fieldsV1 as FieldSet, taken)
     if (!isEmpty(rest)) out.push({ ...entry, fieldsV1: rest as JsonObject })
   }
-  if (!mineSeen && changed.length > 0) {
+  if (!mineSeen && !isEmpty(changed)) {
     out.push({
       manager,
       operation: "Update",
       apiVersion: next.apiVersion,
       time: now,
       fieldsType: "FieldsV1",
-      fieldsV1: fromPaths(changed) as JsonObject,
+      fieldsV1: changed as JsonObject,
       ...(scope ? { subresource: scope } : {}),
     })
   }

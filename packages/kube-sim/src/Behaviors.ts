@@ -20,7 +20,7 @@ export interface PodBehavior {
   readonly imagePullError?: boolean
   /** Time to pull the image and create the containers. Default 0. */
   readonly pullMs?: number
-  /** Time the app takes to stop after SIGTERM (the grace period caps it). Default 0. */
+  /** Time the app takes to stop after SIGTERM (the grace period caps it). Default 1 s. */
   readonly shutdownMs?: number
   /** What the container writes, each line `atMs` after the container starts (plain strings: at start). */
   readonly logs?: ReadonlyArray<string | { readonly atMs: number; readonly line: string }>

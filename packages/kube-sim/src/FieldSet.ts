@@ -127,8 +127,129 @@ const build = (path: FieldPath): FieldSet => {
   return out
 }
 
-export const fromPaths = (paths: ReadonlyArray<FieldPath>): FieldSet =>
-  paths.reduce((acc, p) => union(acc, build(p)), {})
+export const fromPaths = (paths: ReadonlyArray<FieldPath>): FieldSet => {
+  const out: FieldSet = {}
+  for (const path of paths) {
+    let node = out
+    for (const element of path) {
+      let child = node[element]
+      if (child === undefined) {
+        child = {}
+        node[element] = child
+      }
+      node = child
+    }
+  }
+  return out
+}
+
+/**
+ * What changed between two versions of an object, as field sets: `changed` holds every leaf that is new or has a
+ * new value, `removed` every leaf that is gone. One walk over both, for the managed fields of ordinary writes.
+ */
+export const diffFields = (
+  before: JsonObject,
+  after: JsonObject,
+  hints: Hints,
+): { changed: FieldSet; removed: FieldSet } => {
+  const changed: FieldSet = {}
+  const removed: FieldSet = {}
+  diffObject(before, after, hints, "", changed, removed)
+  return { changed, removed }
+}
+
+const nonEmptyContainer = (value: Json): boolean =>
+  (Array.isArray(value) && value.length > 0) || (isObject(value) && Object.keys(value).length > 0)
+
+const diffObject = (
+  before: JsonObject,
+  after: JsonObject,
+  hints: Hints,
+  path: string,
+  changed: FieldSet,
+  removed: FieldSet,
+) => {
+  for (const [field, value] of Object.entries(after)) {
+    if (value === null || value === undefined) continue
+    const element = `f:${field}`
+    const fieldPath = childPath(path, field)
+    const prev = before[field]
+    if (prev === null || prev === undefined) {
+      changed[element] = memberFields(value, hints, fieldPath)
+      continue
+    }
+    const subChanged: FieldSet = {}
+    const subRemoved: FieldSet = {}
+    if (diffMember(prev, value, hints, fieldPath, subChanged, subRemoved)) changed[element] = {}
+    if (!isEmpty(subChanged)) changed[element] = subChanged
+    if (!isEmpty(subRemoved)) removed[element] = subRemoved
+  }
+  for (const [field, prev] of Object.entries(before)) {
+    if (prev === null || prev === undefined) continue
+    const value = after[field]
+    if (value === null || value === undefined) removed[`f:${field}`] = memberFields(prev, hints, childPath(path, field))
+  }
+}
+
+/** Fills the sub-sets for a member present in both versions; true when the member itself is a changed leaf. */
+const diffMember = (
+  prev: Json,
+  value: Json,
+  hints: Hints,
+  path: string,
+  changed: FieldSet,
+  removed: FieldSet,
+): boolean => {
+  if (Array.isArray(prev) && Array.isArray(value) && prev.length > 0 && value.length > 0) {
+    const list = hints.list(path)
+    if (list.type === "atomic") return !deepEqual(prev, value)
+    if (list.type === "set") {
+      const before = new Set(prev.map((v) => JSON.stringify(v)))
+      const after = new Set(value.map((v) => JSON.stringify(v)))
+      for (const v of after) if (!before.has(v)) changed[`v:${v}`] = {}
+      for (const v of before) if (!after.has(v)) removed[`v:${v}`] = {}
+      return false
+    }
+    const byKey = new Map<string, JsonObject>()
+    for (const item of prev) if (isObject(item)) byKey.set(itemKey(item, list), item)
+    const seen = new Set<string>()
+    for (const item of value) {
+      if (!isObject(item)) continue
+      const key = itemKey(item, list)
+      seen.add(key)
+      const old = byKey.get(key)
+      if (old === undefined) {
+        changed[key] = { ".": {}, ...fieldsOf(item, hints, `${path}[]`) }
+        continue
+      }
+      const subChanged: FieldSet = {}
+      const subRemoved: FieldSet = {}
+      diffObject(old, item, hints, `${path}[]`, subChanged, subRemoved)
+      if (!isEmpty(subChanged)) changed[key] = subChanged
+      if (!isEmpty(subRemoved)) removed[key] = subRemoved
+    }
+    for (const [key, item] of byKey)
+      if (!seen.has(key)) removed[key] = { ".": {}, ...fieldsOf(item, hints, `${path}[]`) }
+    return false
+  }
+  if (
+    isObject(prev) &&
+    isObject(value) &&
+    nonEmptyContainer(prev) &&
+    nonEmptyContainer(value) &&
+    !hints.atomicStruct(path)
+  ) {
+    diffObject(prev, value, hints, path, changed, removed)
+    return false
+  }
+  if (deepEqual(prev, value)) return false
+  // The member changed shape or value: what it held before is gone, what it holds now is new.
+  Object.assign(removed, memberFields(prev, hints, path))
+  const now = memberFields(value, hints, path)
+  if (isEmpty(now)) return true
+  Object.assign(changed, now)
+  return false
+}
 
 const matchItem = (list: Json[], element: string): number => {
   if (element.startsWith("v:")) {

@@ -197,6 +197,30 @@ describe("rolling updates", () => {
   })
 })
 
+describe("endpoints", () => {
+  it("a pod being deleted stays in the slice as terminating and serving, not ready, until its containers exit", async () => {
+    const ns = await freshNamespace()
+    await c.core.createNamespacedService({ namespace: ns, body: service(ns, "web", { app: "web" }) })
+    sim.pods.script({ namespace: ns }, { shutdownMs: 5_000 })
+    await c.apps.createNamespacedDeployment({ namespace: ns, body: deployment(ns, "web", { replicas: 2 }) })
+    sim.settle()
+    const victim = activePods(ns, "web")[0]!
+    await c.core.deleteNamespacedPod({ namespace: ns, name: victim.metadata.name! })
+    sim.tick(1_000)
+    const endpoints = () =>
+      sim
+        .list("discovery.k8s.io/v1", "EndpointSlice", ns, "kubernetes.io/service-name=web")
+        .flatMap(
+          (slice) => slice.endpoints as Array<{ targetRef: { name: string }; conditions: Record<string, boolean> }>,
+        )
+    const leaving = endpoints().find((e) => e.targetRef.name === victim.metadata.name)
+    expect(leaving?.conditions).toEqual({ ready: false, serving: true, terminating: true })
+    expect(endpoints().filter((e) => e.conditions.ready)).toHaveLength(2)
+    sim.tick(5_000)
+    expect(endpoints().map((e) => e.targetRef.name)).not.toContain(victim.metadata.name)
+  })
+})
+
 describe("failed rollouts", () => {
   it("pods that never pass readiness: ProgressDeadlineExceeded after the deadline, and the old pods keep serving", async () => {
     const ns = await freshNamespace()

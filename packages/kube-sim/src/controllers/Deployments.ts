@@ -45,6 +45,20 @@ export const templateHash = (template: Json, collisions = 0): string => {
   return out
 }
 
+// Stored objects never change, so a template's identity can be remembered by reference.
+const identities = new WeakMap<object, string>()
+
+/** What two templates are compared by: everything but the pod-template-hash label. */
+const identity = (template: Json | undefined): string => {
+  if (!isObject(template)) return canonical(withoutHash(template))
+  let known = identities.get(template)
+  if (known === undefined) {
+    known = canonical(withoutHash(template))
+    identities.set(template, known)
+  }
+  return known
+}
+
 const revisionOf = (rs: KObject): number =>
   Number(rs.metadata.annotations?.["deployment.kubernetes.io/revision"] ?? "0") || 0
 
@@ -87,7 +101,8 @@ export class Deployments implements Controller {
     const dSpec = spec(deployment)
     let all = ownedBy(this.ctx, deployment, types.replicaSets)
     const template = dSpec.template
-    let newRS = all.find((rs) => deepEqual(withoutHash(spec(rs).template), withoutHash(template)))
+    const wanted = identity(template)
+    let newRS = all.find((rs) => identity(spec(rs).template) === wanted)
     const paused = dSpec.paused === true
     let progressReason: { reason: string; message: string } | undefined
 

@@ -136,6 +136,8 @@ const goDuration = (ms: number): string => {
   const seconds = Math.round(ms / 1000)
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`
 }
+/** How long an app takes to exit after SIGTERM unless its script says otherwise. */
+const defaultShutdownMs = 1000
 const backoff = (restarts: number) => Math.min(10_000 * 2 ** Math.max(0, restarts - 1), 300_000)
 
 /**
@@ -299,15 +301,17 @@ export class Kubelet implements Controller, LogSource {
     if (pod.metadata.deletionTimestamp) {
       if (runtime.stopAt === undefined) {
         const graceEnd = Date.parse(pod.metadata.deletionTimestamp)
-        runtime.stopAt = Math.min(graceEnd, now + (runtime.behavior.shutdownMs ?? 0))
+        runtime.stopAt = Math.min(graceEnd, now + (runtime.behavior.shutdownMs ?? defaultShutdownMs))
       }
-      if (runtime.terminal || runtime.stopAt <= now) {
+      if (runtime.terminal || runtime.stopAt <= now || runtime.runStart === undefined) {
         this.forget(runtime)
         cluster.finalize(types.pods, pod)
         return
       }
       scheduler.requeueAt(this.name, key, runtime.stopAt)
-      this.report(pod, runtime, undefined, now, true)
+      // Until its containers exit the app still answers probes: a terminating endpoint can still be serving.
+      const run = analyze(runtime.runStart, runtime.behavior, containers)
+      this.report(pod, runtime, run.endAt > now ? run : undefined, now)
       return
     }
 
@@ -359,7 +363,7 @@ export class Kubelet implements Controller, LogSource {
       }
     }
     if (wake < never) scheduler.requeueAt(this.name, key, wake)
-    this.report(pod, runtime, current, now, false)
+    this.report(pod, runtime, current, now)
   }
 
   private nextLogAt(runtime: Runtime): number {
@@ -383,10 +387,10 @@ export class Kubelet implements Controller, LogSource {
     }
   }
 
-  private report(pod: KObject, runtime: Runtime, run: Run | undefined, now: number, stopping: boolean) {
+  private report(pod: KObject, runtime: Runtime, run: Run | undefined, now: number) {
     const podSpec = spec(pod)
     const containers = list(podSpec.containers).filter(isObject)
-    const ready = !stopping && run !== undefined && run.readyAt <= now
+    const ready = run !== undefined && run.readyAt <= now
     if (ready && runtime.readySince === undefined) runtime.readySince = run.readyAt
     if (!ready && runtime.readySince !== undefined) {
       runtime.readySince = undefined
