@@ -1,3 +1,4 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import { createAppAuth } from "@octokit/auth-app"
 import { Octokit } from "@octokit/core"
 import type { GithubApi } from "@starform/domain"
@@ -55,6 +56,10 @@ export class GithubApp extends Context.Service<
   {
     /** The public page to install the app from, with `state` to come back with. */
     readonly installUrl: (state: string) => Effect.Effect<string, GithubNotConfigured>
+    /** Signs `payload` for an install link's state (keyed by the app's private key), so the callback can trust it. */
+    readonly signState: (payload: string) => Effect.Effect<string, GithubNotConfigured>
+    /** The payload of a state this app signed; None when forged or altered. */
+    readonly verifyState: (state: string) => Effect.Effect<Option.Option<string>, GithubNotConfigured>
     /** A new installation access token (one hour), minted with the app's JWT. */
     readonly mintToken: (installationId: number) => Effect.Effect<MintedToken, GithubError>
     readonly getInstallation: (installationId: number) => Effect.Effect<InstallationInfo, GithubError>
@@ -103,7 +108,27 @@ export class GithubApp extends Context.Service<
         },
       })
 
+    const stateKey = createHash("sha256")
+      .update(`starform install state\n${Redacted.value(settings.privateKey)}`)
+      .digest()
+    const mac = (payload: string) => createHmac("sha256", stateKey).update(payload).digest("base64url")
+
     return GithubApp.of({
+      signState: (payload) => {
+        const body = Buffer.from(payload, "utf8").toString("base64url")
+        return Effect.succeed(`${body}.${mac(body)}`)
+      },
+      verifyState: (state) => {
+        const [body, signature] = state.split(".")
+        if (body === undefined || signature === undefined) return Effect.succeed(Option.none())
+        const expected = Buffer.from(mac(body))
+        const given = Buffer.from(signature)
+        return Effect.succeed(
+          expected.length === given.length && timingSafeEqual(expected, given)
+            ? Option.some(Buffer.from(body, "base64url").toString("utf8"))
+            : Option.none(),
+        )
+      },
       installUrl: (state) =>
         Effect.succeed(`${settings.appUrl.replace(/\/$/, "")}/installations/new?state=${encodeURIComponent(state)}`),
 
@@ -192,6 +217,8 @@ export class GithubApp extends Context.Service<
   /** An app that is not configured: every call fails with `GithubNotConfigured`. */
   static readonly notConfigured = GithubApp.of({
     installUrl: () => Effect.fail(new GithubNotConfigured()),
+    signState: () => Effect.fail(new GithubNotConfigured()),
+    verifyState: () => Effect.fail(new GithubNotConfigured()),
     mintToken: () => Effect.fail(new GithubNotConfigured()),
     getInstallation: () => Effect.fail(new GithubNotConfigured()),
     listRepositories: () => Effect.fail(new GithubNotConfigured()),
