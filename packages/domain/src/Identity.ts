@@ -141,6 +141,24 @@ export class ApiToken extends Schema.Class<ApiToken>("ApiToken")({
   updatedAt: Timestamp,
 }) {}
 
+/**
+ * Text people type into a form: well-formed Unicode (no unpaired surrogates, which would be stored as U+FFFD), no
+ * control characters (NUL cannot even be stored) and no invisible direction overrides or isolates, which make a name
+ * display as something it is not. Joiners used by emoji sequences are fine.
+ */
+const oddCharacter = /[\p{Cc}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\uFFF9-\uFFFB\uFEFF\uFFFE\uFFFF]/u
+export const isPlainText = Rules.make(
+  "plain-text",
+  "must be plain text: no control characters, direction overrides, byte-order marks or broken surrogate pairs",
+  (value) => value.isWellFormed() && !oddCharacter.test(value),
+)
+
+/** What people type for their email, name, a workspace's name and labels: the name rules and plain text. */
+export const EmailInput = Email.check(isPlainText)
+export const PersonNameInput = PersonName.check(isPlainText)
+export const WorkspaceNameInput = WorkspaceName.check(isPlainText)
+export const LabelInput = Label.check(isPlainText)
+
 /** A password as a person chooses it: 10 to 256 characters; argon2id-hashed, never stored or shown. */
 export const Password = Schema.String.check(
   Rules.make(

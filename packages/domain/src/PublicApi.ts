@@ -43,5 +43,8 @@ export const Api = HttpApi.make("starform")
   .add(VariablesGroup)
   .add(DeploymentsGroup)
   .add(ClustersGroup)
+  // A request with several bad fields hears about all of them at once.
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
+  .annotate(HttpApi.QueryParseOptions, { errors: "all" })
   .annotate(OpenApi.Title, "Starform API")
   .annotate(OpenApi.Version, "0.1.0")

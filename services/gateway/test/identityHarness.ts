@@ -3,12 +3,15 @@ import { FieldCrypto } from "@starform/crypto"
 import type { IdentityConfig } from "@starform/identity"
 import { ControlPlane } from "@starform/starbase"
 import { Effect } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 
 /** Whole-gateway tests: Starbase on free ports, requests through real HTTP (`fetch`). */
 
 export interface Options {
   readonly redisUrl?: string
   readonly identity?: Partial<IdentityConfig["Service"]>
+  /** Rate-limit budgets to set (`rate_limit_budgets`) before the gateway reads them, e.g. roomier sign-ups. */
+  readonly budgets?: Record<string, { readonly capacity: number; readonly refillPerMinute: number }>
 }
 
 /**
@@ -16,17 +19,24 @@ export interface Options {
  * front. Routes other services add are served too, so whole-API tests cover them.
  */
 export const start = (options: Options = {}) =>
-  ControlPlane.start({
-    host: "127.0.0.1",
-    port: 0,
-    identityPort: 0,
-    redisUrl: options.redisUrl,
-    identity: options.identity,
-    logRequests: false,
-  }).pipe(
-    Effect.map((running) => ({ baseUrl: running.gatewayUrl, identityUrl: running.identityUrl })),
-    Effect.provide(FieldCrypto.layerFromKeys(randomBytes(32))),
-  )
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    for (const [name, budget] of Object.entries(options.budgets ?? {})) {
+      yield* sql`INSERT INTO rate_limit_budgets ${sql.insert({ name, ...budget })}
+        ON CONFLICT (name) DO UPDATE SET capacity = EXCLUDED.capacity, refill_per_minute = EXCLUDED.refill_per_minute`.pipe(
+        Effect.orDie,
+      )
+    }
+    const running = yield* ControlPlane.start({
+      host: "127.0.0.1",
+      port: 0,
+      identityPort: 0,
+      redisUrl: options.redisUrl,
+      identity: options.identity,
+      logRequests: false,
+    }).pipe(Effect.provide(FieldCrypto.layerFromKeys(randomBytes(32))))
+    return { baseUrl: running.gatewayUrl, identityUrl: running.identityUrl }
+  })
 
 export interface Reply {
   readonly status: number

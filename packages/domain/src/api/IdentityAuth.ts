@@ -1,9 +1,8 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, RateLimited, Unauthenticated, ValidationFailed } from "../ApiErrors.ts"
-import { Password, User } from "../Identity.ts"
+import { EmailInput, isPlainText, Password, PersonNameInput, User } from "../Identity.ts"
 import { SessionId } from "../Ids.ts"
-import { Email, PersonName } from "../Names.ts"
 import * as Rules from "../Rules.ts"
 
 /** Sign-up, sign-in and everything before a person holds an access token (`/v1/auth/*`, no Bearer needed). */
@@ -37,13 +36,16 @@ export class MfaRequired extends Schema.Class<MfaRequired>("MfaRequired")({
 }) {}
 
 export const SignupRequest = Schema.Struct({
-  email: Email,
+  email: EmailInput,
   password: Password,
-  name: Schema.optionalKey(PersonName),
+  name: Schema.optionalKey(PersonNameInput),
 })
 export type SignupRequest = typeof SignupRequest.Type
 
-export const LoginRequest = Schema.Struct({ email: Rules.text(254, 1), password: Rules.text(256, 1) })
+export const LoginRequest = Schema.Struct({
+  email: Rules.text(254, 1).check(isPlainText),
+  password: Rules.text(256, 1),
+})
 export const MfaLoginRequest = Schema.Struct({
   challengeToken: OpaqueToken,
   /** A 6-digit code from the authenticator app, or one of the recovery codes. */
@@ -51,7 +53,7 @@ export const MfaLoginRequest = Schema.Struct({
 })
 export const RefreshRequest = Schema.Struct({ refreshToken: OpaqueToken })
 export const TokenRequest = Schema.Struct({ token: OpaqueToken })
-export const PasswordResetRequest = Schema.Struct({ email: Email })
+export const PasswordResetRequest = Schema.Struct({ email: EmailInput })
 export const PasswordResetCompletion = Schema.Struct({ token: OpaqueToken, password: Password })
 
 /** A configured SSO provider's name, e.g. `oidc`. */

@@ -4,14 +4,22 @@ import { Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed } from
 import { AuditEntry } from "../Audit.ts"
 import { Authentication } from "../Auth.ts"
 import { IpAddress, Timestamp } from "../Columns.ts"
-import { ApiToken, Invitation, Password, SsoIdentity, User, Workspace, WorkspaceRole } from "../Identity.ts"
+import {
+  ApiToken,
+  Invitation,
+  Password,
+  PersonNameInput,
+  SsoIdentity,
+  User,
+  Workspace,
+  WorkspaceRole,
+} from "../Identity.ts"
 import { SessionId, WorkspaceId } from "../Ids.ts"
-import { PersonName } from "../Names.ts"
 import * as Rules from "../Rules.ts"
 
 /** The signed-in person's own account: profile, sessions, MFA, data export and deletion (`/v1/me/*`). */
 
-export const UpdateMeRequest = Schema.Struct({ name: PersonName })
+export const UpdateMeRequest = Schema.Struct({ name: PersonNameInput })
 
 /** A signed-in device. Its id stays the same across refreshes; revoking it signs that device out. */
 export class SessionInfo extends Schema.Class<SessionInfo>("SessionInfo")({

@@ -3,21 +3,29 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/ht
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
 import { Authentication } from "../Auth.ts"
 import { Timestamp } from "../Columns.ts"
-import { Invitation, InvitationId, ProjectRole, Workspace, WorkspaceRole } from "../Identity.ts"
+import {
+  EmailInput,
+  Invitation,
+  InvitationId,
+  ProjectRole,
+  Workspace,
+  WorkspaceNameInput,
+  WorkspaceRole,
+} from "../Identity.ts"
 import { ProjectId, UserId, WorkspaceId } from "../Ids.ts"
-import { Email, WorkspaceName, WorkspaceSlug } from "../Names.ts"
+import { WorkspaceSlug } from "../Names.ts"
 
 /** Workspaces, their members and invitations, and project-level membership. */
 
 export const CreateWorkspaceRequest = Schema.Struct({
-  name: WorkspaceName,
+  name: WorkspaceNameInput,
   /** Derived from the name when omitted. */
   slug: Schema.optionalKey(WorkspaceSlug),
 })
 export type CreateWorkspaceRequest = typeof CreateWorkspaceRequest.Type
 
 export const UpdateWorkspaceRequest = Schema.Struct({
-  name: Schema.optionalKey(WorkspaceName),
+  name: Schema.optionalKey(WorkspaceNameInput),
   slug: Schema.optionalKey(WorkspaceSlug),
 })
 
@@ -41,7 +49,7 @@ export class ProjectMemberInfo extends Schema.Class<ProjectMemberInfo>("ProjectM
 }) {}
 
 export const UpdateMemberRequest = Schema.Struct({ role: WorkspaceRole })
-export const InviteRequest = Schema.Struct({ email: Email, role: WorkspaceRole })
+export const InviteRequest = Schema.Struct({ email: EmailInput, role: WorkspaceRole })
 export const ProjectMemberRequest = Schema.Struct({ role: ProjectRole })
 
 const workspaceId = { workspaceId: WorkspaceId }

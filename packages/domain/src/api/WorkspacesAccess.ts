@@ -3,15 +3,14 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/ht
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
 import { AuditAction, AuditEntry, AuditOutcome } from "../Audit.ts"
 import { Authentication, TokenScope } from "../Auth.ts"
-import { ApiToken, ServiceAccount, ServiceAccountId } from "../Identity.ts"
+import { ApiToken, isPlainText, LabelInput, ServiceAccount, ServiceAccountId } from "../Identity.ts"
 import { ApiTokenId, ProjectId, WorkspaceId } from "../Ids.ts"
-import { Label } from "../Names.ts"
 import * as Rules from "../Rules.ts"
 
 /** API tokens, service accounts and the audit log of a workspace. */
 
 export const CreateTokenRequest = Schema.Struct({
-  name: Label,
+  name: LabelInput,
   /** Permission presets (`read_only`, `deploy`) and single actions; the token may do their union, nothing else. */
   scopes: Schema.NonEmptyArray(TokenScope),
   /** Limit the token to one project of the workspace. */
@@ -27,13 +26,13 @@ export class CreatedToken extends Schema.Class<CreatedToken>("CreatedToken")({
   secret: Schema.String,
 }) {}
 
-export const CreateServiceAccountRequest = Schema.Struct({ name: Label })
+export const CreateServiceAccountRequest = Schema.Struct({ name: LabelInput })
 
 export const AuditQuery = Schema.Struct({
   action: Schema.optionalKey(AuditAction),
-  actorId: Schema.optionalKey(Rules.text(64, 1)),
-  targetType: Schema.optionalKey(Rules.text(64, 1)),
-  targetId: Schema.optionalKey(Rules.text(64, 1)),
+  actorId: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)),
+  targetType: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)),
+  targetId: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)),
   outcome: Schema.optionalKey(AuditOutcome),
   /** ISO 8601 times bounding `occurredAt`. */
   since: Schema.optionalKey(Schema.DateTimeUtcFromString),

@@ -2,6 +2,7 @@ import { PublicApi } from "@starform/domain"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as AuditTrail from "../auth/AuditTrail.ts"
+import { AuthCache } from "../auth/AuthCache.ts"
 import type { BudgetName, Budgets } from "../ratelimit/Budgets.ts"
 import type { RateLimiter } from "../ratelimit/RateLimiter.ts"
 import { call, IdentityClient } from "./IdentityClient.ts"
@@ -11,6 +12,7 @@ import { clientInfo, ipKey, limit } from "./Requests.ts"
 export const AuthHandlers = HttpApiBuilder.group(PublicApi.Api, "auth", (handlers) =>
   Effect.gen(function* () {
     const identity = yield* IdentityClient
+    const cache = yield* AuthCache
     const limits = yield* Effect.context<Budgets | RateLimiter>()
     const limited = (budget: BudgetName, keys: ReadonlyArray<string>) =>
       Effect.provideContext(limit(budget, keys), limits)
@@ -20,7 +22,7 @@ export const AuthHandlers = HttpApiBuilder.group(PublicApi.Api, "auth", (handler
     return handlers
       .handle("signup", ({ payload }) =>
         Effect.gen(function* () {
-          yield* limited("login", [yield* ipKey])
+          yield* limited("login", [`signup:${yield* ipKey}`])
           const result = yield* call(identity.Signup({ request: payload, client: yield* clientInfo }))
           yield* signedIn(result.user.id)
           return result
@@ -28,7 +30,7 @@ export const AuthHandlers = HttpApiBuilder.group(PublicApi.Api, "auth", (handler
       )
       .handle("login", ({ payload }) =>
         Effect.gen(function* () {
-          yield* limited("login", [yield* ipKey, `email:${payload.email.trim().toLowerCase()}`])
+          yield* limited("login", [`login:${yield* ipKey}`, `login:email:${payload.email.trim().toLowerCase()}`])
           const result = yield* call(
             identity.Login({ email: payload.email, password: payload.password, client: yield* clientInfo }),
           )
@@ -38,7 +40,7 @@ export const AuthHandlers = HttpApiBuilder.group(PublicApi.Api, "auth", (handler
       )
       .handle("completeMfa", ({ payload }) =>
         Effect.gen(function* () {
-          yield* limited("login", [yield* ipKey])
+          yield* limited("login", [`mfa:${yield* ipKey}`])
           const result = yield* call(identity.CompleteMfa({ ...payload, client: yield* clientInfo }))
           yield* signedIn(result.user.id)
           return result
@@ -46,13 +48,16 @@ export const AuthHandlers = HttpApiBuilder.group(PublicApi.Api, "auth", (handler
       )
       .handle("refresh", ({ payload }) =>
         Effect.gen(function* () {
-          return yield* call(identity.Refresh({ refreshToken: payload.refreshToken, client: yield* clientInfo }))
+          return yield* call(identity.Refresh({ refreshToken: payload.refreshToken, client: yield* clientInfo })).pipe(
+            // A refused refresh may have revoked a whole session: forget what this gateway remembered about it.
+            Effect.tapError(() => Effect.sync(cache.clear)),
+          )
         }),
       )
       .handle("verifyEmail", ({ payload }) => call(identity.VerifyEmail({ token: payload.token })))
       .handle("requestPasswordReset", ({ payload }) =>
         Effect.gen(function* () {
-          yield* limited("login", [yield* ipKey, `reset:${payload.email}`])
+          yield* limited("login", [`reset:${yield* ipKey}`, `reset:email:${payload.email}`])
           yield* call(identity.RequestPasswordReset({ email: payload.email }))
         }),
       )
@@ -60,7 +65,7 @@ export const AuthHandlers = HttpApiBuilder.group(PublicApi.Api, "auth", (handler
       .handle("ssoStart", ({ params }) => call(identity.SsoStart({ provider: params.provider })))
       .handle("ssoCallback", ({ params, payload }) =>
         Effect.gen(function* () {
-          yield* limited("login", [yield* ipKey])
+          yield* limited("login", [`sso:${yield* ipKey}`])
           const result = yield* call(
             identity.SsoCallback({ provider: params.provider, ...payload, client: yield* clientInfo }),
           )
