@@ -2,6 +2,7 @@ import { type KubeObject, Labels } from "@starform/manifests"
 import { Context, Deferred, Effect, Layer, Stream } from "effect"
 import * as Backoff from "./Backoff.ts"
 import { Cluster, type ClusterError, type Kind } from "./Cluster.ts"
+import { CurrentSettings } from "./Settings.ts"
 
 /**
  * Shuttle's view of the cluster, kept by list + watch (the sample-controller's informer): every kind Shuttle writes,
@@ -91,6 +92,7 @@ export class Cache extends Context.Service<
     Cache,
     Effect.gen(function* () {
       const cluster = yield* Cluster
+      const settings = yield* CurrentSettings
       const stores = new Map<string, Store>(kinds.map((kind) => [kind.kind, new Store()]))
       const store = (kind: string) => stores.get(kind) ?? new Store()
       const signals = new Map<string, Deferred.Deferred<void>>()
@@ -163,7 +165,7 @@ export class Cache extends Context.Service<
               ? Effect.void
               : Effect.logWarning(`watching ${kind.kind} failed, listing again: ${error.message}`),
           ),
-          Effect.retry(Backoff.schedule("50 millis", "5 seconds")),
+          Effect.retry(Backoff.schedule("50 millis", settings.retryCapMs)),
         )
       }
       yield* Effect.forEach(kinds, (kind) => Effect.forkScoped(follow(kind)), { discard: true })

@@ -1,12 +1,14 @@
 import { DesiredState, type ShuttleRpc } from "@starform/domain"
 import { Context, Deferred, Effect, Layer } from "effect"
 import * as Backoff from "./Backoff.ts"
+import { CurrentSettings } from "./Settings.ts"
 import { Starbase } from "./Starbase.ts"
 
 /**
- * Observed state back to the projects service. Reports are gathered per service (the latest wins) and sent in one
+ * Observed state back to the projects service. Reports are gathered per release (the latest wins) and sent in one
  * call; a report equal to the last one sent for that release is not sent again. While the projects service is
- * unreachable, reports wait and go out, newest only, once it answers.
+ * unreachable, reports wait and go out, the newest of each release, once it answers — a release that became ready
+ * meanwhile is still reported ready even if a newer one has started rolling out since.
  */
 export class Reporter extends Context.Service<
   Reporter,
@@ -22,6 +24,7 @@ export class Reporter extends Context.Service<
     Reporter,
     Effect.gen(function* () {
       const starbase = yield* Starbase
+      const settings = yield* CurrentSettings
       const pending = new Map<string, ShuttleRpc.ObservedService>()
       const sent = new Map<string, string>()
       let appliedVersion: number | null = null
@@ -34,17 +37,23 @@ export class Reporter extends Context.Service<
         const version = appliedVersion
         if (batch.length === 0 && version === sentVersion) return
         pending.clear()
+        // Marked sent before the call, so an equal report offered while it is in flight is not sent twice.
+        const previous = new Map(batch.map((observed) => [observed.deploymentId, sent.get(observed.deploymentId)]))
+        for (const observed of batch) sent.set(observed.deploymentId, DesiredState.serialize(observed))
         yield* starbase.reportObservedState(version, batch).pipe(
           Effect.tapError(() =>
             Effect.sync(() => {
               // Put back what was not superseded meanwhile.
-              for (const observed of batch)
-                if (!pending.has(observed.serviceId)) pending.set(observed.serviceId, observed)
+              for (const observed of batch) {
+                const before = previous.get(observed.deploymentId)
+                if (before === undefined) sent.delete(observed.deploymentId)
+                else sent.set(observed.deploymentId, before)
+                if (!pending.has(observed.deploymentId)) pending.set(observed.deploymentId, observed)
+              }
             }),
           ),
         )
         sentVersion = version
-        for (const observed of batch) sent.set(observed.serviceId, DesiredState.serialize(observed))
       })
 
       yield* Effect.gen(function* () {
@@ -55,7 +64,7 @@ export class Reporter extends Context.Service<
           yield* Effect.sleep("20 millis")
           yield* flush.pipe(
             Effect.tapError((error) => Effect.logWarning(`reporting observed state failed: ${error.message}`)),
-            Effect.retry(Backoff.schedule("200 millis", "10 seconds")),
+            Effect.retry(Backoff.schedule("200 millis", settings.retryCapMs)),
           )
         }
       }).pipe(Effect.forkScoped)
@@ -63,8 +72,8 @@ export class Reporter extends Context.Service<
       return Reporter.of({
         offer: (observed) =>
           Effect.sync(() => {
-            if (sent.get(observed.serviceId) === DesiredState.serialize(observed)) return
-            pending.set(observed.serviceId, observed)
+            if (sent.get(observed.deploymentId) === DesiredState.serialize(observed)) return
+            pending.set(observed.deploymentId, observed)
             signal()
           }),
         applied: (version) =>
@@ -75,8 +84,11 @@ export class Reporter extends Context.Service<
           }),
         drop: (serviceId) =>
           Effect.sync(() => {
-            pending.delete(serviceId)
-            sent.delete(serviceId)
+            for (const [deploymentId, observed] of pending)
+              if (observed.serviceId === serviceId) pending.delete(deploymentId)
+            for (const [deploymentId, text] of sent) {
+              if ((JSON.parse(text) as ShuttleRpc.ObservedService).serviceId === serviceId) sent.delete(deploymentId)
+            }
           }),
       })
     }),

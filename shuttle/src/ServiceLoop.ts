@@ -24,7 +24,7 @@ export const run = (environment: DesiredState.EnvironmentState, service: Desired
         Effect.tapError((error) =>
           Effect.logWarning(`service ${service.name} in ${service.namespace}: ${error.message}; retrying`),
         ),
-        Effect.retry(Backoff.schedule("50 millis", "10 seconds")),
+        Effect.retry(Backoff.schedule("50 millis", settings.retryCapMs)),
         // The schedule never gives up: only a defect ends the fiber.
         Effect.orDie,
       )

@@ -12,6 +12,8 @@ export interface Settings {
   readonly pollWaitMs: number
   /** The longest a rolling-out service waits between looks when no change wakes it. */
   readonly recheckMs: number
+  /** The longest wait between retries of anything that failed (the backoff doubles up to it). */
+  readonly retryCapMs: number
 }
 
 export const defaults: Settings = {
@@ -20,6 +22,7 @@ export const defaults: Settings = {
   resyncMs: 60_000,
   pollWaitMs: 30_000,
   recheckMs: 2_000,
+  retryCapMs: 15_000,
 }
 
 export class CurrentSettings extends Context.Service<CurrentSettings, Settings>()("starform/shuttle/Settings") {}

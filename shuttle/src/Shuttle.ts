@@ -25,7 +25,7 @@ const home = Layer.effectDiscard(
         metadata: { name: settings.namespace, labels: { "app.kubernetes.io/part-of": "starform" } },
       })
     }
-  }).pipe(Effect.retry(Backoff.schedule("100 millis", "5 seconds"))),
+  }).pipe(Effect.retry(Backoff.schedule("100 millis", "2 seconds"))),
 )
 
 /**

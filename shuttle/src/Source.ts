@@ -36,7 +36,7 @@ export class Source extends Context.Service<
       const ref = { apiVersion: "v1", kind: "Secret", namespace: settings.namespace, name: cacheName }
 
       const cached = yield* cluster.get(ref).pipe(
-        Effect.retry(Backoff.schedule("100 millis", "5 seconds")),
+        Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)),
         Effect.map((secret) => {
           const data = (secret as { data?: Record<string, string> } | null)?.data?.[cacheKey]
           if (data === undefined) return null
@@ -72,7 +72,7 @@ export class Source extends Context.Service<
           .pipe(Effect.tapError(() => Effect.sync(() => (reachable = false))))
         reachable = true
         if (answer._tag === "Changed" && answer.state.version > known) {
-          yield* save(answer.state).pipe(Effect.retry(Backoff.schedule("100 millis", "5 seconds")))
+          yield* save(answer.state).pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
           yield* SubscriptionRef.set(state, answer.state)
         }
       })
@@ -80,7 +80,7 @@ export class Source extends Context.Service<
         Effect.tapError((error) =>
           Effect.logWarning(`desired state not fetched, going on from the cache: ${error.message}`),
         ),
-        Effect.retry(Backoff.schedule("200 millis", "15 seconds")),
+        Effect.retry(Backoff.schedule("200 millis", settings.retryCapMs)),
         Effect.forever,
         Effect.forkScoped,
       )

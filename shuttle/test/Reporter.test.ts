@@ -3,6 +3,8 @@ import type { ShuttleRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
 import * as Fixtures from "../../packages/manifests/test/fixtures.ts"
 import { Reporter } from "../src/Reporter.ts"
+import * as Settings from "../src/Settings.ts"
+import { CurrentSettings } from "../src/Settings.ts"
 import * as Starbase from "../src/Starbase.ts"
 import * as Projects from "./support/Projects.ts"
 
@@ -26,6 +28,7 @@ const reporterFor = (projects: Projects.Projects) =>
   Layer.build(
     Reporter.layer.pipe(
       Layer.provide(Starbase.layer({ url: projects.url, clusterId: projects.clusterId, token: projects.token })),
+      Layer.provide(Layer.succeed(CurrentSettings, { ...Settings.defaults, retryCapMs: 200 })),
     ),
   ).pipe(Effect.map((context) => Context.get(context, Reporter)))
 

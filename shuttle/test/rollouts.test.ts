@@ -79,8 +79,8 @@ describe("rollouts", () => {
         expect(seen).toContain(3)
         expect(seen.length).toBeGreaterThanOrEqual(4)
         expect(Math.min(...seen)).toBeGreaterThanOrEqual(1)
-        const selector = (sim.get("v1", "Service", ids.namespace, "api") as { spec: { selector: object } }).spec
-          .selector
+        const selector = (sim.get("v1", "Service", ids.namespace, "api") as unknown as { spec: { selector: object } })
+          .spec.selector
         expect(selector).toEqual({
           "starform.io/service-id": service.serviceId,
           "starform.io/deployment-id": third.deploymentId,
@@ -128,7 +128,7 @@ describe("rollouts", () => {
           const stopWatching = sim.observe((event) => {
             if (event.object.kind === "Service" && event.object.metadata?.name === "api") {
               selected.push(
-                (event.object as { spec: { selector: Record<string, string> } }).spec.selector[
+                (event.object as unknown as { spec: { selector: Record<string, string> } }).spec.selector[
                   "starform.io/deployment-id"
                 ]!,
               )
@@ -148,7 +148,7 @@ describe("rollouts", () => {
           expect(report?.failureReason).toMatch(failure.reason)
           expect(report?.readyReplicas).toBe(0)
           for (const deploymentId of selected) expect(deploymentId).toBe(first.deploymentId)
-          const stable = sim.get("v1", "Service", ids.namespace, "api") as {
+          const stable = sim.get("v1", "Service", ids.namespace, "api") as unknown as {
             spec: { selector: Record<string, string> }
           }
           expect(stable.spec.selector["starform.io/deployment-id"]).toBe(first.deploymentId)

@@ -11,14 +11,15 @@ const timing = {
   failureThreshold: 3,
 }
 
-export const release = (number: number, image = `ghcr.io/acme/api:${number}.0.0`) => ({
-  deploymentId: Ids.makeId(Ids.prefixes.deployment),
-  number,
-  imageRef: image,
-  imageDigest: null,
-  image,
-  commitSha: null,
-})
+export const release = (number: number, image = `ghcr.io/acme/api:${number}.0.0`): DesiredState.Release =>
+  Schema.decodeUnknownSync(DesiredState.Release)({
+    deploymentId: Ids.makeId(Ids.prefixes.deployment),
+    number,
+    imageRef: image,
+    imageDigest: null,
+    image,
+    commitSha: null,
+  })
 
 export interface EnvironmentIds {
   readonly workspaceId: string

@@ -27,6 +27,7 @@ export const settings: Settings.Settings = {
   resyncMs: 1_500,
   pollWaitMs: 2_000,
   recheckMs: 100,
+  retryCapMs: 250,
 }
 
 export interface Running {

@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { DesiredState, Ids, ShuttleRpc } from "@starform/domain"
 import { Deferred, Effect, Exit, Layer, Ref, Scope } from "effect"
@@ -62,9 +62,12 @@ export const make = Effect.fn("Projects.make")(function* () {
 
   let port = 0
   let serverScope: Scope.Closeable | null = null
+  let nodeServer: Server | null = null
   const start = Effect.gen(function* () {
     if (serverScope !== null) return
     const scope = yield* Scope.make()
+    const node = createServer()
+    nodeServer = node
     const server = HttpRouter.serve(
       RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }),
       { disableListenLog: true, disableLogger: true },
@@ -72,16 +75,19 @@ export const make = Effect.fn("Projects.make")(function* () {
       Layer.provide(handlers),
       Layer.provide(authentication),
       Layer.provide(RpcSerialization.layerJson),
-      Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host: "127.0.0.1" })),
+      Layer.provideMerge(NodeHttpServer.layer(() => node, { port, host: "127.0.0.1" })),
     )
     const context = yield* Layer.buildWithScope(server, scope)
     const address = (yield* HttpServer.HttpServer.pipe(Effect.provide(context))).address
     if (address._tag !== "UnixPathAddress") port = address.port
     serverScope = scope
   }).pipe(Effect.orDie)
+  // Stopping drops every connection at once, as a crashed or unreachable server does: a long-poll in flight fails.
   const stop = Effect.suspend(() => {
     const scope = serverScope
     serverScope = null
+    nodeServer?.closeAllConnections()
+    nodeServer = null
     return scope === null ? Effect.void : Scope.close(scope, Exit.void)
   })
   yield* start
