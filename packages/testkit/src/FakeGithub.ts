@@ -110,7 +110,9 @@ export class FakeGithub {
   listen(): Promise<string> {
     return new Promise((resolve, reject) => {
       const server = createServer((req, res) => {
-        this.handle(req, res).catch((error: unknown) => send(res, 500, { message: String(error), documentation_url: documentation }))
+        this.handle(req, res).catch((error: unknown) =>
+          send(res, 500, { message: String(error), documentation_url: documentation }),
+        )
       })
       server.once("error", reject)
       server.listen(0, "127.0.0.1", () => {
@@ -137,9 +139,11 @@ export class FakeGithub {
       // the endpoints served read no body; drain it so keep-alive connections stay usable
     }
     const auth = req.headers.authorization ?? ""
+    const on = (verb: string, pattern: RegExp) => (method === verb ? url.pathname.match(pattern) : null)
     let match: RegExpMatchArray | null
 
-    if ((match = url.pathname.match(/^\/app\/installations\/(\d+)\/access_tokens$/)) && method === "POST") {
+    match = on("POST", /^\/app\/installations\/(\d+)\/access_tokens$/)
+    if (match) {
       if (!this.appJwtValid(auth)) return badCredentials(res)
       const installation = this.installations.get(Number(match[1]))
       if (installation === undefined) return notFound(res)
@@ -156,7 +160,8 @@ export class FakeGithub {
         repository_selection: "selected",
       })
     }
-    if ((match = url.pathname.match(/^\/app\/installations\/(\d+)$/)) && method === "GET") {
+    match = on("GET", /^\/app\/installations\/(\d+)$/)
+    if (match) {
       if (!this.appJwtValid(auth)) return badCredentials(res)
       const installation = this.installations.get(Number(match[1]))
       if (installation === undefined) return notFound(res)
@@ -191,19 +196,27 @@ export class FakeGithub {
         links.length > 0 ? { link: links.join(", ") } : {},
       )
     }
-    if ((match = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)$/)) && method === "GET") {
+    match = on("GET", /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)$/)
+    if (match) {
       const repo = this.visibleRepo(installation, `${match[1]}/${match[2]}`)
       const commit = repo && this.commits.get(repo.fullName)?.get(match[3]!)
       if (!commit) return notFound(res)
       return send(res, 200, {
         ...this.commitJson(repo, commit),
-        files: commit.files.map((filename) => ({ filename, status: "modified", additions: 1, deletions: 0, changes: 1 })),
+        files: commit.files.map((filename) => ({
+          filename,
+          status: "modified",
+          additions: 1,
+          deletions: 0,
+          changes: 1,
+        })),
       })
     }
-    if ((match = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/compare\/([^/.]+)\.\.\.([^/.]+)$/)) && method === "GET") {
+    match = on("GET", /^\/repos\/([^/]+)\/([^/]+)\/compare\/([^/.]+)\.\.\.([^/.]+)$/)
+    if (match) {
       const repo = this.visibleRepo(installation, `${match[1]}/${match[2]}`)
       const known = repo && this.commits.get(repo.fullName)
-      if (!repo || !known || !known.has(match[3]!) || !known.has(match[4]!)) return notFound(res)
+      if (!repo || !known?.has(match[3]!) || !known.has(match[4]!)) return notFound(res)
       const between: Array<FakeCommit> = []
       for (let at = known.get(match[4]!); at && at.sha !== match[3]; at = at.parent ? known.get(at.parent) : undefined)
         between.unshift(at)
@@ -215,7 +228,9 @@ export class FakeGithub {
         total_commits: between.length,
         commits: between.map((commit) => this.commitJson(repo, commit)),
         // GitHub lists at most 300 files in a comparison
-        files: files.slice(0, 300).map((filename) => ({ filename, status: "modified", additions: 1, deletions: 0, changes: 1 })),
+        files: files
+          .slice(0, 300)
+          .map((filename) => ({ filename, status: "modified", additions: 1, deletions: 0, changes: 1 })),
       })
     }
     return notFound(res)
@@ -224,12 +239,17 @@ export class FakeGithub {
   private appJwtValid(authorization: string): boolean {
     const token = authorization.match(/^Bearer (\S+)$/i)?.[1]
     const parts = token?.split(".")
-    if (!parts || parts.length !== 3) return false
+    if (parts?.length !== 3) return false
     try {
       const header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString())
       const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString())
       if (header.alg !== "RS256") return false
-      const signed = verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2]!, "base64url"))
+      const signed = verify(
+        "RSA-SHA256",
+        Buffer.from(`${parts[0]}.${parts[1]}`),
+        this.publicKey,
+        Buffer.from(parts[2]!, "base64url"),
+      )
       const now = Math.floor(Date.now() / 1000)
       return (
         signed &&
@@ -341,7 +361,8 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 const badCredentials = (res: ServerResponse) =>
   send(res, 401, { message: "Bad credentials", documentation_url: documentation, status: "401" })
 
-const notFound = (res: ServerResponse) => send(res, 404, { message: "Not Found", documentation_url: documentation, status: "404" })
+const notFound = (res: ServerResponse) =>
+  send(res, 404, { message: "Not Found", documentation_url: documentation, status: "404" })
 
 /** A fake GitHub listening for the scope's lifetime. */
 export const make = (options: FakeGithubOptions = {}) =>

@@ -109,7 +109,10 @@ export const push = (spec: PushSpec) => {
     repository: repository(spec.repoFullName, spec.repoId ?? 5000, owner),
     pusher: { name: sender.login, email: "ada@example.com" },
     sender: user(sender),
-    installation: { id: spec.installationId, node_id: Buffer.from(`MDIz:Installation${spec.installationId}`).toString("base64") },
+    installation: {
+      id: spec.installationId,
+      node_id: Buffer.from(`MDIz:Installation${spec.installationId}`).toString("base64"),
+    },
     created: spec.created ?? false,
     deleted: spec.deleted ?? false,
     forced: spec.forced ?? false,

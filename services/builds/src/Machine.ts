@@ -58,8 +58,12 @@ const pathTo = (from: Status, to: Status): ReadonlyArray<Status> => {
 
 type Move = Extract<Decision, { readonly _tag: "Move" }>
 
-const move = (path: ReadonlyArray<Status>, failure: Move["failure"] = null, image: Image | null = null, retry = false) =>
-  ({ _tag: "Move", path, failure, image, retry }) satisfies Move
+const move = (
+  path: ReadonlyArray<Status>,
+  failure: Move["failure"] = null,
+  image: Image | null = null,
+  retry = false,
+) => ({ _tag: "Move", path, failure, image, retry }) satisfies Move
 
 const end = (state: Attempt, to: Status, kind: FaultKind | null, reason: string, retry = false): Decision =>
   BuildLifecycle.canTransition(state.status, to)

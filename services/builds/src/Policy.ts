@@ -79,7 +79,10 @@ export interface Candidate {
 export const admit = (
   queued: ReadonlyArray<Candidate>,
   running: ReadonlyMap<string, number>,
-): { readonly start: ReadonlyArray<Candidate>; readonly wait: ReadonlyArray<Candidate & { readonly reason: string }> } => {
+): {
+  readonly start: ReadonlyArray<Candidate>
+  readonly wait: ReadonlyArray<Candidate & { readonly reason: string }>
+} => {
   const counts = new Map(running)
   const start: Array<Candidate> = []
   const wait: Array<Candidate & { readonly reason: string }> = []

@@ -11,9 +11,7 @@ import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
 export class Projects extends Context.Service<
   Projects,
   RpcClient.FromGroup<typeof ProjectsRpc.ProjectsRpcs, RpcClientError.RpcClientError>
->()(
-  "starform/builds/Projects",
-) {
+>()("starform/builds/Projects") {
   /** The projects service listening at `url` (its base address, e.g. `http://127.0.0.1:8081`). */
   static readonly layer = (url: string) =>
     Layer.effect(Projects, RpcClient.make(ProjectsRpc.ProjectsRpcs)).pipe(

@@ -8,9 +8,9 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { GithubApp } from "./github/GithubApp.ts"
 import { Installations, view as installationView } from "./github/Installations.ts"
 import { BuildLogs } from "./logs/BuildLogs.ts"
-import { Pipeline } from "./pipeline/Pipeline.ts"
 import * as Policy from "./Policy.ts"
 import { Projects } from "./Projects.ts"
+import { Pipeline } from "./pipeline/Pipeline.ts"
 import * as KubeRunner from "./runner/KubeRunner.ts"
 import { BuildStore } from "./store/BuildStore.ts"
 import { Deliveries } from "./webhooks/Deliveries.ts"
@@ -79,9 +79,7 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
       CreateInstallLink: ({ workspaceId, userId }) =>
         Effect.gen(function* () {
           const expiresAt = Date.now() + installLinkLifetimeMs
-          const state = yield* github.signState(
-            Schema.encodeSync(InstallState)({ workspaceId, userId, expiresAt }),
-          )
+          const state = yield* github.signState(Schema.encodeSync(InstallState)({ workspaceId, userId, expiresAt }))
           return {
             url: yield* github.installUrl(state),
             expiresAt: DateTime.formatIso(DateTime.makeUnsafe(expiresAt)),
@@ -183,7 +181,8 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
         Effect.gen(function* () {
           if (request.timeoutSeconds !== null) {
             const refusal = Policy.timeoutRefusal(plan, request.timeoutSeconds)
-            if (refusal !== undefined) return yield* ApiErrors.ValidationFailed.field("timeoutSeconds", "range", refusal)
+            if (refusal !== undefined)
+              return yield* ApiErrors.ValidationFailed.field("timeoutSeconds", "range", refusal)
           }
           const service = yield* projects
             .GetService({ serviceId })
@@ -222,4 +221,3 @@ export const layer = (options: { readonly host: string; readonly port: number })
     Layer.provide(KubeRunner.layer),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })),
   )
-

@@ -4,7 +4,10 @@ import { Deploys } from "@starform/domain"
 
 const { Machine, Policy, Faults } = Builds
 
-const attempt = (status: Deploys.BuildStatus, overrides: Partial<Builds.Machine.Attempt> = {}): Builds.Machine.Attempt => ({
+const attempt = (
+  status: Deploys.BuildStatus,
+  overrides: Partial<Builds.Machine.Attempt> = {},
+): Builds.Machine.Attempt => ({
   status,
   attempt: 1,
   timeoutSeconds: 1800,
@@ -79,16 +82,19 @@ describe("failures", () => {
     { _tag: "ImageTooLarge", sizeBytes: 12_000_000_000, limitBytes: 10_000_000_000 },
   ]
 
-  it.each(inProgress)("an infrastructure fault while %s fails the attempt and retries it (attempts 1 and 2)", (status) => {
-    for (const fault of infrastructure) {
-      for (const n of [1, 2]) {
-        const decision = Machine.decide(attempt(status, { attempt: n }), { _tag: "Failed", fault })
-        expect(decision).toMatchObject({ _tag: "Move", path: ["failed"], retry: true })
-        expect(decision._tag === "Move" && decision.failure).toMatchObject({ kind: "infrastructure" })
-        expect(decision._tag === "Move" && decision.failure?.reason).toMatch(/retried automatically/)
+  it.each(inProgress)(
+    "an infrastructure fault while %s fails the attempt and retries it (attempts 1 and 2)",
+    (status) => {
+      for (const fault of infrastructure) {
+        for (const n of [1, 2]) {
+          const decision = Machine.decide(attempt(status, { attempt: n }), { _tag: "Failed", fault })
+          expect(decision).toMatchObject({ _tag: "Move", path: ["failed"], retry: true })
+          expect(decision._tag === "Move" && decision.failure).toMatchObject({ kind: "infrastructure" })
+          expect(decision._tag === "Move" && decision.failure?.reason).toMatch(/retried automatically/)
+        }
       }
-    }
-  })
+    },
+  )
 
   it("after two retries (the third attempt) an infrastructure fault is final and says what to do", () => {
     const decision = Machine.decide(attempt("building", { attempt: 3 }), {

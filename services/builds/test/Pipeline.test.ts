@@ -1,13 +1,17 @@
 import { expect, layer } from "@effect/vitest"
 import { Builds } from "@starform/builds"
+import { GithubPayloads } from "@starform/testkit"
 import { Effect } from "effect"
+import * as SqlClient from "effect/sql/SqlClient"
 import {
+  buildsFor,
   deploymentOf,
   eventually,
   fails,
   push,
   repoService,
   script,
+  scriptPredeploy,
   succeeds,
   TestLayer,
   tenant,
@@ -47,7 +51,8 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
         expect(Number(build!.imageSizeBytes)).toBe(123_456_789)
         const steps = yield* transitions(build!.id)
         expect(steps.map((s) => s.status)).toEqual(["queued", "cloning", "building", "pushing", "succeeded"])
-        for (let i = 1; i < steps.length; i++) expect(steps[i]!.at.getTime()).toBeGreaterThanOrEqual(steps[i - 1]!.at.getTime())
+        for (let i = 1; i < steps.length; i++)
+          expect(steps[i]!.at.getTime()).toBeGreaterThanOrEqual(steps[i - 1]!.at.getTime())
 
         const deployment = yield* deploymentOf(deploymentId)
         expect(deployment.status).toBe("deploying")
@@ -108,5 +113,211 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
       expect((yield* deploymentOf(outcome.deploymentIds[0]!)).status).toBe("deploying")
     }),
   )
-})
 
+  it.effect("an image over the size limit fails the build as the user's, naming both sizes", () =>
+    Effect.gen(function* () {
+      const t = yield* tenant()
+      const api = yield* repoService(t.environmentId, t.repo)
+      yield* script(api.id, succeeds({ sizeBytes: 11_000_000_000 }))
+      const outcome = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+      const [build] = yield* ended(outcome.deploymentIds[0]!)
+      expect(build).toMatchObject({ status: "failed", failureKind: "user" })
+      expect(build!.failureReason).toMatch(/^The image is 11\.0 GB, over the 10\.0 GB limit/)
+      expect((yield* deploymentOf(outcome.deploymentIds[0]!)).status).toBe("failed")
+    }),
+  )
+
+  it.effect("a build past its deadline is timed out: its Job is stopped and the deployment fails with the reason", () =>
+    Effect.gen(function* () {
+      const t = yield* tenant()
+      const api = yield* repoService(t.environmentId, t.repo)
+      yield* script(api.id, buildsFor(3_600_000))
+      const outcome = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+      const running = yield* eventually(
+        Effect.map(builds(outcome.deploymentIds[0]!), (rows) => rows.find((r) => r.status === "building")),
+        15_000,
+        "the build to be building",
+      )
+      expect(running.timeoutSeconds).toBe(1800)
+      // thirty minutes pass
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`UPDATE builds SET deadline_at = now() WHERE id = ${running.id}`
+      const [build] = yield* ended(outcome.deploymentIds[0]!)
+      expect(build).toMatchObject({ status: "timed_out", failureKind: "user" })
+      expect(build!.failureReason).toMatch(/did not finish within its 30 minutes timeout/)
+      expect((yield* deploymentOf(outcome.deploymentIds[0]!)).status).toBe("failed")
+      const world = yield* World
+      const jobs = world.sim.cluster.list(
+        world.sim.cluster.registry.lookup("batch/v1", "Job")!,
+        Builds.Job.namespace,
+        {},
+      )
+      expect(jobs.items.map((j) => j.metadata.name)).not.toContain(running.runnerJob)
+    }),
+  )
+
+  it.effect("a newer push to the same service cancels the build in progress, and the newer one is built", () =>
+    Effect.gen(function* () {
+      const t = yield* tenant()
+      const api = yield* repoService(t.environmentId, t.repo)
+      yield* script(api.id, succeeds())
+      yield* script(api.id, buildsFor(3_600_000))
+      const first = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+      const older = yield* eventually(
+        Effect.map(builds(first.deploymentIds[0]!), (rows) => rows.find((r) => r.status === "building")),
+        15_000,
+        "the first build to be building",
+      )
+      const second = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+      expect(second.status).toBe("processed")
+      const [cancelled] = yield* ended(first.deploymentIds[0]!)
+      expect(cancelled).toMatchObject({ id: older.id, status: "cancelled", failureKind: null })
+      expect(cancelled!.failureReason).toMatch(/^Cancelled: deploy #2 \(\w{7}\), a newer push, replaces it\.$/)
+      expect((yield* deploymentOf(first.deploymentIds[0]!)).status).toBe("cancelled")
+      const [built] = yield* ended(second.deploymentIds[0]!)
+      expect(built!.status).toBe("succeeded")
+      expect((yield* deploymentOf(second.deploymentIds[0]!)).status).toBe("deploying")
+    }),
+  )
+
+  it.effect(
+    "a failing pre-deploy command fails the deployment before release, and the previous release keeps serving",
+    () =>
+      Effect.gen(function* () {
+        const world = yield* World
+        const t = yield* tenant()
+        const api = yield* repoService(t.environmentId, t.repo, { config: { preDeployCommand: "npm run migrate" } })
+        yield* script(api.id, succeeds(), 2)
+        yield* scriptPredeploy(api.id, { exit: { afterMs: 1000, exitCode: 0 }, logs: ["migrated 3 tables"] })
+        const first = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+        const released = yield* eventually(
+          Effect.map(deploymentOf(first.deploymentIds[0]!), (d) => (d.status === "deploying" ? d : undefined)),
+          20_000,
+          "the first release to go to the cluster",
+        )
+        const [firstBuild] = yield* builds(released.id)
+        expect(firstBuild).toMatchObject({ status: "succeeded", predeployStatus: "succeeded" })
+        // Shuttle reports the first release ready: it serves
+        yield* world.deployments.markReady(released.id)
+        expect((yield* deploymentOf(released.id)).status).toBe("active")
+
+        yield* scriptPredeploy(api.id, {
+          exit: { afterMs: 1000, exitCode: 3 },
+          logs: ["running migrations", { atMs: 500, line: "error: relation users already exists" }],
+        })
+        const second = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+        const failed = yield* eventually(
+          Effect.map(deploymentOf(second.deploymentIds[0]!), (d) => (d.status === "failed" ? d : undefined)),
+          20_000,
+          "the second deployment to fail",
+        )
+        expect(failed.failureReason).toMatch(
+          /pre-deploy command `npm run migrate` exited with code 3; this release was not deployed and the previous one keeps serving/,
+        )
+        expect((yield* deploymentOf(released.id)).status).toBe("active")
+        const [secondBuild] = yield* builds(second.deploymentIds[0]!)
+        expect(secondBuild).toMatchObject({ status: "succeeded", predeployStatus: "failed" })
+        const logs = yield* Effect.service(Builds.BuildLogs.BuildLogs)
+        const lines = yield* logs.read(secondBuild!.id, 0, 1000)
+        expect(lines.filter((l) => l.stream === "predeploy").map((l) => l.line)).toEqual([
+          "running migrations",
+          "error: relation users already exists",
+        ])
+      }),
+  )
+
+  it.effect("a workspace at its plan's concurrent-build limit queues the excess and says why", () =>
+    Effect.gen(function* () {
+      const t = yield* tenant({ plan: "hobby" })
+      const api = yield* repoService(t.environmentId, t.repo)
+      const web = yield* repoService(t.environmentId, t.repo)
+      yield* script(api.id, buildsFor(5_000))
+      yield* script(web.id, buildsFor(5_000))
+      const outcome = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+      expect(outcome.deploymentIds).toHaveLength(2)
+      const waiting = yield* eventually(
+        Effect.gen(function* () {
+          const rows = (yield* Effect.forEach(outcome.deploymentIds, builds)).flat()
+          const started = rows.filter((r) => r.status !== "queued")
+          const queued = rows.filter((r) => r.status === "queued" && r.waitingReason !== null)
+          return started.length === 1 && queued.length === 1 ? queued[0] : undefined
+        }),
+        15_000,
+        "one build running and one waiting",
+      )
+      expect(waiting.waitingReason).toBe(
+        "Waiting for a build slot: 1 of 1 concurrent build allowed on the hobby plan is running; this build starts when one finishes.",
+      )
+      for (const id of outcome.deploymentIds) expect((yield* ended(id))[0]!.status).toBe("succeeded")
+    }),
+  )
+
+  it.effect("a push deploys only services whose root directory it touched; an unmapped branch deploys nothing", () =>
+    Effect.gen(function* () {
+      const t = yield* tenant()
+      const api = yield* repoService(t.environmentId, t.repo, { rootDirectory: "/apps/api" })
+      const web = yield* repoService(t.environmentId, t.repo, { rootDirectory: "/apps/web" })
+      yield* script(web.id, succeeds())
+      const outcome = yield* push({
+        repoFullName: t.repo,
+        branch: "main",
+        installationId: t.installationId,
+        commits: [{ modified: ["apps/web/src/index.ts"] }, { added: ["README.md"] }],
+      })
+      expect(outcome.deploymentIds).toHaveLength(1)
+      expect((yield* deploymentOf(outcome.deploymentIds[0]!)).serviceId).toBe(web.id)
+      const world = yield* World
+      expect(yield* world.deployments.list(api.id, 10)).toEqual([])
+
+      const unmapped = yield* push({ repoFullName: t.repo, branch: "feature/login", installationId: t.installationId })
+      expect(unmapped).toMatchObject({ status: "ignored", deploymentIds: [] })
+      expect(unmapped.detail).toMatch(/from branch feature\/login/)
+      expect(yield* world.deployments.list(web.id, 10)).toHaveLength(1)
+    }),
+  )
+
+  it.effect("uninstalling the app turns auto-deploy off with a visible reason; pushes then deploy nothing", () =>
+    Effect.gen(function* () {
+      const world = yield* World
+      const t = yield* tenant()
+      const api = yield* repoService(t.environmentId, t.repo)
+      const events = yield* Effect.service(Builds.GithubEvents.GithubEvents)
+      const suspend = GithubPayloads.installation({
+        action: "suspend",
+        installationId: t.installationId,
+        account: { login: t.owner, id: t.installationId },
+      })
+      const suspended = yield* events.receive({
+        deliveryId: `s-${t.installationId}`,
+        event: "installation",
+        body: JSON.stringify(suspend),
+      })
+      expect(suspended.detail).toMatch(/auto-deploy turned off for 1 service/)
+      expect(yield* world.services.get(api.id)).toMatchObject({
+        autoDeploy: false,
+        autoDeployDisabledReason: expect.stringMatching(/is suspended on .*Unsuspend it/),
+      })
+      const unsuspend = { ...suspend, action: "unsuspend" }
+      yield* events.receive({
+        deliveryId: `u-${t.installationId}`,
+        event: "installation",
+        body: JSON.stringify(unsuspend),
+      })
+      expect(yield* world.services.get(api.id)).toMatchObject({ autoDeploy: true, autoDeployDisabledReason: null })
+
+      const removed = { ...suspend, action: "deleted" }
+      yield* events.receive({
+        deliveryId: `d-${t.installationId}`,
+        event: "installation",
+        body: JSON.stringify(removed),
+      })
+      expect(yield* world.services.get(api.id)).toMatchObject({
+        autoDeploy: false,
+        autoDeployDisabledReason: expect.stringMatching(/uninstalled from .* Reinstall the app/),
+      })
+      const after = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+      expect(after).toMatchObject({ status: "ignored", deploymentIds: [] })
+      expect(yield* world.deployments.list(api.id, 10)).toEqual([])
+    }),
+  )
+})

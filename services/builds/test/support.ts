@@ -199,10 +199,24 @@ export const succeeds = (options: { readonly sizeBytes?: number; readonly ms?: n
       { atMs: step * 1.5, line: "↳ Detected Node" },
       { atMs: step * 2, line: "$ npm run build" },
       { atMs: step * 3, line: "::starform phase=pushing" },
-      { atMs: step * 3.5, line: `::starform pushed digest=${digest("image")} size=${options.sizeBytes ?? 123_456_789}` },
+      {
+        atMs: step * 3.5,
+        line: `::starform pushed digest=${digest("image")} size=${options.sizeBytes ?? 123_456_789}`,
+      },
     ],
   }
 }
+
+/** A runner that clones, reaches `building` after half a (simulated) second, then builds for `ms` before pushing. */
+export const buildsFor = (ms: number): PodBehavior => ({
+  exit: { afterMs: ms + 1000, exitCode: 0 },
+  logs: [
+    "::starform phase=cloning",
+    { atMs: 500, line: "::starform phase=building" },
+    { atMs: ms, line: "::starform phase=pushing" },
+    { atMs: ms + 500, line: `::starform pushed digest=${digest("image")} size=1000` },
+  ],
+})
 
 /** A runner that reports `fault` during its build and exits with `exitCode`. */
 export const fails = (fault: string, exitCode: number, ms = 2000): PodBehavior => ({

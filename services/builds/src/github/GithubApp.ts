@@ -103,7 +103,10 @@ export class GithubApp extends Context.Service<
           const status = (error as { status?: unknown }).status
           const message = (error as { message?: unknown }).message
           return typeof status === "number" && status >= 400 && status < 500
-            ? new GithubRefused({ status, message: `${what}: GitHub answered ${status} ${String(message ?? "")}`.trim() })
+            ? new GithubRefused({
+                status,
+                message: `${what}: GitHub answered ${status} ${String(message ?? "")}`.trim(),
+              })
             : new GithubUnavailable({ message: `${what}: ${String(message ?? error)}` })
         },
       })

@@ -62,7 +62,10 @@ export class BuildLogs extends Context.Service<
       const read = (buildId: string, after: number, limit: number) =>
         sql<Row>`
           SELECT seq, at, stream, line FROM build_logs WHERE build_id = ${buildId} AND seq > ${after}
-          ORDER BY seq LIMIT ${limit}`.pipe(Effect.orDie, Effect.map((rows) => rows.map(view)))
+          ORDER BY seq LIMIT ${limit}`.pipe(
+          Effect.orDie,
+          Effect.map((rows) => rows.map(view)),
+        )
 
       return BuildLogs.of({
         append: (buildId, lines) => {

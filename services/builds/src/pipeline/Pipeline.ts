@@ -101,7 +101,10 @@ export class Pipeline extends Context.Service<
         kind,
         buildId: row.id,
         attempt: row.attempt,
-        namespace: kind === "build" ? Job.namespace : Job.predeployJob({ ...specOf(row), serviceName: "", command: "", imageDigest: null }).metadata.namespace,
+        namespace:
+          kind === "build"
+            ? Job.namespace
+            : Job.predeployJob({ ...specOf(row), serviceName: "", command: "", imageDigest: null }).metadata.namespace,
       })
 
       const fresh = (id: string) => Effect.map(store.get(id), Option.getOrThrow)
@@ -124,8 +127,7 @@ export class Pipeline extends Context.Service<
           if (yield* store.apply(row, decision, delay)) {
             const after = yield* fresh(id)
             yield* system(id, `${decision.path.join(" → ")}${decision.failure ? `: ${decision.failure.reason}` : ""}`)
-            if (decision.retry)
-              yield* system(id, `Attempt ${row.attempt + 1} starts in ${(delay / 1000).toFixed(1)}s.`)
+            if (decision.retry) yield* system(id, `Attempt ${row.attempt + 1} starts in ${(delay / 1000).toFixed(1)}s.`)
             return { row: after, decision }
           }
         }
@@ -144,20 +146,19 @@ export class Pipeline extends Context.Service<
               ? Option.none()
               : Option.some({
                   _tag: "Failed",
-                  reason: (row.predeployStatus === "failed" ? row.predeployReason : row.failureReason) ?? "The build failed.",
+                  reason:
+                    (row.predeployStatus === "failed" ? row.predeployReason : row.failureReason) ?? "The build failed.",
                 })
         if (Option.isSome(outcome)) {
-          const told = yield* projects
-            .RecordBuild({ deploymentId: row.deploymentId, outcome: outcome.value })
-            .pipe(
-              Effect.as(true),
-              Effect.catchTags({ Conflict: () => Effect.succeed(true), NotFound: () => Effect.succeed(true) }),
-              Effect.catchCause((cause) =>
-                Effect.logWarning(`builds: telling deployment ${row.deploymentId} of build ${row.id} failed`, cause).pipe(
-                  Effect.as(false),
-                ),
+          const told = yield* projects.RecordBuild({ deploymentId: row.deploymentId, outcome: outcome.value }).pipe(
+            Effect.as(true),
+            Effect.catchTags({ Conflict: () => Effect.succeed(true), NotFound: () => Effect.succeed(true) }),
+            Effect.catchCause((cause) =>
+              Effect.logWarning(`builds: telling deployment ${row.deploymentId} of build ${row.id} failed`, cause).pipe(
+                Effect.as(false),
               ),
-            )
+            ),
+          )
           if (!told) return
         }
         yield* store.markReported(row.id)
@@ -322,9 +323,7 @@ export class Pipeline extends Context.Service<
           yield* FiberMap.run(
             fibers,
             id,
-            work.pipe(
-              Effect.catchCause((cause) => Effect.logError(`builds: supervising build ${id} failed`, cause)),
-            ),
+            work.pipe(Effect.catchCause((cause) => Effect.logError(`builds: supervising build ${id} failed`, cause))),
             { onlyIfMissing: true },
           )
         })
@@ -411,7 +410,9 @@ export class Pipeline extends Context.Service<
             const moved: Array<string> = []
             for (const build of start) {
               const row = due.find((r) => r.id === build.id)!
-              if (yield* store.apply(row, { _tag: "Move", path: ["cloning"], failure: null, image: null, retry: false }))
+              if (
+                yield* store.apply(row, { _tag: "Move", path: ["cloning"], failure: null, image: null, retry: false })
+              )
                 moved.push(build.id)
             }
             return moved
@@ -422,9 +423,11 @@ export class Pipeline extends Context.Service<
 
       /** Builds in progress with nobody watching them here (a restart): watched again. */
       const adopt = Effect.fn("Pipeline.adopt")(function* () {
-        for (const row of yield* store.withStatus(["cloning", "building", "pushing"])) yield* track(row.id, supervise(row.id))
+        for (const row of yield* store.withStatus(["cloning", "building", "pushing"]))
+          yield* track(row.id, supervise(row.id))
         for (const row of yield* store.withStatus(["succeeded"])) {
-          if (row.predeployStatus === "pending" || row.predeployStatus === "running") yield* track(row.id, predeploy(row))
+          if (row.predeployStatus === "pending" || row.predeployStatus === "running")
+            yield* track(row.id, predeploy(row))
         }
         for (const row of yield* store.unreported) yield* report(row)
       })
@@ -485,4 +488,3 @@ export class Pipeline extends Context.Service<
     }),
   )
 }
-

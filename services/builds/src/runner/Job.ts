@@ -65,19 +65,19 @@ const labels = (spec: BuildSpec, kind: "build" | "predeploy") => ({
 export const script = [
   "set -u",
   'mark() { echo "::starform $*"; }',
-  'fail() { mark "fault=$1 $2"; exit "${3:-1}"; }',
+  'fail() { mark "fault=$1 $2"; exit "$3"; }',
   "mark phase=cloning",
-  'git init -q /workspace && cd /workspace || fail clone-network "cannot create the workspace"',
-  'git fetch -q --depth 1 "https://x-access-token:${GIT_TOKEN}@github.com/${STARFORM_REPO}.git" "${STARFORM_COMMIT}" 2>/tmp/git.err ' +
+  'git init -q /workspace && cd /workspace || fail clone-network "cannot create the workspace" 10',
+  'git fetch -q --depth 1 "https://x-access-token:$GIT_TOKEN@github.com/$STARFORM_REPO.git" "$STARFORM_COMMIT" 2>/tmp/git.err ' +
     '|| { if grep -qiE "not found|repository .* does not exist|couldn.t find remote ref|not our ref" /tmp/git.err; ' +
-    'then fail source-unavailable "${STARFORM_REPO}@${STARFORM_COMMIT} was not found" 11; ' +
+    'then fail source-unavailable "$STARFORM_REPO@$STARFORM_COMMIT was not found" 11; ' +
     'else fail clone-network "$(tail -n 1 /tmp/git.err)" 10; fi; }',
   "git checkout -q FETCH_HEAD",
-  'cd "/workspace${STARFORM_ROOT}" 2>/dev/null || fail source-unavailable "the root directory ${STARFORM_ROOT} does not exist at this commit" 11',
+  'cd "/workspace$STARFORM_ROOT" 2>/dev/null || fail source-unavailable "the root directory $STARFORM_ROOT does not exist at this commit" 11',
   "mark phase=building",
   "railpack prepare . --plan-out /tmp/plan.json --info-out /tmp/info.json >/tmp/prepare.log 2>&1 " +
     '|| { cat /tmp/prepare.log; fail no-plan "$(tail -n 1 /tmp/prepare.log)" 12; }',
-  'railpack build . --name "${STARFORM_IMAGE}" --progress plain --output type=oci,dest=/tmp/image.tar 2>&1 | tee /tmp/build.log; ' +
+  'railpack build . --name "$STARFORM_IMAGE" --progress plain --output type=oci,dest=/tmp/image.tar 2>&1 | tee /tmp/build.log; ' +
     "code=$?; if [ $code -ne 0 ]; then " +
     'if [ -f Dockerfile ] && grep -qiE "dockerfile parse error|unknown instruction|failed to solve" /tmp/build.log; ' +
     'then fail dockerfile "$(grep -iE "error" /tmp/build.log | tail -n 1)" 13; ' +
@@ -85,7 +85,7 @@ export const script = [
   'size=$(stat -c %s /tmp/image.tar); if [ "$size" -gt "$STARFORM_IMAGE_SIZE_LIMIT" ]; then ' +
     'mark "fault=image-too-large size=$size limit=$STARFORM_IMAGE_SIZE_LIMIT the image is too large"; exit 16; fi',
   "mark phase=pushing",
-  'crane push /tmp/image.tar "${STARFORM_IMAGE}" --image-refs /tmp/digest >/tmp/push.log 2>&1 ' +
+  'crane push /tmp/image.tar "$STARFORM_IMAGE" --image-refs /tmp/digest >/tmp/push.log 2>&1 ' +
     '|| fail registry "$(tail -n 1 /tmp/push.log)" 15',
   'mark "pushed digest=$(cut -d@ -f2 /tmp/digest) size=$size"',
 ].join("\n")

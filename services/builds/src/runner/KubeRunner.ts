@@ -84,7 +84,10 @@ export const layer = Layer.effect(
         return Option.some({ _tag: "Lost", detail: `its pod was evicted: ${pod.value.status.message ?? ""}`.trim() })
       const failed = job.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True")
       if (failed !== undefined)
-        return Option.some({ _tag: "Lost", detail: `its Job failed: ${failed.reason ?? ""} ${failed.message ?? ""}`.trim() })
+        return Option.some({
+          _tag: "Lost",
+          detail: `its Job failed: ${failed.reason ?? ""} ${failed.message ?? ""}`.trim(),
+        })
       return Option.none()
     }
 

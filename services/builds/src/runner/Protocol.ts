@@ -47,9 +47,7 @@ export const parse = (line: string): Marker | undefined => {
   const code = field(rest, "fault")
   if (code !== undefined && code in faultCodes) {
     const exit = field(rest, "exit")
-    const detail = rest
-      .replace(/(?:^|\s)(fault|exit|size|limit)=\S+/g, "")
-      .trim()
+    const detail = rest.replace(/(?:^|\s)(fault|exit|size|limit)=\S+/g, "").trim()
     return {
       _tag: "Fault",
       code: code as FaultCode,
@@ -102,7 +100,10 @@ export type Ending =
  */
 export const ended = (
   ending: Ending,
-  seen: { readonly pushed: Extract<Marker, { readonly _tag: "Pushed" }> | undefined; readonly fault: Fault | undefined },
+  seen: {
+    readonly pushed: Extract<Marker, { readonly _tag: "Pushed" }> | undefined
+    readonly fault: Fault | undefined
+  },
   image: { readonly imageRef: string; readonly buildCommand: string | null },
 ): Event => {
   if (seen.fault !== undefined) return { _tag: "Failed", fault: seen.fault }
@@ -115,5 +116,8 @@ export const ended = (
       image: { imageRef: image.imageRef, imageDigest: seen.pushed.digest, sizeBytes: seen.pushed.sizeBytes },
     }
   }
-  return { _tag: "Failed", fault: { _tag: "BuildCommandFailed", exitCode: ending.exitCode, command: image.buildCommand } }
+  return {
+    _tag: "Failed",
+    fault: { _tag: "BuildCommandFailed", exitCode: ending.exitCode, command: image.buildCommand },
+  }
 }

@@ -1,4 +1,4 @@
-import { type BuildsApi, BuildLifecycle, type Deploys, Ids } from "@starform/domain"
+import { BuildLifecycle, type BuildsApi, type Deploys, Ids } from "@starform/domain"
 import { Context, DateTime, Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { Decision, Image } from "../Machine.ts"
@@ -69,7 +69,11 @@ const iso = (date: Date) => DateTime.formatIso(DateTime.fromDateUnsafe(date))
 
 export const view = (
   row: BuildRow,
-  transitions: ReadonlyArray<{ readonly status: Deploys.BuildStatus; readonly at: Date; readonly reason: string | null }>,
+  transitions: ReadonlyArray<{
+    readonly status: Deploys.BuildStatus
+    readonly at: Date
+    readonly reason: string | null
+  }>,
 ): BuildsApi.BuildView => ({
   id: row.id,
   deploymentId: row.deploymentId,
@@ -107,7 +111,9 @@ export class BuildStore extends Context.Service<
     readonly byDeployment: (deploymentId: string) => Effect.Effect<ReadonlyArray<BuildRow>>
     readonly transitions: (
       buildId: string,
-    ) => Effect.Effect<ReadonlyArray<{ readonly status: Deploys.BuildStatus; readonly at: Date; readonly reason: string | null }>>
+    ) => Effect.Effect<
+      ReadonlyArray<{ readonly status: Deploys.BuildStatus; readonly at: Date; readonly reason: string | null }>
+    >
     /**
      * Applies a `Move` decided from `row.status`: false when the build has moved since (someone else decided).
      * Entering `cloning` starts the clock: `deadline_at` is `timeout_seconds` from then.

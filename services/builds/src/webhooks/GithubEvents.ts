@@ -2,8 +2,8 @@ import { ApiErrors, type BuildsRpc, type DeploymentsApi, type Ids } from "@starf
 import { Cause, Context, Effect, Layer, Option, Schema } from "effect"
 import { GithubApp } from "../github/GithubApp.ts"
 import { type InstallationRow, Installations } from "../github/Installations.ts"
-import { Pipeline } from "../pipeline/Pipeline.ts"
 import { Projects } from "../Projects.ts"
+import { Pipeline } from "../pipeline/Pipeline.ts"
 import { Deliveries } from "./Deliveries.ts"
 
 /**
@@ -52,7 +52,11 @@ export const uninstalledReason = (login: string) =>
 export const suspendedReason = (login: string) =>
   `The Starform GitHub App is suspended on ${login}, so pushes to its repositories do not deploy. Unsuspend it in GitHub's settings and auto-deploy comes back on.`
 
-type Outcome = { readonly status: "processed" | "ignored"; readonly detail: string; readonly deploymentIds: ReadonlyArray<Ids.DeploymentId> }
+type Outcome = {
+  readonly status: "processed" | "ignored"
+  readonly detail: string
+  readonly deploymentIds: ReadonlyArray<Ids.DeploymentId>
+}
 
 const ignored = (detail: string): Outcome => ({ status: "ignored", detail, deploymentIds: [] })
 
@@ -76,7 +80,10 @@ export class GithubEvents extends Context.Service<
       const pipeline = yield* Pipeline
 
       /** The paths the push changed; null when they cannot all be known. */
-      const changedPaths = Effect.fn("GithubEvents.changedPaths")(function* (push: Push, installation: InstallationRow) {
+      const changedPaths = Effect.fn("GithubEvents.changedPaths")(function* (
+        push: Push,
+        installation: InstallationRow,
+      ) {
         const commits = push.commits ?? []
         const complete = !push.created && !push.forced && !zeros.test(push.before) && commits.length < maxListedCommits
         if (complete && commits.length > 0) {
@@ -96,14 +103,18 @@ export class GithubEvents extends Context.Service<
           if (older.number >= newer.number || older.status !== "building") continue
           const reason = `Cancelled: deploy #${newer.number} (${(newer.commitSha ?? "").slice(0, 7)}), a newer push, replaces it.`
           yield* pipeline.cancelDeployment(older.id, reason)
-          yield* projects.CancelDeployment({ deploymentId: older.id }).pipe(Effect.catchTag("Conflict", () => Effect.void))
+          yield* projects
+            .CancelDeployment({ deploymentId: older.id })
+            .pipe(Effect.catchTag("Conflict", () => Effect.void))
         }
       })
 
       const push = Effect.fn("GithubEvents.push")(function* (payload: Push) {
-        if (!payload.ref.startsWith("refs/heads/")) return ignored(`${payload.ref} is not a branch: only branch pushes deploy.`)
+        if (!payload.ref.startsWith("refs/heads/"))
+          return ignored(`${payload.ref} is not a branch: only branch pushes deploy.`)
         const branch = payload.ref.slice("refs/heads/".length)
-        if (payload.deleted || zeros.test(payload.after)) return ignored(`Branch ${branch} was deleted: nothing to deploy.`)
+        if (payload.deleted || zeros.test(payload.after))
+          return ignored(`Branch ${branch} was deleted: nothing to deploy.`)
         if (payload.installation === undefined) return ignored("The push names no GitHub App installation.")
         const found = yield* installations.byGithubId(payload.installation.id)
         if (Option.isNone(found))
@@ -138,9 +149,7 @@ export class GithubEvents extends Context.Service<
         } satisfies Outcome
       })
 
-      const installation = Effect.fn("GithubEvents.installation")(function* (
-        payload: typeof InstallationEvent.Type,
-      ) {
+      const installation = Effect.fn("GithubEvents.installation")(function* (payload: typeof InstallationEvent.Type) {
         const id = payload.installation.id
         const login = payload.installation.account?.login ?? String(id)
         const change = {
@@ -152,7 +161,8 @@ export class GithubEvents extends Context.Service<
         if (known === undefined)
           return ignored(`installation.${payload.action}: the installation is linked by the setup callback.`)
         const row = yield* installations.setStatus(id, known.status)
-        if (Option.isNone(row)) return ignored(`GitHub App installation ${id} is not connected to a Starform workspace.`)
+        if (Option.isNone(row))
+          return ignored(`GitHub App installation ${id} is not connected to a Starform workspace.`)
         const request = { workspaceId: row.value.workspaceId, repoOwner: login, reason: known.reason }
         const services = known.disable
           ? yield* projects.DisableAutoDeploy(request)
@@ -167,7 +177,10 @@ export class GithubEvents extends Context.Service<
       const decode = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, body: unknown) =>
         Schema.decodeUnknownEffect(schema)(body).pipe(
           Effect.mapError(
-            (error) => new ApiErrors.ValidationFailed({ message: `The webhook payload is not as GitHub sends it: ${error.message}` }),
+            (error) =>
+              new ApiErrors.ValidationFailed({
+                message: `The webhook payload is not as GitHub sends it: ${error.message}`,
+              }),
           ),
         )
 
@@ -195,7 +208,12 @@ export class GithubEvents extends Context.Service<
           const claimed = yield* deliveries.claim(deliveryId, event)
           if (!claimed) {
             const detail = yield* deliveries.detail(deliveryId)
-            return { deliveryId, status: "duplicate", detail: `Already received: ${detail ?? ""}`.trim(), deploymentIds: [] }
+            return {
+              deliveryId,
+              status: "duplicate",
+              detail: `Already received: ${detail ?? ""}`.trim(),
+              deploymentIds: [],
+            }
           }
           const outcome = yield* process(event, parsed).pipe(
             Effect.catchCause((cause) =>
