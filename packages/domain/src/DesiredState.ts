@@ -195,6 +195,35 @@ export const serialize = (value: unknown): string => {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${serialize(record[key])}`).join(",")}}`
 }
 
+/** `sha256:<hex>` of canonical bytes. */
+export const hashOfBytes = (bytes: string): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+
 /** `sha256:<hex>` of the serialized content. */
-export const hashOf = (content: Content): string =>
-  `sha256:${createHash("sha256").update(serialize(content)).digest("hex")}`
+export const hashOf = (content: Content): string => hashOfBytes(serialize(content))
+
+/** The document's bytes do not hash to the hash they came with: a truncated or altered transfer. */
+export class DocumentCorrupt extends Schema.TaggedError<DocumentCorrupt>()("DocumentCorrupt", {
+  expected: Schema.String,
+  actual: Schema.String,
+}) {
+  override get message() {
+    return `desired state document hashes to ${this.actual}, not the ${this.expected} it was sent with`
+  }
+}
+
+const decodeContent = Schema.decodeUnknownSync(Content)
+
+/**
+ * The document from its canonical bytes (as `ShuttleRpc.GetDesiredStateDocument` sends them): the hash is checked
+ * over the exact bytes, then the content is parsed and decoded.
+ */
+export const fromDocument = (sent: {
+  readonly version: number
+  readonly hash: string
+  readonly document: string
+}): DesiredState => {
+  const actual = hashOfBytes(sent.document)
+  if (actual !== sent.hash) throw new DocumentCorrupt({ expected: sent.hash, actual })
+  const content = decodeContent(JSON.parse(sent.document))
+  return { clusterId: content.clusterId, version: sent.version, hash: sent.hash, environments: content.environments }
+}

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto"
 import { DesiredState, type Ids, type ServiceConfig } from "@starform/domain"
 import type { Snapshot } from "./Snapshot.ts"
 
@@ -152,18 +151,24 @@ export const serviceState = (environment: EnvironmentInput, input: ServiceInput)
   }
 }
 
-const fragmentKey = (environment: EnvironmentInput, input: ServiceInput) =>
+/** What a service's piece is made of besides its environment; its release and snapshot never change. */
+const serviceKey = (input: ServiceInput) =>
+  [
+    input.serviceId,
+    input.release.deploymentId,
+    input.release.imageDigest ?? "",
+    input.previous?.deploymentId ?? "",
+    input.previous?.imageDigest ?? "",
+    [...input.domains].sort().join(" "),
+  ].join("|")
+
+const environmentKey = (environment: EnvironmentInput) =>
   JSON.stringify([
     environment.workspaceId,
     environment.projectId,
     environment.environmentId,
     environment.name,
-    input.serviceId,
-    input.release.deploymentId,
-    input.release.imageDigest,
-    input.previous?.deploymentId ?? null,
-    input.previous?.imageDigest ?? null,
-    [...input.domains].sort(),
+    environment.isEphemeral,
   ])
 
 interface Fragment {
@@ -171,50 +176,78 @@ interface Fragment {
   readonly json: string
 }
 
-/** A builder that remembers each service's serialised piece from its previous build. */
-export const make = () => {
-  let cache = new Map<string, Fragment>()
+interface Piece {
+  readonly state: DesiredState.EnvironmentState
+  readonly json: string
+}
 
-  const build = (clusterId: Ids.ClusterId, environments: ReadonlyArray<EnvironmentInput>): Built => {
-    const next = new Map<string, Fragment>()
-    const placed = environments
+/**
+ * A builder that remembers each service's serialised piece, and each environment's, from its previous build: a
+ * change to one service re-serialises that service and re-assembles its environment, nothing else.
+ */
+export const make = () => {
+  let services = new Map<string, Fragment>()
+  let environments = new Map<string, Piece>()
+
+  const build = (clusterId: Ids.ClusterId, inputs: ReadonlyArray<EnvironmentInput>): Built => {
+    const nextServices = new Map<string, Fragment>()
+    const nextEnvironments = new Map<string, Piece>()
+    const placed = inputs
       .filter((environment) => environment.clusterId === clusterId)
       .sort(byString((environment) => environment.environmentId))
     const states: Array<DesiredState.EnvironmentState> = []
     const pieces: Array<string> = []
     for (const environment of placed) {
-      const services: Array<DesiredState.ServiceState> = []
-      const jsons: Array<string> = []
-      for (const input of [...environment.services].sort(byString((service) => service.serviceId))) {
-        const key = fragmentKey(environment, input)
-        let fragment = cache.get(key) ?? next.get(key)
-        if (fragment === undefined) {
-          const state = serviceState(environment, input)
-          fragment = { state, json: DesiredState.serialize(state) }
+      const prefix = environmentKey(environment)
+      const sorted = [...environment.services].sort(byString((service) => service.serviceId))
+      const keys = sorted.map((input) => `${prefix}\n${serviceKey(input)}`)
+      const wholeKey = `${prefix}\n${keys.join("\n")}`
+      let piece = environments.get(wholeKey) ?? nextEnvironments.get(wholeKey)
+      if (piece === undefined) {
+        const states: Array<DesiredState.ServiceState> = []
+        const jsons: Array<string> = []
+        sorted.forEach((input, index) => {
+          const key = keys[index]!
+          let fragment = services.get(key) ?? nextServices.get(key)
+          if (fragment === undefined) {
+            const state = serviceState(environment, input)
+            fragment = { state, json: DesiredState.serialize(state) }
+          }
+          nextServices.set(key, fragment)
+          states.push(fragment.state)
+          jsons.push(fragment.json)
+        })
+        const state: DesiredState.EnvironmentState = {
+          workspaceId: environment.workspaceId,
+          projectId: environment.projectId,
+          environmentId: environment.environmentId,
+          environment: environment.name as DesiredState.EnvironmentState["environment"],
+          namespace: DesiredState.namespaceOf(environment.environmentId),
+          isEphemeral: environment.isEphemeral,
+          services: states,
         }
-        next.set(key, fragment)
-        services.push(fragment.state)
-        jsons.push(fragment.json)
+        // keys are serialised in sorted order, so the empty list stands exactly where the services go
+        const json = DesiredState.serialize({ ...state, services: [] }).replace(
+          '"services":[]',
+          `"services":[${jsons.join(",")}]`,
+        )
+        piece = { state, json }
+      } else {
+        // the pieces of an unchanged environment stay remembered for when one of its services changes
+        for (const key of keys) {
+          const fragment = services.get(key)
+          if (fragment !== undefined) nextServices.set(key, fragment)
+        }
       }
-      const state: DesiredState.EnvironmentState = {
-        workspaceId: environment.workspaceId,
-        projectId: environment.projectId,
-        environmentId: environment.environmentId,
-        environment: environment.name as DesiredState.EnvironmentState["environment"],
-        namespace: DesiredState.namespaceOf(environment.environmentId),
-        isEphemeral: environment.isEphemeral,
-        services,
-      }
-      states.push(state)
-      // keys are serialised in sorted order, so the empty list stands exactly where the services go
-      pieces.push(
-        DesiredState.serialize({ ...state, services: [] }).replace('"services":[]', `"services":[${jsons.join(",")}]`),
-      )
+      nextEnvironments.set(wholeKey, piece)
+      states.push(piece.state)
+      pieces.push(piece.json)
     }
-    cache = next
+    services = nextServices
+    environments = nextEnvironments
     const content: DesiredState.Content = { clusterId, environments: states }
     const bytes = `{"clusterId":${JSON.stringify(clusterId)},"environments":[${pieces.join(",")}]}`
-    return { content, bytes, hash: `sha256:${createHash("sha256").update(bytes).digest("hex")}` }
+    return { content, bytes, hash: DesiredState.hashOfBytes(bytes) }
   }
 
   return { build }

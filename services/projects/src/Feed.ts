@@ -10,10 +10,14 @@ import * as Snapshot from "./Snapshot.ts"
  *
  * Whatever changes what a cluster should run (a deploy starts or ends, a service or environment goes) calls
  * `touch(clusterId)` once its transaction has committed. A rebuild then reads the cluster's environments, serving
- * releases and domains, builds the document, and publishes a new version if and only if the hash changed: the
- * version is bumped in `clusters` (so it keeps growing across restarts) and every waiting long-poll is woken.
- * Touches that arrive during a rebuild fold into one more rebuild.
+ * releases and domains, builds the document, and publishes a new version if and only if the hash changed, waking
+ * every waiting long-poll. Versions only grow, across restarts too (see `nextVersion`); after a restart the first
+ * document gets a new version even when its content is unchanged. Touches that arrive during a rebuild fold into
+ * one more rebuild.
  */
+
+/** How many versions are reserved in the database at a time. */
+const versionBlock = 100
 
 export interface Published {
   readonly clusterId: Ids.ClusterId
@@ -57,6 +61,11 @@ export class DesiredStateFeed extends Context.Service<
         dirty: boolean
         /** Completed when the running rebuilds are through. */
         settled: Deferred.Deferred<void>
+        /** The last version handed out, and the highest reserved in the database by this process. */
+        lastVersion: number
+        ceiling: number
+        /** A published hash not yet written to `clusters`. */
+        unrecorded: string | undefined
         readonly builder: ReturnType<typeof Builder.make>
         /** Opened snapshots by deployment id: a release never changes, so each is read and decrypted once. */
         opened: Map<string, OpenedRelease>
@@ -77,6 +86,9 @@ export class DesiredStateFeed extends Context.Service<
             running: false,
             dirty: false,
             settled: Deferred.makeUnsafe<void>(),
+            lastVersion: 0,
+            ceiling: 0,
+            unrecorded: undefined,
             builder: Builder.make(),
             opened: new Map(),
           }
@@ -189,24 +201,48 @@ export class DesiredStateFeed extends Context.Service<
         commitSha: row.commitSha,
       })
 
-      /** Stores the new version, or finds the stored one when the content is what was last published. */
-      const persist = Effect.fn("DesiredStateFeed.persist")(function* (clusterId: string, hash: string) {
-        const bumped = yield* sql<{ readonly desiredStateVersion: number }>`
-          UPDATE clusters SET desired_state_version = desired_state_version + 1, desired_state_hash = ${hash},
-            desired_state_published_at = now()
-          WHERE id = ${clusterId} AND desired_state_hash IS DISTINCT FROM ${hash}
+      /**
+       * The next version. Versions are reserved in the database a block at a time (`clusters.desired_state_version`
+       * holds the highest reserved), so publishing costs no write and a restarted service still continues above
+       * every version it ever handed out. None when the cluster no longer exists.
+       */
+      const nextVersion = Effect.fn("DesiredStateFeed.nextVersion")(function* (
+        clusterId: string,
+        slot: Slot,
+        hash: string,
+      ) {
+        if (slot.lastVersion < slot.ceiling) return ++slot.lastVersion
+        const reserved = yield* sql<{ readonly desiredStateVersion: number }>`
+          UPDATE clusters SET desired_state_version = desired_state_version + ${versionBlock},
+            desired_state_hash = coalesce(desired_state_hash, ${hash}),
+            desired_state_published_at = coalesce(desired_state_published_at, now())
+          WHERE id = ${clusterId}
           RETURNING desired_state_version`
-        if (bumped[0] !== undefined) return bumped[0].desiredStateVersion
-        const stored = yield* sql<{ readonly desiredStateVersion: number }>`
-          SELECT desired_state_version FROM clusters WHERE id = ${clusterId}`
-        return stored[0]?.desiredStateVersion ?? 0
+        const ceiling = reserved[0]?.desiredStateVersion
+        if (ceiling === undefined) return undefined
+        slot.ceiling = ceiling
+        slot.lastVersion = ceiling - versionBlock + 1
+        return slot.lastVersion
       })
+
+      /** Records the hash published last, once the waiting callers have it: off the path to them. */
+      const record = (clusterId: string, slot: Slot) =>
+        Effect.suspend(() => {
+          const hash = slot.unrecorded
+          if (hash === undefined) return Effect.void
+          slot.unrecorded = undefined
+          return sql`
+            UPDATE clusters SET desired_state_hash = ${hash}, desired_state_published_at = now() WHERE id = ${clusterId}`.pipe(
+            Effect.asVoid,
+          )
+        })
 
       const rebuild = Effect.fn("DesiredStateFeed.rebuild")(function* (clusterId: Ids.ClusterId, slot: Slot) {
         const inputs = yield* load(clusterId, slot)
         const built = slot.builder.build(clusterId, inputs)
         if (slot.published !== undefined && slot.published.hash === built.hash) return
-        const version = yield* persist(clusterId, built.hash)
+        const version = yield* nextVersion(clusterId, slot, built.hash)
+        if (version === undefined) return
         const published: Published = {
           clusterId,
           version,
@@ -215,6 +251,7 @@ export class DesiredStateFeed extends Context.Service<
           content: built.content,
         }
         slot.published = published
+        slot.unrecorded = built.hash
         const waiting = slot.next
         slot.next = Deferred.makeUnsafe<Published>()
         Deferred.doneUnsafe(waiting, Effect.succeed(published))
@@ -237,6 +274,9 @@ export class DesiredStateFeed extends Context.Service<
               ),
             )
           }
+          yield* record(clusterId, slot).pipe(
+            Effect.catchCause((cause) => Effect.logWarning("desired state hash not recorded", cause)),
+          )
           slot.running = false
           Deferred.doneUnsafe(slot.settled, Effect.void)
         })

@@ -134,6 +134,35 @@ const ShuttleHandlers = ShuttleRpc.ShuttleRpcs.toLayer(
   }),
 )
 
+const ShuttleDocumentHandlers = ShuttleRpc.ShuttleDocumentRpcs.toLayer(
+  Effect.gen(function* () {
+    const feed = yield* DesiredStateFeed
+    const ownCluster = (clusterId: string) =>
+      Effect.flatMap(ShuttleRpc.CurrentCluster, (current) =>
+        current.clusterId === clusterId
+          ? Effect.succeed(current.clusterId)
+          : Effect.fail(unauthorized(`This token belongs to another cluster than ${clusterId}.`)),
+      )
+    return ShuttleRpc.ShuttleDocumentRpcs.of({
+      GetDesiredStateDocument: ({ clusterId, knownVersion, waitMs }) =>
+        Effect.gen(function* () {
+          const own = yield* ownCluster(clusterId)
+          const answer = yield* feed.await(own, knownVersion, waitMs ?? ShuttleRpc.defaultWaitMs)
+          const { published } = answer
+          return answer._tag === "Changed"
+            ? ({
+                _tag: "ChangedDocument",
+                clusterId: published.clusterId,
+                version: published.version,
+                hash: published.hash,
+                document: published.bytes,
+              } as const)
+            : ({ _tag: "NotModified", version: published.version, hash: published.hash } as const)
+        }),
+    })
+  }),
+)
+
 /** Everything below the RPC handlers. */
 export const ServicesLive = Layer.mergeAll(Deployments.layer, ObservedState.layer).pipe(
   Layer.provideMerge(Deployments.layer),
@@ -150,6 +179,10 @@ export const routes = Layer.mergeAll(
   ),
   RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }).pipe(
     Layer.provide(ShuttleHandlers),
+    Layer.provide(ClusterAuthenticationLive),
+  ),
+  RpcServer.layerHttp({ group: ShuttleRpc.ShuttleDocumentRpcs, path: ShuttleRpc.documentPath, protocol: "http" }).pipe(
+    Layer.provide(ShuttleDocumentHandlers),
     Layer.provide(ClusterAuthenticationLive),
   ),
 ).pipe(Layer.provide(RpcSerialization.layerJson), Layer.provideMerge(ServicesLive))
