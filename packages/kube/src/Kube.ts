@@ -244,6 +244,8 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
   const objects = kc.makeApiClient(Discovery)
   const http = new IsomorphicFetchHttpLibrary()
   const timeoutMs = settings.requestTimeoutMs ?? 30_000
+  // The client builds a new connection pool (undici Agent) for TLS clusters on every request; one is enough.
+  let dispatcher: ReturnType<RequestContext["getDispatcher"]>
 
   const send = Effect.fn("Kube.send")(function* (
     target: string,
@@ -264,6 +266,14 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
           ctx.setBody(body.text)
         }
         await kc.applySecurityAuthentication(ctx)
+        const fresh = ctx.getDispatcher()
+        if (fresh !== undefined) {
+          if (dispatcher === undefined) dispatcher = fresh
+          else if (fresh !== dispatcher) {
+            ctx.setDispatcher(dispatcher)
+            void fresh.close().catch(() => undefined)
+          }
+        }
         ctx.setSignal(AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]))
         const response = await http.send(ctx).toPromise()
         return { status: response.httpStatusCode, headers: response.headers, text: await response.body.text() }
