@@ -310,7 +310,11 @@ const program = Effect.gen(function* () {
     let committedAt = 0
     yield* sql.withTransaction(
       Effect.gen(function* () {
-        yield* sql.afterCommit(Effect.sync(() => { committedAt = performance.now() }))
+        yield* sql.afterCommit(
+          Effect.sync(() => {
+            committedAt = performance.now()
+          }),
+        )
         const deployment = yield* deployments.create(serviceId, {}, "api", null)
         yield* deployments.markReady(deployment.id)
       }),
