@@ -108,29 +108,38 @@ export class DesiredStateFeed extends Context.Service<
 
       /** What runs on the cluster, as the builder takes it. */
       const load = Effect.fn("DesiredStateFeed.load")(function* (clusterId: Ids.ClusterId, slot: Slot) {
-        const environments = yield* sql<{
-          readonly id: Ids.EnvironmentId
-          readonly projectId: Ids.ProjectId
-          readonly workspaceId: Ids.WorkspaceId
-          readonly name: string
-          readonly isEphemeral: boolean
-        }>`
+        // three reads at once: the time until waiting callers see a change is mostly round trips
+        const [environments, releases, domains] = yield* Effect.all(
+          [
+            sql<{
+              readonly id: Ids.EnvironmentId
+              readonly projectId: Ids.ProjectId
+              readonly workspaceId: Ids.WorkspaceId
+              readonly name: string
+              readonly isEphemeral: boolean
+            }>`
           SELECT e.id, e.project_id, p.workspace_id, e.name, e.is_ephemeral
           FROM environments e JOIN projects p ON p.id = e.project_id
-          WHERE e.cluster_id = ${clusterId}`
-        const releases = yield* sql<{
-          readonly id: Ids.DeploymentId
-          readonly environmentId: string
-          readonly serviceId: Ids.ServiceId
-          readonly number: number
-          readonly status: "deploying" | "active"
-          readonly imageRef: string
-          readonly imageDigest: string | null
-          readonly commitSha: string | null
-        }>`
+          WHERE e.cluster_id = ${clusterId}`,
+            sql<{
+              readonly id: Ids.DeploymentId
+              readonly environmentId: string
+              readonly serviceId: Ids.ServiceId
+              readonly number: number
+              readonly status: "deploying" | "active"
+              readonly imageRef: string
+              readonly imageDigest: string | null
+              readonly commitSha: string | null
+            }>`
           SELECT d.id, d.environment_id, d.service_id, d.number, d.status, d.image_ref, d.image_digest, d.commit_sha
           FROM deployments d JOIN environments e ON e.id = d.environment_id
-          WHERE e.cluster_id = ${clusterId} AND d.status IN ('deploying', 'active') AND d.image_ref IS NOT NULL`
+          WHERE e.cluster_id = ${clusterId} AND d.status IN ('deploying', 'active') AND d.image_ref IS NOT NULL`,
+            sql<{ readonly serviceId: string; readonly hostname: string }>`
+          SELECT d.service_id, d.hostname FROM domains d JOIN environments e ON e.id = d.environment_id
+          WHERE e.cluster_id = ${clusterId} AND (d.kind = 'generated' OR d.status IN ('verified', 'active'))`,
+          ],
+          { concurrency: 3 },
+        )
         const missing = releases.filter((release) => !slot.opened.has(release.id)).map((release) => release.id)
         const opened = new Map<string, OpenedRelease>()
         for (const release of releases) {
@@ -143,9 +152,6 @@ export class DesiredStateFeed extends Context.Service<
           for (const row of snapshots) opened.set(row.id, yield* open(row.configSnapshot))
         }
         slot.opened = opened
-        const domains = yield* sql<{ readonly serviceId: string; readonly hostname: string }>`
-          SELECT d.service_id, d.hostname FROM domains d JOIN environments e ON e.id = d.environment_id
-          WHERE e.cluster_id = ${clusterId} AND (d.kind = 'generated' OR d.status IN ('verified', 'active'))`
 
         const hostnames = new Map<string, Array<string>>()
         for (const row of domains) hostnames.set(row.serviceId, [...(hostnames.get(row.serviceId) ?? []), row.hostname])
