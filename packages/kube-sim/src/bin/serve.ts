@@ -28,7 +28,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const sim = await KubeSim.start({ port, host: values.host, clock, seed: values.gateway ? Seeds.envoyGateway() : [] })
 if (values.kubeconfig) writeFileSync(values.kubeconfig, sim.kubeConfigYaml, { mode: 0o600 })
-console.log(`kube-sim: serving the Kubernetes API on ${sim.url}${values.kubeconfig ? ` (kubeconfig: ${values.kubeconfig})` : ""}`)
+console.log(
+  `kube-sim: serving the Kubernetes API on ${sim.url}${values.kubeconfig ? ` (kubeconfig: ${values.kubeconfig})` : ""}`,
+)
 
 const stop = () => {
   sim.stop().then(
