@@ -525,6 +525,7 @@ export class ApiServer {
       return
     }
     res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" })
+    res.flushHeaders()
     for (const line of shown) res.write(`${line}\n`)
     const stop = this.logs.follow(
       pod,

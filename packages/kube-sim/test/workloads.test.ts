@@ -150,6 +150,23 @@ describe("jobs and cron jobs", () => {
     })
   })
 
+  it("follows a running pod's log until its container exits", async () => {
+    sim.pods.script(
+      { image: "builder:stream" },
+      Behavior.succeed(3_000, [
+        { atMs: 1_000, line: "step 1" },
+        { atMs: 2_000, line: "step 2" },
+      ]),
+    )
+    await c.batch.createNamespacedJob({ namespace: "jobs", body: job("stream", "builder:stream") as never })
+    sim.tick(0)
+    const pod = sim.list("v1", "Pod", "jobs", "batch.kubernetes.io/job-name=stream")[0]!
+    const response = await fetch(`${sim.url}/api/v1/namespaces/jobs/pods/${pod.metadata.name}/log?follow=true`)
+    const text = response.text()
+    for (let i = 0; i < 4; i++) sim.tick(1_000)
+    expect(await text).toBe("step 1\nstep 2\n")
+  })
+
   it("activeDeadlineSeconds fails a Job that runs too long", async () => {
     sim.pods.script({ image: "builder:hang" }, Behavior.healthy)
     await c.batch.createNamespacedJob({
