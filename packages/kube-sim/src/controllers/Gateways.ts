@@ -32,15 +32,17 @@ export class Gateways implements Controller {
     this.triggers = [
       {
         resource: ctx.types.httpRoutes,
-        keys: (event) => [
-          `route:${nsKey(event.object)}`,
-          // A route's status decides the attachedRoutes count of the Gateways it names.
-          ...list(spec(event.object).parentRefs)
-            .filter(isObject)
-            .map(
-              (ref) => `gateway:${str(ref.namespace) ?? event.object.metadata.namespace ?? ""}/${str(ref.name) ?? ""}`,
-            ),
-        ],
+        keys: (event) => {
+          // A route's status decides the attachedRoutes count of the Gateways it names: recounted a moment
+          // later, once for a burst of routes rather than once per route.
+          for (const ref of list(spec(event.object).parentRefs).filter(isObject))
+            ctx.scheduler.requeueAt(
+              this.name,
+              `gateway:${str(ref.namespace) ?? event.object.metadata.namespace ?? ""}/${str(ref.name) ?? ""}`,
+              ctx.clock.now() + 1000,
+            )
+          return [`route:${nsKey(event.object)}`]
+        },
       },
       {
         resource: ctx.types.services,
