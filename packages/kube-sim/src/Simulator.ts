@@ -223,14 +223,29 @@ export class Simulator {
   /** Moves simulated time to `at`, reconciling at every timer due on the way. */
   advanceTo(at: number): void {
     this.runner.drain()
-    for (let next = this.runner.nextWake(); next !== undefined && next <= at; next = this.runner.nextWake()) {
+    this.step(at)
+    this.clock.advanceTo(at)
+    this.runner.fire(at)
+    this.runner.drain()
+  }
+
+  /** Runs every timer due up to `limit`, in time order; stops at the first moment `done` holds. */
+  private step(limit: number, done: () => boolean = () => false): void {
+    let last = this.clock.now()
+    let sameMoment = 0
+    for (
+      let next = this.runner.nextWake();
+      next !== undefined && next <= limit && !done();
+      next = this.runner.nextWake()
+    ) {
+      // A controller that keeps rescheduling itself for the same instant would spin forever: stop it.
+      sameMoment = next <= last ? sameMoment + 1 : 0
+      if (sameMoment > 10_000) throw new Error("kube-sim: a controller keeps rescheduling itself without time passing")
+      last = Math.max(last, next)
       this.clock.advanceTo(next)
       this.runner.fire(this.clock.now())
       this.runner.drain()
     }
-    this.clock.advanceTo(at)
-    this.runner.fire(at)
-    this.runner.drain()
   }
 
   /** Moves simulated time forward by `ms` (default one second). */
@@ -250,11 +265,7 @@ export class Simulator {
   settle(options: { readonly withinMs?: number } = {}): number {
     const limit = this.clock.now() + (options.withinMs ?? 15 * 60_000)
     this.runner.drain()
-    for (let next = this.runner.nextWake(); next !== undefined && next <= limit; next = this.runner.nextWake()) {
-      this.clock.advanceTo(next)
-      this.runner.fire(next)
-      this.runner.drain()
-    }
+    this.step(limit)
     return this.clock.now()
   }
 
@@ -263,19 +274,11 @@ export class Simulator {
    * `withinMs` of simulated time (default 15 minutes).
    */
   until(predicate: () => boolean, options: { readonly withinMs?: number } = {}): number {
-    const limit = this.clock.now() + (options.withinMs ?? 15 * 60_000)
+    const within = options.withinMs ?? 15 * 60_000
     this.runner.drain()
-    while (!predicate()) {
-      const next = this.runner.nextWake()
-      if (next === undefined || next > limit) {
-        throw new Error(
-          `kube-sim: condition not reached within ${Math.round((limit - this.clock.now()) / 1000)}s of simulated time`,
-        )
-      }
-      this.clock.advanceTo(next)
-      this.runner.fire(next)
-      this.runner.drain()
-    }
+    this.step(this.clock.now() + within, predicate)
+    if (!predicate())
+      throw new Error(`kube-sim: condition not reached within ${Math.round(within / 1000)}s of simulated time`)
     return this.clock.now()
   }
 
