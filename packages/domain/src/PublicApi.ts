@@ -1,7 +1,9 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { BuildsGroup } from "./api/Builds.ts"
 import { ClustersGroup } from "./api/Clusters.ts"
 import { DeploymentsGroup } from "./api/Deployments.ts"
+import { GithubGroup, GithubSetupGroup } from "./api/Github.ts"
 import { IdentityAuthGroup } from "./api/IdentityAuth.ts"
 import { IdentityMeGroup } from "./api/IdentityMe.ts"
 import { ProjectsGroup } from "./api/Projects.ts"
@@ -43,6 +45,9 @@ export const Api = HttpApi.make("starform")
   .add(VariablesGroup)
   .add(DeploymentsGroup)
   .add(ClustersGroup)
+  .add(BuildsGroup)
+  .add(GithubGroup)
+  .add(GithubSetupGroup)
   // A request with several bad fields hears about all of them at once.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
   .annotate(HttpApi.QueryParseOptions, { errors: "all" })

@@ -4,12 +4,15 @@ import { PublicApi } from "@starform/domain"
 import { Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
+import * as BuildsHandlers from "./builds/Handlers.ts"
 import * as Pipeline from "./errors/Pipeline.ts"
+import * as GithubHandlers from "./github/Handlers.ts"
 import { SystemHandlers } from "./Health.ts"
 import * as IdentityWiring from "./identity/Wiring.ts"
 import * as ProjectsHandlers from "./projects/Handlers.ts"
 import { ProjectsUrl } from "./projects/ProjectsClient.ts"
 import * as Reference from "./reference/Reference.ts"
+import * as GithubWebhooks from "./webhooks/Github.ts"
 
 /**
  * The REST API's routes, `/openapi.json` and `/reference`, behind the pipeline that records audited requests and gives
@@ -21,14 +24,21 @@ export const app = Layer.mergeAll(
     Layer.provide(SystemHandlers),
     Layer.provide(IdentityWiring.handlers),
     Layer.provide(ProjectsHandlers.handlers),
+    Layer.provide(BuildsHandlers.handlers),
+    Layer.provide(GithubHandlers.handlers),
     Layer.provide(IdentityWiring.services),
   ),
   Reference.layer,
+  GithubWebhooks.layer,
   Pipeline.layer,
 )
 
 /** Where the projects service listens; provide it to point the gateway elsewhere than `PROJECTS_URL`. */
 export { ProjectsUrl }
+
+/** Where the builds service listens (`BUILDS_URL`), and GitHub's webhook secret (`GITHUB_WEBHOOK_SECRET`). */
+export { BuildsUrl } from "./builds/BuildsClient.ts"
+export { GithubWebhookSecret } from "./webhooks/Github.ts"
 
 /** `app` with the identity service and Redis taken from the environment (`IDENTITY_URL`, `REDIS_URL`). */
 export const routes = app.pipe(Layer.provide(IdentityWiring.dependenciesFromEnv))

@@ -1,7 +1,10 @@
+import { Builds } from "@starform/builds"
 import { Gateway } from "@starform/gateway"
 import { IdentityConfig, IdentityServer } from "@starform/identity"
 import { Server as ProjectsServer } from "@starform/projects"
-import { Context, Effect, Layer } from "effect"
+import type { Kube } from "@starform/kube"
+import { Context, Effect, Layer, Option } from "effect"
+import * as BuildCluster from "./BuildCluster.ts"
 import { HttpServer } from "effect/http"
 
 /**
@@ -23,6 +26,19 @@ export interface Options {
   /** Read `PUBLIC_URL`, `JWT_SIGNING_KEY` and `OIDC_*` for identity (what `npm start` does). */
   readonly identityFromEnv?: boolean
   readonly logRequests?: boolean
+  /** The builds service's port (0, or unset: a free one). */
+  readonly buildsPort?: number | undefined
+  /**
+   * Where build Jobs run: a cluster's `Kube` layer; unset, a simulated cluster (kube-sim) where build and pre-deploy
+   * Jobs succeed, so the whole path runs on one machine.
+   */
+  readonly buildCluster?: Layer.Layer<Kube> | undefined
+  /** The GitHub App; unset: `GITHUB_APP_ID`, `GITHUB_APP_PRIVATE_KEY`, `GITHUB_API_URL`, `GITHUB_APP_URL`. */
+  readonly github?: Builds.GithubApp.GithubAppSettings | undefined
+  /** The app's webhook secret; unset: `GITHUB_WEBHOOK_SECRET`. */
+  readonly githubWebhookSecret?: string | undefined
+  /** The build pipeline's pace (tests go faster than the defaults). */
+  readonly pipeline?: Partial<Builds.Pipeline.PipelineOptions> | undefined
 }
 
 export interface Running {
@@ -30,6 +46,8 @@ export interface Running {
   readonly identityUrl: string
   /** The projects service: the gateway's RPC and Shuttle's desired-state feed. */
   readonly projectsUrl: string
+  /** The builds service's RPC. */
+  readonly buildsUrl: string
 }
 
 const urlOf = (context: Context.Context<HttpServer.HttpServer>) =>
@@ -45,6 +63,19 @@ export const start = (options: Options) =>
     const identityUrl = `${urlOf(identity)}${IdentityServer.rpcPath}`
     const projects = yield* Layer.build(ProjectsServer.layer({ host: options.host, port: options.projectsPort ?? 0 }))
     const projectsUrl = urlOf(projects)
+    const builds = yield* Layer.build(
+      Builds.Server.layer({ host: options.host, port: options.buildsPort ?? 0 }).pipe(
+        Layer.provide(options.buildCluster ?? BuildCluster.simulated),
+        Layer.provide(Builds.Projects.Projects.layer(projectsUrl)),
+        Layer.provide(
+          options.github === undefined
+            ? Builds.GithubApp.GithubApp.layerConfig
+            : Builds.GithubApp.GithubApp.layer(options.github),
+        ),
+        Layer.provide(Builds.Pipeline.PipelineOptionsService.layer(options.pipeline)),
+      ),
+    )
+    const buildsUrl = urlOf(builds)
     const gateway = yield* Layer.build(
       Gateway.layer({
         host: options.host,
@@ -52,7 +83,15 @@ export const start = (options: Options) =>
         identityUrl,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
         ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
-      }).pipe(Layer.provide(Layer.succeed(Gateway.ProjectsUrl, projectsUrl))),
+      }).pipe(
+        Layer.provide(Layer.succeed(Gateway.ProjectsUrl, projectsUrl)),
+        Layer.provide(Layer.succeed(Gateway.BuildsUrl, buildsUrl)),
+        Layer.provide(
+          options.githubWebhookSecret === undefined
+            ? Layer.empty
+            : Layer.succeed(Gateway.GithubWebhookSecret, Option.some(options.githubWebhookSecret)),
+        ),
+      ),
     )
-    return { gatewayUrl: urlOf(gateway), identityUrl, projectsUrl } satisfies Running
+    return { gatewayUrl: urlOf(gateway), identityUrl, projectsUrl, buildsUrl } satisfies Running
   })

@@ -1,0 +1,38 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { BuildsRpc } from "@starform/domain"
+import { Context, Effect, Layer } from "effect"
+import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+
+/**
+ * The gateway's only way to the builds service (builds, their logs, GitHub installations and webhook deliveries):
+ * its RPC contract over HTTP. A transport failure is a defect here, answered 500, never a misleading 4xx.
+ */
+export class BuildsClient extends Context.Service<
+  BuildsClient,
+  RpcClient.FromGroup<typeof BuildsRpc.BuildsRpcs, RpcClientError.RpcClientError>
+>()("starform/gateway/BuildsClient") {
+  /** A client of the builds service at `baseUrl` (e.g. `http://127.0.0.1:8083`). */
+  static readonly layer = (baseUrl: string) =>
+    Layer.effect(BuildsClient, RpcClient.make(BuildsRpc.BuildsRpcs)).pipe(
+      Layer.provide(RpcClient.layerProtocolHttp({ url: `${baseUrl.replace(/\/+$/, "")}${BuildsRpc.path}` })),
+      Layer.provide(RpcSerialization.layerNdjson),
+      Layer.provide(NodeHttpClient.layerUndici),
+    )
+}
+
+/** Where the builds service listens: `BUILDS_URL`, else its default port on this machine. */
+export const BuildsUrl = Context.Reference<string>("starform/gateway/BuildsUrl", {
+  defaultValue: () => process.env.BUILDS_URL ?? "http://127.0.0.1:8083",
+})
+
+/** The client of the service at `BuildsUrl`. */
+export const layerFromUrl = Layer.unwrap(Effect.map(BuildsUrl, BuildsClient.layer))
+
+/** A builds call whose transport failure is a defect (a 500), keeping only the call's own errors. */
+export const call = <A, E, R>(effect: Effect.Effect<A, E | RpcClientError.RpcClientError, R>) =>
+  Effect.catchIf(
+    effect,
+    (error): error is RpcClientError.RpcClientError =>
+      typeof error === "object" && error !== null && "_tag" in error && error._tag === "RpcClientError",
+    Effect.die,
+  ) as Effect.Effect<A, Exclude<E, RpcClientError.RpcClientError>, R>
