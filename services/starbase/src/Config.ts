@@ -18,6 +18,10 @@ export const StarbaseConfig = Config.all({
   /** Where the identity service listens for the gateway's RPCs (on `HOST`); 0, the default, picks a free port. */
   identityPort: Config.schema(Port, "IDENTITY_PORT").pipe(Config.withDefault(0)),
   projectsPort: Config.schema(Port, "PROJECTS_PORT").pipe(Config.withDefault(0)),
+  /** Where the builds service listens (on `HOST`); 0, the default, picks a free port. */
+  buildsPort: Config.schema(Port, "BUILDS_PORT").pipe(Config.withDefault(0)),
+  /** A kubeconfig for the cluster builds run on; unset: a simulated cluster in this process. */
+  kubeconfig: Config.option(Config.String("KUBECONFIG")),
   /** Redis for rate limiting; unset: an in-process limiter. */
   redisUrl: Config.option(Config.String("REDIS_URL")),
 })

@@ -1,11 +1,11 @@
 import { Builds } from "@starform/builds"
 import { Gateway } from "@starform/gateway"
 import { IdentityConfig, IdentityServer } from "@starform/identity"
-import { Server as ProjectsServer } from "@starform/projects"
 import type { Kube } from "@starform/kube"
+import { Server as ProjectsServer } from "@starform/projects"
 import { Context, Effect, Layer, Option } from "effect"
-import * as BuildCluster from "./BuildCluster.ts"
 import { HttpServer } from "effect/http"
+import * as BuildCluster from "./BuildCluster.ts"
 
 /**
  * The control plane's services, each listening on its own port on `host`, and the gateway in front of them calling

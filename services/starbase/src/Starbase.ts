@@ -1,6 +1,7 @@
 import { join, relative } from "node:path"
 import { FieldCrypto, loadKeyring } from "@starform/crypto"
 import { Database, EmbeddedPostgres, Migrations } from "@starform/db"
+import { Kube } from "@starform/kube"
 import { Console, Data, Effect, Layer, Option, Schema } from "effect"
 import { StarbaseConfig } from "./Config.ts"
 import * as ControlPlane from "./ControlPlane.ts"
@@ -84,6 +85,8 @@ export const run = Effect.gen(function* () {
     port: config.port,
     identityPort: config.identityPort,
     projectsPort: config.projectsPort,
+    buildsPort: config.buildsPort,
+    buildCluster: Option.isSome(config.kubeconfig) ? Kube.layerFromDefault() : undefined,
     redisUrl: Option.getOrUndefined(config.redisUrl),
     identityFromEnv: true,
   }).pipe(
@@ -98,6 +101,14 @@ export const run = Effect.gen(function* () {
   )
   yield* Console.log(`starform: identity service listening on ${running.identityUrl}`)
   yield* Console.log(`starform: projects service listening on ${running.projectsUrl}`)
+  yield* Console.log(
+    `starform: builds service listening on ${running.buildsUrl}${Option.isSome(config.kubeconfig) ? "" : " (KUBECONFIG is not set, so builds run on a simulated cluster)"}`,
+  )
+  if (process.env.GITHUB_APP_ID === undefined || process.env.GITHUB_WEBHOOK_SECRET === undefined) {
+    yield* Console.log(
+      "starform: GitHub is not configured (set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET to connect repositories)",
+    )
+  }
   if (Option.isNone(config.redisUrl)) {
     yield* Console.log("starform: REDIS_URL is not set, so rate limits are kept in this process")
   }

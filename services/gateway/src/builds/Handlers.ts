@@ -39,7 +39,10 @@ const BuildsGroup = HttpApiBuilder.group(PublicApi.Api, "builds", (handlers) =>
         ),
       )
       .handle("getBuild", ({ params }) =>
-        Effect.andThen(guardBuild(builds, "build.read", params.buildId), call(builds.GetBuild({ buildId: params.buildId }))),
+        Effect.andThen(
+          guardBuild(builds, "build.read", params.buildId),
+          call(builds.GetBuild({ buildId: params.buildId })),
+        ),
       )
       .handle("cancelBuild", ({ params }) =>
         Effect.andThen(

@@ -48,9 +48,15 @@ const receive = (builds: BuildsClient["Service"], secret: Option.Option<string>)
     const deliveryId = request.headers["x-github-delivery"]
     const event = request.headers["x-github-event"]
     if (deliveryId === undefined || deliveryId === "")
-      return error(400, "validation_failed", "X-GitHub-Delivery is missing.", { field: "X-GitHub-Delivery", rule: "required" })
+      return error(400, "validation_failed", "X-GitHub-Delivery is missing.", {
+        field: "X-GitHub-Delivery",
+        rule: "required",
+      })
     if (event === undefined || event === "")
-      return error(400, "validation_failed", "X-GitHub-Event is missing.", { field: "X-GitHub-Event", rule: "required" })
+      return error(400, "validation_failed", "X-GitHub-Event is missing.", {
+        field: "X-GitHub-Event",
+        rule: "required",
+      })
     return yield* call(builds.ReceiveGithubDelivery({ deliveryId, event, body })).pipe(
       Effect.map((outcome) => HttpServerResponse.jsonUnsafe(outcome, { status: 200 })),
       Effect.catchTags({
