@@ -1,5 +1,6 @@
 import { isObject, type Json, type JsonObject } from "./Json.ts"
 import type { KObject } from "./Objects.ts"
+import { canonicalQuantity } from "./Quantity.ts"
 
 /**
  * The defaults kube-apiserver fills in (and the admission plugins that set fields), for the kinds Shuttle writes.
@@ -22,6 +23,15 @@ const setDefault = (target: JsonObject, field: string, value: Json) => {
   if (target[field] === undefined || target[field] === null) target[field] = value
 }
 
+/** Rewrites every quantity in a map (`{ cpu: "1000m" }`) to its canonical form, in place. */
+const canonicalQuantities = (map: Json | undefined) => {
+  if (!isObject(map)) return
+  for (const [key, value] of Object.entries(map)) {
+    if (typeof value === "number") map[key] = canonicalQuantity(String(value)) ?? value
+    else if (typeof value === "string") map[key] = canonicalQuantity(value) ?? value
+  }
+}
+
 const probeDefaults = (probe: Json | undefined) => {
   if (!isObject(probe)) return
   setDefault(probe, "timeoutSeconds", 1)
@@ -42,6 +52,10 @@ const containerDefaults = (c: Json) => {
   setDefault(c, "terminationMessagePath", "/dev/termination-log")
   setDefault(c, "terminationMessagePolicy", "File")
   setDefault(c, "resources", {})
+  if (isObject(c.resources)) {
+    canonicalQuantities(c.resources.limits)
+    canonicalQuantities(c.resources.requests)
+  }
   if (Array.isArray(c.ports)) for (const port of c.ports) if (isObject(port)) setDefault(port, "protocol", "TCP")
   if (Array.isArray(c.env))
     for (const env of c.env)
@@ -66,6 +80,11 @@ export const podSpecDefaults = (spec: JsonObject, restartPolicy: string | undefi
   if (Array.isArray(spec.volumes))
     for (const volume of spec.volumes) {
       if (!isObject(volume)) continue
+      if (isObject(volume.emptyDir) && volume.emptyDir.sizeLimit !== undefined) {
+        const holder = { sizeLimit: volume.emptyDir.sizeLimit }
+        canonicalQuantities(holder)
+        volume.emptyDir.sizeLimit = holder.sizeLimit
+      }
       if (isObject(volume.secret)) setDefault(volume.secret, "defaultMode", 420)
       if (isObject(volume.configMap)) setDefault(volume.configMap, "defaultMode", 420)
     }
@@ -237,6 +256,10 @@ export const applyDefaults = (object: KObject, old: KObject | undefined, ctx: De
     }
     case "PersistentVolumeClaim": {
       const spec = obj(o, "spec")
+      if (isObject(spec.resources)) {
+        canonicalQuantities(spec.resources.requests)
+        canonicalQuantities(spec.resources.limits)
+      }
       setDefault(spec, "volumeMode", "Filesystem")
       if (spec.storageClassName === undefined && old === undefined) {
         const sc = ctx.defaultStorageClass()
@@ -255,6 +278,19 @@ export const applyDefaults = (object: KObject, old: KObject | undefined, ctx: De
     case "HorizontalPodAutoscaler": {
       const spec = obj(o, "spec")
       setDefault(spec, "minReplicas", 1)
+      if (Array.isArray(spec.metrics))
+        for (const metric of spec.metrics) {
+          if (!isObject(metric)) continue
+          for (const source of Object.values(metric)) {
+            if (!isObject(source) || !isObject(source.target)) continue
+            const target = source.target
+            for (const field of ["value", "averageValue"]) {
+              const value = target[field]
+              if (typeof value === "string" || typeof value === "number")
+                target[field] = canonicalQuantity(String(value)) ?? value
+            }
+          }
+        }
       break
     }
     case "NetworkPolicy": {

@@ -158,6 +158,41 @@ describe("server-side apply", () => {
     })
   })
 
+  it("stores quantities in canonical form, so what a client sent and what it reads back can differ", async () => {
+    const path = "/apis/apps/v1/namespaces/ssa/deployments/sized"
+    const body = (cpu: string, memory: string) => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "sized" },
+      spec: {
+        selector: { matchLabels: { app: "sized" } },
+        template: {
+          metadata: { labels: { app: "sized" } },
+          spec: {
+            containers: [
+              {
+                name: "app",
+                image: "app:v1",
+                resources: { requests: { cpu, memory }, limits: { cpu: "1.5", memory: "1.5Gi" } },
+              },
+            ],
+          },
+        },
+      },
+    })
+    const created = await apply(path, body("1000m", "1024Mi"), "fieldManager=shuttle")
+    expect(created.body.spec.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: "1", memory: "1Gi" },
+      limits: { cpu: "1500m", memory: "1536Mi" },
+    })
+    // Sending the same values in another spelling changes nothing.
+    sim.settle()
+    const settled = sim.get("apps/v1", "Deployment", "ssa", "sized")!
+    const again = await apply(path, body("1", "1Gi"), "fieldManager=shuttle")
+    expect(again.body.metadata.resourceVersion).toBe(settled.metadata.resourceVersion)
+    expect(again.body.metadata.generation).toBe(1)
+  })
+
   it("conflicts on .spec.replicas once the autoscaler has scaled through /scale", async () => {
     const path = "/apis/apps/v1/namespaces/ssa/deployments/scaled"
     const body = (replicas: number) => ({
