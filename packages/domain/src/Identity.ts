@@ -153,11 +153,15 @@ export const isPlainText = Rules.make(
   (value) => value.isWellFormed() && !oddCharacter.test(value),
 )
 
-/** What people type for their email, name, a workspace's name and labels: the name rules and plain text. */
-export const EmailInput = Email.check(isPlainText)
-export const PersonNameInput = PersonName.check(isPlainText)
-export const WorkspaceNameInput = WorkspaceName.check(isPlainText)
-export const LabelInput = Label.check(isPlainText)
+/** Plain text as sent, before any trimming: a leading byte-order mark is refused, not quietly trimmed away. */
+const plainText = <S extends Schema.Top & { readonly Encoded: string; readonly DecodingServices: never }>(schema: S) =>
+  Schema.String.check(isPlainText).pipe(Schema.decodeTo(schema))
+
+/** What people type for their email, name, a workspace's name and labels: plain text, then the name rules. */
+export const EmailInput = plainText(Email)
+export const PersonNameInput = plainText(PersonName)
+export const WorkspaceNameInput = plainText(WorkspaceName)
+export const LabelInput = plainText(Label)
 
 /** A password as a person chooses it: 10 to 256 characters; argon2id-hashed, never stored or shown. */
 export const Password = Schema.String.check(
