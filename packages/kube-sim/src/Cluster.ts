@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { parse as parseYaml } from "yaml"
 import { apply, type Scope, trackUpdate, view, withView } from "./Apply.ts"
 import type { SimClock } from "./Clock.ts"
-import { applyDefaults } from "./Defaults.ts"
+import { applyDefaults, dropEmpty } from "./Defaults.ts"
 import { clone, deepEqual, isObject, type Json, type JsonObject } from "./Json.ts"
 import type { KObject, ManagedFieldsEntry } from "./Objects.ts"
 import { randomSuffix } from "./Objects.ts"
@@ -253,6 +253,7 @@ export class Cluster {
     if (type.status && type.kind !== "Namespace") delete body.status
     applyDefaults(body, undefined, this.defaultsContext())
     for (const admit of this.admission) admit(type, body, undefined, this)
+    dropEmpty(body, type.custom)
     const causes = validate(type, body, undefined)
     if (causes.length > 0) throw invalid(type, name, causes)
     if (name && this.store.get(type, metadata.namespace, name)) throw alreadyExists(type, name)
@@ -316,6 +317,7 @@ export class Cluster {
     if (scope !== "status") {
       applyDefaults(next, old, this.defaultsContext())
       for (const admit of this.admission) admit(type, next, old, this)
+      dropEmpty(next, type.custom)
       const causes = validate(type, next, old)
       if (causes.length > 0) throw invalid(type, name, causes)
     }

@@ -306,3 +306,72 @@ export const applyDefaults = (object: KObject, old: KObject | undefined, ctx: De
       break
   }
 }
+
+// Map-typed fields: Go drops them when empty (omitempty); empty structs, by contrast, are written out as {}.
+const mapFields = new Set([
+  "labels",
+  "annotations",
+  "data",
+  "binaryData",
+  "stringData",
+  "nodeSelector",
+  "matchLabels",
+  "limits",
+  "requests",
+  "capacity",
+  "allocatable",
+  "hard",
+  "used",
+  "parameters",
+])
+
+// Kinds whose empty lists the API server writes out (fields without omitempty), and custom resources, which keep
+// whatever was sent.
+const keepsEmptyLists = new Set(["EndpointSlice", "Role", "ClusterRole"])
+
+const prune = (value: Json): Json => {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = prune(value[i]!)
+    return value
+  }
+  if (!isObject(value)) return value
+  for (const [key, member] of Object.entries(value)) {
+    if (member === null) continue
+    const pruned = prune(member)
+    if (Array.isArray(pruned) && pruned.length === 0) delete value[key]
+    else if (isObject(pruned) && Object.keys(pruned).length === 0 && mapFields.has(key)) delete value[key]
+    else value[key] = pruned
+  }
+  return value
+}
+
+/**
+ * What serialization does to a built-in object: empty lists and empty maps vanish (`env: []`, `labels: {}`), as
+ * Go's omitempty drops them. A client that sent them reads back an object without them.
+ */
+export const dropEmpty = (object: KObject, custom: boolean): void => {
+  if (custom || keepsEmptyLists.has(object.kind)) return
+  const metadata = object.metadata as Record<string, unknown>
+  for (const key of ["labels", "annotations", "finalizers", "ownerReferences"]) {
+    const value = metadata[key]
+    if (
+      (Array.isArray(value) && value.length === 0) ||
+      (isObject(value as Json) && Object.keys(value as object).length === 0)
+    )
+      delete metadata[key]
+  }
+  for (const [key, value] of Object.entries(object)) {
+    if (key === "metadata" || key === "apiVersion" || key === "kind" || value === undefined) continue
+    const pruned = prune(value as Json)
+    if (key === "spec" && isObject(pruned) && object.kind === "Service") {
+      const selector = pruned.selector
+      if (isObject(selector) && Object.keys(selector).length === 0) delete pruned.selector
+    }
+    if (
+      (Array.isArray(pruned) && pruned.length === 0) ||
+      (isObject(pruned) && Object.keys(pruned).length === 0 && mapFields.has(key))
+    )
+      delete object[key]
+    else object[key] = pruned
+  }
+}

@@ -86,6 +86,36 @@ describe("objects", () => {
     expect(rawList.body.items[0].kind).toBeUndefined()
   })
 
+  it("stores built-in objects without empty lists and maps, as Go's omitempty writes them; custom resources keep them", async () => {
+    const cm = await raw(sim, "POST", "/api/v1/namespaces/crud/configmaps", {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "empty", labels: {}, annotations: {} },
+      data: {},
+    })
+    expect(cm.body.metadata.labels).toBeUndefined()
+    expect(cm.body.metadata.annotations).toBeUndefined()
+    expect(cm.body.data).toBeUndefined()
+    const d = deployment("crud", "bare", { replicas: 1 })
+    d.spec!.template.spec!.containers[0]!.env = []
+    d.spec!.template.spec!.containers[0]!.args = []
+    d.spec!.template.spec!.nodeSelector = {}
+    const created = await c.apps.createNamespacedDeployment({ namespace: "crud", body: d })
+    const container = created.spec!.template.spec!.containers[0]!
+    expect(container.env).toBeUndefined()
+    expect(container.args).toBeUndefined()
+    expect(container.resources).toEqual({})
+    expect(created.spec!.template.spec!.securityContext).toEqual({})
+    expect(created.spec!.template.spec!.nodeSelector).toBeUndefined()
+    const route = await raw(sim, "POST", "/apis/gateway.networking.k8s.io/v1/namespaces/crud/httproutes", {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "empty" },
+      spec: { hostnames: [], parentRefs: [] },
+    })
+    expect(route.body.spec).toMatchObject({ hostnames: [], parentRefs: [] })
+  })
+
   it("every write takes a higher resourceVersion than any before it, across kinds", async () => {
     const versions: number[] = []
     for (let i = 0; i < 3; i++) {
