@@ -1,5 +1,5 @@
 import { ApiErrors, type BuildsApi, type DeploymentsApi, type Identity, type ProjectsRpc } from "@starform/domain"
-import { Context, Effect, FiberMap, Latch, Layer, Option, Semaphore } from "effect"
+import { Cause, Context, Effect, FiberMap, Latch, Layer, Option, Semaphore } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { Fault } from "../Faults.ts"
 import { Installations } from "../github/Installations.ts"
@@ -41,6 +41,16 @@ export class PipelineOptionsService extends Context.Service<PipelineOptionsServi
   static readonly layer = (options: Partial<PipelineOptions> = {}) =>
     Layer.succeed(PipelineOptionsService, { ...defaultOptions, ...options })
 }
+
+/** Logs a failure and carries on; an interruption (the service stopping) is not a failure and goes through. */
+const logFailure =
+  (message: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A | void, never, R> =>
+    Effect.catchCause(effect, (cause) =>
+      Cause.hasInterruptsOnly(cause)
+        ? Effect.failCause(cause as Cause.Cause<never>)
+        : Effect.logWarning(message, cause),
+    )
 
 export class Pipeline extends Context.Service<
   Pipeline,
@@ -320,12 +330,9 @@ export class Pipeline extends Context.Service<
       const track = (id: string, work: Effect.Effect<void, unknown>) =>
         Effect.gen(function* () {
           if (yield* FiberMap.has(fibers, id)) return
-          yield* FiberMap.run(
-            fibers,
-            id,
-            work.pipe(Effect.catchCause((cause) => Effect.logError(`builds: supervising build ${id} failed`, cause))),
-            { onlyIfMissing: true },
-          )
+          yield* FiberMap.run(fibers, id, work.pipe(logFailure(`builds: supervising build ${id} failed`)), {
+            onlyIfMissing: true,
+          })
         })
 
       /** Creates attempt 1 for each deployment waiting for its build, with its service's limits and overrides. */
@@ -434,7 +441,7 @@ export class Pipeline extends Context.Service<
 
       const pass = passLock.withPermits(1)(
         Effect.gen(function* () {
-          yield* intake().pipe(Effect.catchCause((cause) => Effect.logWarning("builds: intake failed", cause)))
+          yield* intake().pipe(logFailure("builds: intake failed"))
           yield* admit()
           yield* adopt()
         }),
@@ -453,7 +460,7 @@ export class Pipeline extends Context.Service<
       yield* Effect.forkScoped(
         Effect.gen(function* () {
           while (true) {
-            yield* pass.pipe(Effect.catchCause((cause) => Effect.logError("builds: pipeline pass failed", cause)))
+            yield* pass.pipe(logFailure("builds: pipeline pass failed"))
             yield* wakeups.close
             yield* wakeups.await.pipe(Effect.timeoutOption(options.pollMs))
           }
