@@ -97,6 +97,13 @@ layer(identityLayer())("GDPR export and deletion", (it) => {
         })
         yield* identity.RecordAudit({ record: audit(leaver.user.id, team.id, "service.create") })
         yield* identity.RecordAudit({ record: audit(stayer.user.id, team.id, "service.update") })
+        yield* identity.RecordAudit({
+          record: new IdentityRpc.AuditRecord({
+            ...audit(stayer.user.id, team.id, "member.update"),
+            targetType: "member",
+            targetId: leaver.user.id,
+          }),
+        })
 
         const { pseudonym } = yield* identity.DeleteAccount({ actor: leaver.actor, password })
         expect(pseudonym).toMatch(/^pseudonym_[0-9a-z]+$/)
@@ -111,10 +118,15 @@ layer(identityLayer())("GDPR export and deletion", (it) => {
         const entries = yield* sql<{ actorId: string; ip: string | null; userAgent: string | null; action: string }>`
           SELECT actor_id, host(ip) AS ip, user_agent, action FROM audit_log WHERE workspace_id = ${team.id} ORDER BY action`
         expect(entries).toEqual([
+          { actorId: stayer.user.id, ip: "198.51.100.4", userAgent: "curl/8", action: "member.update" },
           { actorId: pseudonym, ip: null, userAgent: null, action: "service.create" },
           { actorId: stayer.user.id, ip: "198.51.100.4", userAgent: "curl/8", action: "service.update" },
         ])
-        expect(yield* sql`SELECT 1 FROM audit_log WHERE actor_id = ${leaver.user.id}`).toHaveLength(0)
+        const about = yield* sql<{ targetId: string }>`SELECT target_id FROM audit_log WHERE action = 'member.update'`
+        expect(about).toEqual([{ targetId: pseudonym }])
+        expect(
+          yield* sql`SELECT 1 FROM audit_log WHERE actor_id = ${leaver.user.id} OR target_id = ${leaver.user.id}`,
+        ).toHaveLength(0)
       }),
   )
 })

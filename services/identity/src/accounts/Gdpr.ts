@@ -11,8 +11,8 @@ import { Workspaces } from "../workspaces/Workspaces.ts"
 /**
  * The right of access and the right to be forgotten. Export gathers everything kept about a person. Deletion removes
  * what only they own (their account, sessions, memberships, emails, workspaces where they are alone), revokes the
- * API tokens they made for themselves, replaces their id in the audit log with a pseudonym (and clears IPs and user
- * agents there), and is refused while they are the last owner of a workspace that still has other members.
+ * API tokens they made for themselves, replaces their id in the audit log with a pseudonym wherever it is the actor or
+ * the target (and clears the IPs and user agents of what they did), and is refused while they are the last owner of a workspace that still has other members.
  */
 
 export class Gdpr extends Context.Service<
@@ -123,8 +123,13 @@ export class Gdpr extends Context.Service<
               }
               yield* sql`UPDATE api_tokens SET revoked_at = now()
                 WHERE created_by = ${userId} AND service_account_id IS NULL AND revoked_at IS NULL`
-              yield* sql`UPDATE audit_log SET actor_id = ${pseudonym}, ip = NULL, user_agent = NULL
-                WHERE actor_id = ${userId}`
+              // Entries by them lose their address and user agent too; entries about them keep the actor's.
+              yield* sql`UPDATE audit_log SET
+                  actor_id = CASE WHEN actor_id = ${userId} THEN ${pseudonym} ELSE actor_id END,
+                  target_id = CASE WHEN target_id = ${userId} THEN ${pseudonym} ELSE target_id END,
+                  ip = CASE WHEN actor_id = ${userId} THEN NULL ELSE ip END,
+                  user_agent = CASE WHEN actor_id = ${userId} THEN NULL ELSE user_agent END
+                WHERE actor_id = ${userId} OR target_id = ${userId}`
               yield* sql`DELETE FROM email_outbox WHERE user_id = ${userId}
                 OR lower(to_address) = lower(${found.value.email})`
               yield* sql`DELETE FROM invitations WHERE lower(email) = lower(${found.value.email})`
