@@ -195,6 +195,22 @@ layer(Env)("Kube over the simulated cluster", (it) => {
     }),
   )
 
+  it.effect("a failed discovery is Unavailable and is tried again on the next call", () =>
+    Effect.gen(function* () {
+      const sim = yield* KubeSim
+      const kube = yield* kubeFrom(Kube.layerFromOptions(sim.kubeConfig))
+      sim.faults.errors(1, 503, { verbs: ["discovery"] })
+      const failed = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Namespace", name: "default" }))
+      expect(failed).toBeInstanceOf(KubeErrors.Unavailable)
+      expect((failed as KubeErrors.Unavailable).status).toBe(503)
+      const ns = yield* kube.get({ apiVersion: "v1", kind: "Namespace", name: "default" })
+      expect(ns.metadata.name).toBe("default")
+      const unknown = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Widget", name: "x" }))
+      expect(unknown).toBeInstanceOf(KubeErrors.Rejected)
+      expect(unknown.message).toContain('no resource of kind "Widget" in version "v1"')
+    }),
+  )
+
   it.effect("list with a label selector, paging with listAll, patchStatus and delete", () =>
     Effect.gen(function* () {
       const kube = yield* Kube
