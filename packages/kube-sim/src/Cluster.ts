@@ -448,6 +448,11 @@ export class Cluster {
     options: DeleteOptions = {},
   ): { readonly object: KObject; readonly deleted: boolean } {
     const old = this.get(type, namespace, name)
+    if (type.kind === "Namespace" && ["default", "kube-system", "kube-public"].includes(name))
+      throw new ApiError(403, "Forbidden", `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+        name,
+        kind: "namespaces",
+      })
     const pre = options.preconditions
     if (pre?.uid && pre.uid !== old.metadata.uid)
       throw conflict(

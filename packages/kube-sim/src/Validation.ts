@@ -718,7 +718,17 @@ const validateEndpointSlice = (obj: JsonObject, old: JsonObject | undefined, cau
   immutable(obj, old, "addressType", causes)
 }
 
+const validateBinding = (obj: JsonObject, old: JsonObject | undefined, causes: Cause[]) => {
+  const ref = asObject(obj.roleRef)
+  if (!asString(ref.kind)) causes.push(notSupported("roleRef.kind", ref.kind ?? "", ["ClusterRole", "Role"]))
+  if (!asString(ref.name)) causes.push(required("roleRef.name"))
+  if (old !== undefined && !deepEqual(old.roleRef, obj.roleRef))
+    causes.push(invalidValue("roleRef", obj.roleRef ?? null, "cannot change roleRef"))
+}
+
 const rules: Record<string, (obj: JsonObject, old: JsonObject | undefined, causes: Cause[]) => void> = {
+  RoleBinding: validateBinding,
+  ClusterRoleBinding: validateBinding,
   Deployment: (obj, old, causes) => validateReplicated(obj, old, causes, "deployment"),
   ReplicaSet: (obj, old, causes) => validateReplicated(obj, old, causes, "replicaset"),
   Pod: validatePod,

@@ -343,6 +343,34 @@ describe("finalizers and garbage collection", () => {
     expect(sim.get("apps/v1", "Deployment", "gc", "fg")).toBeUndefined()
   })
 
+  it("refuses to delete the system namespaces and to change a binding's roleRef", async () => {
+    expect(await failure(c.core.deleteNamespace({ name: "kube-system" }))).toMatchObject({
+      code: 403,
+      message: 'namespaces "kube-system" is forbidden: this namespace may not be deleted',
+    })
+    const binding = (role: string) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "shuttle" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
+      subjects: [{ kind: "ServiceAccount", name: "shuttle", namespace: "gc" }],
+    })
+    expect(
+      (await raw(sim, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/gc/rolebindings", binding("reader")))
+        .status,
+    ).toBe(201)
+    const changed = await raw(
+      sim,
+      "PUT",
+      "/apis/rbac.authorization.k8s.io/v1/namespaces/gc/rolebindings/shuttle",
+      binding("writer"),
+    )
+    expect(changed.status).toBe(422)
+    expect(changed.body.details.causes).toEqual([
+      expect.objectContaining({ field: "roleRef", message: expect.stringContaining("cannot change roleRef") }),
+    ])
+  })
+
   it("deleting a namespace deletes everything in it, then the namespace; new namespaces get their default objects", async () => {
     await c.core.createNamespace({ body: { metadata: { name: "temp" } } })
     sim.settle()
