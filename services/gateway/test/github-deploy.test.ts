@@ -141,6 +141,19 @@ layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })(
         expect(logs.body.complete).toBe(true)
         expect(logs.body.lines.map((l: { line: string }) => l.line)).toContain("$ npm run build")
         expect((yield* api.get(`/v1/builds/${build.id}`, mallory.token)).status).toBe(404)
+        // the same log as server-sent events: replayed from the start, and the stream ends with the build
+        const streamed = yield* Effect.promise(async () => {
+          const response = await fetch(`${world.running.gatewayUrl}/v1/builds/${build.id}/logs/stream`, {
+            headers: { authorization: `Bearer ${c.ada.token}` },
+          })
+          return { type: response.headers.get("content-type"), text: await response.text() }
+        })
+        expect(streamed.type).toMatch(/^text\/event-stream/)
+        const events = streamed.text
+          .split("\n")
+          .filter((l) => l.startsWith("data:"))
+          .map((l) => JSON.parse(l.slice(5)).line as string)
+        expect(events).toEqual(logs.body.lines.map((l: { line: string }) => l.line))
 
         // the release runs in the environment's namespace, from the image the build pushed
         const namespace = DesiredState.namespaceOf(c.environmentId as never)

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
 import { Authentication } from "../Auth.ts"
 import { BuildFailureKind, BuildLogStream, BuildStatus } from "../Deploys.ts"
@@ -118,6 +118,15 @@ export const BuildsGroup = HttpApiGroup.make("builds")
       success: BuildLogPage,
       error: [ValidationFailed, Forbidden, NotFound],
     }).annotate(OpenApi.Summary, "The build's log lines after `after`, oldest first"),
+    HttpApiEndpoint.get("watchBuildLogs", "/v1/builds/:buildId/logs/stream", {
+      params: { buildId: BuildId },
+      query: BuildLogQuery,
+      success: HttpApiSchema.StreamSse({ data: BuildLogLineView }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    }).annotate(
+      OpenApi.Summary,
+      "Server-sent events: the build's log after `after`, then each line as it is written, until the build ends",
+    ),
     HttpApiEndpoint.get("getBuildSettings", "/v1/services/:serviceId/build-settings", {
       params: { serviceId: ServiceId },
       success: BuildSettingsView,

@@ -1,5 +1,5 @@
 import { Auth, PublicApi } from "@starform/domain"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { IdentityClient, call as identityCall } from "../identity/IdentityClient.ts"
 import { guard } from "../projects/Access.ts"
@@ -54,6 +54,11 @@ const BuildsGroup = HttpApiBuilder.group(PublicApi.Api, "builds", (handlers) =>
         Effect.andThen(
           guardBuild(builds, "build.read", params.buildId),
           call(builds.GetBuildLogs({ buildId: params.buildId, after: query.after ?? 0, limit: query.limit ?? 1000 })),
+        ),
+      )
+      .handle("watchBuildLogs", ({ params, query }) =>
+        Effect.map(guardBuild(builds, "build.read", params.buildId), () =>
+          builds.WatchBuildLogs({ buildId: params.buildId, after: query.after ?? 0 }).pipe(Stream.orDie),
         ),
       )
       .handle("getBuildSettings", ({ params }) =>
