@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { generateKeyPairSync } from "node:crypto"
 import { connect, createServer } from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { TestDatabase } from "@starform/testkit"
+import { Fixtures, TestDatabase } from "@starform/testkit"
 import { Effect, Logger, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { headers, take, verdictOf } from "../src/ratelimit/TokenBucket.ts"
@@ -151,5 +151,28 @@ layer(TestDatabase.layer)("rate limiting through Redis", (it) => {
           expect(yield* Effect.promise(() => probe.exists(`starform:ratelimit:api:user:${person.userId}`))).toBe(1)
         }).pipe(Effect.provide(capture))
       }).pipe(Effect.scoped),
+  )
+
+  it.effect("deploying draws on the stricter deploy budget: over it, 429 whatever route deploys", () =>
+    Effect.gen(function* () {
+      const api = Harness.client(
+        (yield* Harness.start({ budgets: { deploy: { capacity: 2, refillPerMinute: 2 } } })).baseUrl,
+      )
+      const owner = yield* Harness.signup(api)
+      const workspaceId = yield* Harness.workspace(api, owner.token)
+      const service = yield* Fixtures.service({ projectId: (yield* Fixtures.project({ workspaceId })).id })
+      const statuses: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        statuses.push((yield* api.post(`/v1/services/${service.id}/deployments`, {}, owner.token)).status)
+      }
+      expect(statuses.slice(0, 2)).not.toContain(429)
+      const over = yield* api.post(`/v1/services/${service.id}/deployments`, {}, owner.token)
+      expect(over.status).toBe(429)
+      expect(over.body.code).toBe("rate_limited")
+      expect(over.headers.get("ratelimit-limit")).toBe("2")
+      expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0)
+      // reading is not deploying
+      expect((yield* api.get(`/v1/services/${service.id}/deployments`, owner.token)).status).toBe(200)
+    }).pipe(Effect.scoped),
   )
 })

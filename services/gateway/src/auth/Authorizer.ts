@@ -1,6 +1,9 @@
 import { ApiErrors, Auth } from "@starform/domain"
 import { Effect, Layer } from "effect"
 import { call, IdentityClient } from "../identity/IdentityClient.ts"
+import { limit } from "../identity/Requests.ts"
+import type { Budgets } from "../ratelimit/Budgets.ts"
+import type { RateLimiter } from "../ratelimit/RateLimiter.ts"
 import * as AuditTrail from "./AuditTrail.ts"
 import { AuthCache } from "./AuthCache.ts"
 
@@ -12,11 +15,15 @@ import { AuthCache } from "./AuthCache.ts"
 
 const isRead = (action: Auth.Action) => action.endsWith(".read")
 
+/** Actions that start a rollout draw on the stricter `deploy` budget as well as the per-request one. */
+const deploys: ReadonlySet<Auth.Action> = new Set(["deployment.create", "deployment.rollback"])
+
 export const layer = Layer.effect(
   Auth.Authorizer,
   Effect.gen(function* () {
     const identity = yield* IdentityClient
     const cache = yield* AuthCache
+    const limits = yield* Effect.context<Budgets | RateLimiter>()
 
     const decide = (actor: Auth.Actor, action: Auth.Action, workspaceId: string, projectId: string | null) =>
       Effect.gen(function* () {
@@ -50,6 +57,10 @@ export const layer = Layer.effect(
           )
           switch (decision) {
             case "allowed":
+              // Over the deploy budget is a 429 (with its headers), whichever route deploys.
+              if (deploys.has(action)) {
+                yield* limit("deploy", [`${actor.kind}:${actor.id}`]).pipe(Effect.provideContext(limits), Effect.orDie)
+              }
               return
             case "not_found":
               return yield* ApiErrors.NotFound.of(resource.type, resource.id)

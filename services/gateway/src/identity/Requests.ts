@@ -37,11 +37,12 @@ export const limit = (budget: BudgetName, keys: ReadonlyArray<string>) =>
         tightest = headers(policy, verdict)
       }
     }
-    if (tightest !== undefined) {
+    const request = yield* Effect.serviceOption(HttpServerRequest.HttpServerRequest)
+    if (tightest !== undefined && Option.isSome(request)) {
       const set = tightest
       yield* HttpEffect.appendPreResponseHandler((_request, response) =>
         Effect.succeed(HttpServerResponse.setHeaders(response, set)),
-      )
+      ).pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, request.value))
     }
     if (refused !== undefined) {
       return yield* new ApiErrors.RateLimited({
