@@ -50,3 +50,28 @@ export const canonicalQuantity = (text: string): string | undefined => {
   if (exponent !== undefined) return `${prefix}${mantissa}${exp === 0 ? "" : `e${exp}`}`
   return `${prefix}${mantissa}${decimalNames.get(exp) ?? ""}`
 }
+
+const suffixes: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  Pi: 1024 ** 5,
+}
+
+/** A resource quantity ("500m", "1Gi", 2) as a number; NaN when malformed. */
+export const quantity = (value: unknown): number => {
+  if (typeof value === "number") return value
+  if (typeof value !== "string") return Number.NaN
+  const match = /^([+-]?[0-9.]+)([a-zA-Z]*)$/.exec(value)
+  if (!match) return Number.NaN
+  const factor = suffixes[match[2]!]
+  return factor === undefined ? Number.NaN : Number(match[1]) * factor
+}

@@ -1,8 +1,9 @@
-import { isValidSchedule } from "./controllers/Schedule.ts"
 import { deepEqual, getPath, isObject, type Json, type JsonObject } from "./Json.ts"
 import * as Names from "./Names.ts"
 import type { KObject } from "./Objects.ts"
+import { quantity } from "./Quantity.ts"
 import type { ResourceType } from "./Registry.ts"
+import { isValidSchedule } from "./Schedule.ts"
 import { fromLabelSelector, labelKeyProblem, labelValueProblem, matches } from "./Selectors.ts"
 import { type Cause, duplicate, forbidden, invalidValue, notSupported, required, tooLong } from "./Status.ts"
 
@@ -264,31 +265,6 @@ const validateContainer = (c: JsonObject, field: string, volumes: Set<string>, c
             "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
           ),
         )
-}
-
-const suffixes: Record<string, number> = {
-  "": 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-  Pi: 1024 ** 5,
-}
-
-/** A resource quantity ("500m", "1Gi", 2) as a number; NaN when malformed. */
-export const quantity = (value: unknown): number => {
-  if (typeof value === "number") return value
-  if (typeof value !== "string") return Number.NaN
-  const match = /^([+-]?[0-9.]+)([a-zA-Z]*)$/.exec(value)
-  if (!match) return Number.NaN
-  const factor = suffixes[match[2]!]
-  return factor === undefined ? Number.NaN : Number(match[1]) * factor
 }
 
 const validatePodSpec = (spec: unknown, field: string, causes: Cause[], restartPolicies?: ReadonlyArray<string>) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { isValidSchedule, nextRun } from "../src/controllers/Schedule.ts"
+import { isValidSchedule, nextRun } from "../src/Schedule.ts"
 
 const at = (iso: string) => Date.parse(iso)
 const next = (schedule: string, after: string) => {

@@ -1,11 +1,11 @@
 import { parseTime, rfc3339 } from "../Clock.ts"
 import { clone, isObject, type Json, type JsonObject } from "../Json.ts"
 import { type KObject, ownerRef } from "../Objects.ts"
+import { nextRun } from "../Schedule.ts"
 import { ApiError } from "../Status.ts"
 import { type Context, controllerManager, num, ownedBy, spec, status, str, writeStatus } from "./Context.ts"
 import { finished } from "./Jobs.ts"
 import { type Controller, ownerKeys, selfKey, splitKey } from "./Runner.ts"
-import { nextRun } from "./Schedule.ts"
 
 /**
  * The CronJob controller: at each scheduled time (UTC) it creates a Job named `<cronjob>-<minutes since epoch>`,
