@@ -45,11 +45,11 @@ export class PipelineOptionsService extends Context.Service<PipelineOptionsServi
 /** Logs a failure and carries on; an interruption (the service stopping) is not a failure and goes through. */
 const logFailure =
   (message: string) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A | void, never, R> =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A | undefined, never, R> =>
     Effect.catchCause(effect, (cause) =>
       Cause.hasInterruptsOnly(cause)
         ? Effect.failCause(cause as Cause.Cause<never>)
-        : Effect.logWarning(message, cause),
+        : Effect.as(Effect.logWarning(message, cause), undefined),
     )
 
 export class Pipeline extends Context.Service<
@@ -338,13 +338,11 @@ export class Pipeline extends Context.Service<
       /** Creates attempt 1 for each deployment waiting for its build, with its service's limits and overrides. */
       const intake = Effect.fn("Pipeline.intake")(function* () {
         const waiting = yield* projects.ListBuildingDeployments({ limit: 500 })
-        const waitingIds = new Set<string>()
+        const waitingIds = new Set(waiting.map((w) => w.deployment.id))
+        const built = yield* store.deploymentsWithBuilds([...waitingIds])
         for (const { workspaceId, plan, deployment } of waiting) {
           plans.set(workspaceId, plan)
-          waitingIds.add(deployment.id)
-          const existing = yield* store.byDeployment(deployment.id)
-          if (existing.length > 0) continue
-          yield* create(workspaceId, plan, deployment)
+          if (!built.has(deployment.id)) yield* create(workspaceId, plan, deployment)
         }
         // builds whose deployment stopped waiting (cancelled, or failed elsewhere) are called off
         for (const row of yield* store.withStatus(unfinished)) {
@@ -450,7 +448,8 @@ export class Pipeline extends Context.Service<
       const cancelRow = Effect.fn("Pipeline.cancelRow")(function* (row: BuildRow, reason: string) {
         const { decision } = yield* decide(row.id, { _tag: "Cancelled", reason })
         yield* FiberMap.remove(fibers, row.id)
-        if (row.runnerJob !== null) yield* runner.stop(jobOf(row))
+        // the Job is deleted in the background: whoever cancelled need not wait for the cluster
+        if (row.runnerJob !== null) yield* Effect.forkDetach(runner.stop(jobOf(row)))
         if (decision._tag === "Move") yield* store.markReported(row.id)
         return decision
       })

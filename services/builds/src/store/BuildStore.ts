@@ -109,6 +109,8 @@ export class BuildStore extends Context.Service<
     readonly create: (build: NewBuild) => Effect.Effect<Option.Option<BuildRow>>
     readonly get: (id: string) => Effect.Effect<Option.Option<BuildRow>>
     readonly byDeployment: (deploymentId: string) => Effect.Effect<ReadonlyArray<BuildRow>>
+    /** Which of these deployments have a build already. */
+    readonly deploymentsWithBuilds: (deploymentIds: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>
     readonly transitions: (
       buildId: string,
     ) => Effect.Effect<
@@ -189,6 +191,15 @@ export class BuildStore extends Context.Service<
 
         byDeployment: (deploymentId) =>
           sql<BuildRow>`SELECT * FROM builds WHERE deployment_id = ${deploymentId} ORDER BY attempt`.pipe(Effect.orDie),
+
+        deploymentsWithBuilds: (deploymentIds) =>
+          deploymentIds.length === 0
+            ? Effect.succeed(new Set<string>())
+            : sql<{ readonly deploymentId: string }>`
+                SELECT DISTINCT deployment_id FROM builds WHERE ${sql.in("deployment_id", deploymentIds)}`.pipe(
+                Effect.orDie,
+                Effect.map((rows) => new Set(rows.map((row) => row.deploymentId))),
+              ),
 
         transitions: (buildId) =>
           sql<{ readonly status: Deploys.BuildStatus; readonly at: Date; readonly reason: string | null }>`
