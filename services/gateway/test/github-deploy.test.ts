@@ -155,6 +155,34 @@ layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })(
           .map((l) => JSON.parse(l.slice(5)).line as string)
         expect(events).toEqual(logs.body.lines.map((l: { line: string }) => l.line))
 
+        // an ended build cannot be cancelled
+        const cancel = yield* api.post(`/v1/builds/${build.id}/cancel`, undefined, c.ada.token)
+        expect(cancel).toMatchObject({ status: 409, body: { code: "conflict" } })
+
+        // build settings: a timeout up to the plan's maximum
+        const settingsPath = `/v1/services/${service.body.id}/build-settings`
+        expect((yield* api.get(settingsPath, c.ada.token)).body).toMatchObject({
+          timeoutSeconds: 1800,
+          default: true,
+          maxTimeoutSeconds: 1800,
+          imageSizeLimitBytes: 10_000_000_000,
+          concurrentBuilds: 1,
+        })
+        const tooLong = yield* api.put(settingsPath, { timeoutSeconds: 3600 }, c.ada.token)
+        expect(tooLong).toMatchObject({
+          status: 400,
+          body: {
+            code: "validation_failed",
+            field: "timeoutSeconds",
+            rule: "range",
+            message:
+              "timeoutSeconds must be at most 1800 seconds (30 minutes) on the hobby plan; upgrade the plan for longer builds",
+          },
+        })
+        const shorter = yield* api.put(settingsPath, { timeoutSeconds: 900 }, c.ada.token)
+        expect(shorter).toMatchObject({ status: 200, body: { timeoutSeconds: 900, default: false } })
+        expect((yield* api.put(settingsPath, { timeoutSeconds: 900 }, mallory.token)).status).toBe(404)
+
         // the release runs in the environment's namespace, from the image the build pushed
         const namespace = DesiredState.namespaceOf(c.environmentId as never)
         const workloads = sim.list("apps/v1", "Deployment", namespace) as unknown as ReadonlyArray<{
