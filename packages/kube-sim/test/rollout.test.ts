@@ -177,6 +177,34 @@ describe("rolling updates", () => {
     expect(activePods(ns, "s")).toHaveLength(1)
   })
 
+  it("scaling in the middle of a rollout spreads the new replicas over both ReplicaSets in proportion (the documented 10 → 15 example)", async () => {
+    const ns = await freshNamespace()
+    await c.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment(ns, "nginx", { replicas: 10, maxSurge: 3, maxUnavailable: 2 }),
+    })
+    sim.settle()
+    sim.pods.script({ namespace: ns, image: "registry.example/app:missing" }, Behavior.imagePullError)
+    await setImage(ns, "nginx", "registry.example/app:missing")
+    sim.settle({ withinMs: 60_000 })
+    const sizes = () =>
+      Object.fromEntries(
+        sim
+          .list("apps/v1", "ReplicaSet", ns)
+          .map((rs) => [(rs.spec as Doc).template.spec.containers[0].image.split(":")[1], (rs.spec as Doc).replicas]),
+      )
+    expect(sizes()).toEqual({ v1: 8, missing: 5 })
+    await raw(
+      sim,
+      "PATCH",
+      `/apis/apps/v1/namespaces/${ns}/deployments/nginx`,
+      { spec: { replicas: 15 } },
+      "application/merge-patch+json",
+    )
+    sim.settle({ withinMs: 60_000 })
+    expect(sizes()).toEqual({ v1: 11, missing: 7 })
+  })
+
   it("Recreate removes every old pod before the first new one is created", async () => {
     const ns = await freshNamespace()
     await c.apps.createNamespacedDeployment({

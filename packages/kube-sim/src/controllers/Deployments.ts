@@ -140,8 +140,15 @@ export class Deployments implements Controller {
         .filter((rs) => rs !== newRS)
         .sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""))
       const strategy = isObject(dSpec.strategy) ? dSpec.strategy : {}
-      if (strategy.type === "Recreate") this.recreate(deployment, newRS, old)
-      else this.rolling(deployment, newRS, old)
+      const rollingUpdate = strategy.type !== "Recreate"
+      // A change of replicas while ReplicaSets are active is spread over them first; the rollout goes on at the
+      // next sync, from the resized sets.
+      const resized =
+        this.isScalingEvent(deployment, all) && this.scaleProportionally(deployment, newRS, old, rollingUpdate)
+      if (!resized) {
+        if (rollingUpdate) this.rolling(deployment, newRS, old)
+        else this.recreate(deployment, newRS, old)
+      }
       all = ownedBy(this.ctx, deployment, types.replicaSets)
       newRS = all.find((rs) => rs.metadata.uid === newRS!.metadata.uid)
       this.cleanup(deployment, all, newRS)
@@ -223,14 +230,14 @@ export class Deployments implements Controller {
     return { desired, surge, unavailable: Math.min(unavailable, desired) }
   }
 
-  private scale(deployment: KObject, rs: KObject, count: number): KObject {
-    if (replicas(rs) === count) return rs
+  private scale(deployment: KObject, rs: KObject, count: number, annotate = false): KObject {
     const desired = num(spec(deployment).replicas, 1)
     const annotations = {
       ...rs.metadata.annotations,
       "deployment.kubernetes.io/desired-replicas": String(desired),
       "deployment.kubernetes.io/max-replicas": String(desired + this.bounds(deployment).surge),
     }
+    if (replicas(rs) === count && (!annotate || deepEqual(annotations, rs.metadata.annotations))) return rs
     return writeObject(
       this.ctx,
       this.ctx.types.replicaSets,
@@ -238,6 +245,74 @@ export class Deployments implements Controller {
       { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...spec(rs), replicas: count } },
       controllerManager,
     )
+  }
+
+  /** Some active ReplicaSet was sized for another replica count than the Deployment now asks for. */
+  private isScalingEvent(deployment: KObject, all: KObject[]): boolean {
+    const desired = String(num(spec(deployment).replicas, 1))
+    return all.some((rs) => {
+      if (replicas(rs) === 0) return false
+      const annotated = rs.metadata.annotations?.["deployment.kubernetes.io/desired-replicas"]
+      return annotated !== undefined && annotated !== desired
+    })
+  }
+
+  /**
+   * The Deployment controller's proportional scaling: one active ReplicaSet takes the whole count; a saturated
+   * new one lets the old ones go; otherwise the difference is spread in proportion to each set's share.
+   */
+  private scaleProportionally(
+    deployment: KObject,
+    newRS: KObject,
+    oldSets: KObject[],
+    rollingUpdate: boolean,
+  ): boolean {
+    const desired = num(spec(deployment).replicas, 1)
+    const active = [newRS, ...oldSets].filter((rs) => replicas(rs) > 0)
+    if (active.length <= 1) {
+      this.scale(deployment, active[0] ?? newRS, desired, true)
+      return true
+    }
+    const saturated =
+      replicas(newRS) === desired &&
+      newRS.metadata.annotations?.["deployment.kubernetes.io/desired-replicas"] === String(desired) &&
+      available(newRS) === desired
+    if (saturated) {
+      for (const rs of oldSets) if (replicas(rs) > 0) this.scale(deployment, rs, 0, true)
+      return true
+    }
+    if (!rollingUpdate) return false
+    const { surge } = this.bounds(deployment)
+    const allowed = desired > 0 ? desired + surge : 0
+    const toAdd = allowed - active.reduce((n, rs) => n + replicas(rs), 0)
+    const created = (rs: KObject) => rs.metadata.creationTimestamp ?? ""
+    const sorted = [...active].sort((a, b) =>
+      replicas(a) !== replicas(b)
+        ? replicas(b) - replicas(a)
+        : toAdd > 0
+          ? created(b).localeCompare(created(a))
+          : created(a).localeCompare(created(b)),
+    )
+    const sizes = new Map<KObject, number>()
+    let added = 0
+    for (const rs of sorted) {
+      let proportion = 0
+      if (toAdd !== 0 && toAdd !== added) {
+        const annotated =
+          Number(rs.metadata.annotations?.["deployment.kubernetes.io/max-replicas"] ?? "") ||
+          num(status(deployment).replicas, 1)
+        const fraction = desired === 0 ? -replicas(rs) : Math.round((replicas(rs) * allowed) / annotated) - replicas(rs)
+        proportion = toAdd > 0 ? Math.min(fraction, toAdd - added) : Math.max(fraction, toAdd - added)
+      }
+      sizes.set(rs, replicas(rs) + proportion)
+      added += proportion
+    }
+    sorted.forEach((rs, i) => {
+      let size = sizes.get(rs)!
+      if (i === 0) size = Math.max(0, size + toAdd - added)
+      this.scale(deployment, rs, size, true)
+    })
+    return true
   }
 
   private rolling(deployment: KObject, newRS: KObject, oldSets: KObject[]) {
