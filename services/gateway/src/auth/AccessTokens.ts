@@ -63,9 +63,17 @@ export class AccessTokens extends Context.Service<
           ? Effect.succeed({ userId: payload.sub as Ids.UserId, sessionId: payload.sid as Ids.SessionId })
           : Effect.fail(invalid)
 
+      // A token whose signature was verified is remembered until it expires: the same token again is the same answer.
+      const verified = new Map<string, { readonly claims: AccessClaims; readonly expiresAt: number }>()
+
       return AccessTokens.of({
         verify: (token) =>
           Effect.gen(function* () {
+            const known = verified.get(token)
+            if (known !== undefined) {
+              if (known.expiresAt > Date.now()) return known.claims
+              verified.delete(token)
+            }
             const current = keys ?? (yield* load)
             const result = yield* check(token, current).pipe(
               Effect.catchIf(
@@ -75,7 +83,10 @@ export class AccessTokens extends Context.Service<
               ),
               Effect.mapError((error) => (error instanceof errors.JWTExpired ? expired : invalid)),
             )
-            return yield* claimsOf(result.payload)
+            const claims = yield* claimsOf(result.payload)
+            if (verified.size >= 50_000) verified.clear()
+            verified.set(token, { claims, expiresAt: (result.payload.exp ?? 0) * 1000 })
+            return claims
           }),
       })
     }),

@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Metric } from "effect"
 import { Redis } from "ioredis"
 import * as MemoryLimiter from "./MemoryLimiter.ts"
 import { RateLimiter } from "./RateLimiter.ts"
@@ -32,6 +32,14 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 1000)
 return { allowed, tostring(tokens) }
 `
+
+/** How long each check in Redis takes, in milliseconds: the limiter's cost per request. */
+export const checkMs = Metric.summary("starform_ratelimit_redis_check_ms", {
+  description: "time for one token-bucket check in Redis",
+  maxAge: "5 minutes",
+  maxSize: 100_000,
+  quantiles: [0.5, 0.99],
+})
 
 type WithTake = Redis & {
   starformTake(key: string, capacity: number, ratePerMs: number): Promise<[number, string]>
@@ -107,9 +115,11 @@ export const layer = (url: string) =>
             }
             if (!usingRedis) return yield* memory.take(budget, key)
             const ratePerMs = budget.refillPerMinute / 60_000
+            const began = performance.now()
             return yield* Effect.tryPromise(() =>
               redis.starformTake(`starform:ratelimit:${budget.name}:${key}`, budget.capacity, ratePerMs),
             ).pipe(
+              Effect.tap(() => Metric.update(checkMs, performance.now() - began)),
               Effect.map(([allowed, tokens]) => verdictOf(budget, allowed === 1, Number(tokens))),
               Effect.catch((error) => Effect.andThen(fallBack(error.cause), memory.take(budget, key))),
             )
