@@ -62,6 +62,7 @@ export class FakeGithub {
   /** Commits by repository full name, then sha. */
   readonly commits = new Map<string, Map<string, FakeCommit>>()
   private readonly tokens = new Map<string, IssuedToken>()
+  private readonly branches = new Map<string, string>()
   tokenLifetimeMs: number
   /** How many installation tokens were minted, per installation id. */
   readonly minted = new Map<number, number>()
@@ -94,6 +95,11 @@ export class FakeGithub {
     }
     this.installations.set(spec.id, installation)
     return installation
+  }
+
+  /** Points `branch` of the repository at a commit added with `addCommit`. */
+  setBranch(repoFullName: string, branch: string, sha: string): void {
+    this.branches.set(`${repoFullName.toLowerCase()}#${branch}`, sha)
   }
 
   addCommit(repoFullName: string, commit: FakeCommit): void {
@@ -199,7 +205,9 @@ export class FakeGithub {
     match = on("GET", /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)$/)
     if (match) {
       const repo = this.visibleRepo(installation, `${match[1]}/${match[2]}`)
-      const commit = repo && this.commits.get(repo.fullName)?.get(match[3]!)
+      // the ref is a commit SHA or a branch name
+      const sha = repo && (this.branches.get(`${repo.fullName.toLowerCase()}#${match[3]}`) ?? match[3]!)
+      const commit = repo && sha && this.commits.get(repo.fullName)?.get(sha)
       if (!commit) return notFound(res)
       return send(res, 200, {
         ...this.commitJson(repo, commit),

@@ -114,6 +114,22 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
     }),
   )
 
+  it.effect("a deploy made from the API without a commit builds the head of the service's branch", () =>
+    Effect.gen(function* () {
+      const world = yield* World
+      const t = yield* tenant()
+      const api = yield* repoService(t.environmentId, t.repo)
+      const head = GithubPayloads.sha()
+      world.github.addCommit(t.repo, { sha: head, message: "Latest", files: ["index.js"], parent: null })
+      world.github.setBranch(t.repo, "main", head)
+      yield* script(api.id, succeeds())
+      const deployment = yield* world.deployments.create(api.id, {}, "api", null)
+      yield* (yield* Effect.service(Builds.Pipeline.Pipeline)).wake
+      const [build] = yield* ended(deployment.id)
+      expect(build).toMatchObject({ status: "succeeded", commitSha: head })
+    }),
+  )
+
   it.effect("an image over the size limit fails the build as the user's, naming both sizes", () =>
     Effect.gen(function* () {
       const t = yield* tenant()

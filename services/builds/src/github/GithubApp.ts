@@ -67,6 +67,12 @@ export class GithubApp extends Context.Service<
     readonly listRepositories: (
       token: Redacted.Redacted<string>,
     ) => Effect.Effect<ReadonlyArray<GithubApi.RepositoryView>, GithubError>
+    /** The commit a branch (or any ref) points at now; None when GitHub does not know it. */
+    readonly commitOf: (
+      token: Redacted.Redacted<string>,
+      repoFullName: string,
+      ref: string,
+    ) => Effect.Effect<Option.Option<string>, GithubError>
     /**
      * The paths changed between two commits (the compare API). `None` when GitHub cannot list them all (it stops at
      * 300 files) or does not know one of the commits.
@@ -189,6 +195,22 @@ export class GithubApp extends Context.Service<
         return all
       }),
 
+      commitOf: Effect.fn("GithubApp.commitOf")(function* (
+        token: Redacted.Redacted<string>,
+        repoFullName: string,
+        ref: string,
+      ) {
+        const [owner, repo] = repoFullName.split("/") as [string, string]
+        return yield* call(`reading ${ref} of ${repoFullName}`, () =>
+          asInstallation(token).request("GET /repos/{owner}/{repo}/commits/{ref}", { owner, repo, ref }),
+        ).pipe(
+          Effect.map((response) => Option.some((response.data as { readonly sha: string }).sha)),
+          Effect.catchTag("GithubRefused", (refused) =>
+            refused.status === 404 || refused.status === 422 ? Effect.succeed(Option.none()) : Effect.fail(refused),
+          ),
+        )
+      }),
+
       changedPaths: Effect.fn("GithubApp.changedPaths")(function* (
         token: Redacted.Redacted<string>,
         repoFullName: string,
@@ -224,6 +246,7 @@ export class GithubApp extends Context.Service<
     verifyState: () => Effect.fail(new GithubNotConfigured()),
     mintToken: () => Effect.fail(new GithubNotConfigured()),
     getInstallation: () => Effect.fail(new GithubNotConfigured()),
+    commitOf: () => Effect.fail(new GithubNotConfigured()),
     listRepositories: () => Effect.fail(new GithubNotConfigured()),
     changedPaths: () => Effect.fail(new GithubNotConfigured()),
   })

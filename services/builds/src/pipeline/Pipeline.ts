@@ -2,6 +2,7 @@ import { ApiErrors, type BuildsApi, type DeploymentsApi, type Identity, type Pro
 import { Cause, Context, Effect, FiberMap, Latch, Layer, Option, Semaphore } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { Fault } from "../Faults.ts"
+import { GithubApp } from "../github/GithubApp.ts"
 import { Installations } from "../github/Installations.ts"
 import { BuildLogs, type LogLine } from "../logs/BuildLogs.ts"
 import * as Machine from "../Machine.ts"
@@ -77,6 +78,7 @@ export class Pipeline extends Context.Service<
       const runner = yield* Runner
       const projects = yield* Projects
       const installations = yield* Installations
+      const github = yield* GithubApp
       const sql = yield* SqlClient.SqlClient
       const fibers = yield* FiberMap.make<string>()
       const plans = new Map<string, Identity.WorkspacePlan>()
@@ -188,6 +190,16 @@ export class Pipeline extends Context.Service<
         if (row.runnerJob === null && Machine.canMove(row.status, "failed")) {
           const installation =
             row.githubInstallationId === null ? Option.none() : yield* installations.get(row.githubInstallationId)
+          if (Option.isSome(installation) && row.commitSha === null) {
+            yield* decide(id, {
+              _tag: "Failed",
+              fault: {
+                _tag: "SourceUnavailable",
+                detail: `the head of the service's branch of ${row.repoFullName} could not be read from GitHub; deploy a commit SHA or push to the branch`,
+              },
+            })
+            return
+          }
           if (Option.isNone(installation)) {
             yield* decide(id, {
               _tag: "Failed",
@@ -371,6 +383,16 @@ export class Pipeline extends Context.Service<
           Effect.orDie,
         )
         const config = deployment.snapshot.config
+        // a deploy made without a commit (from the API) builds the branch's head, as it is now
+        const commitSha =
+          deployment.commitSha ??
+          (installation === undefined || source.type !== "repo"
+            ? null
+            : yield* installations.token(installation).pipe(
+                Effect.flatMap((token) => github.commitOf(token, source.repoFullName, source.branch)),
+                Effect.map(Option.getOrNull),
+                Effect.orElseSucceed(() => null),
+              ))
         const created = yield* store.create({
           deploymentId: deployment.id,
           projectId: deployment.projectId,
@@ -379,7 +401,7 @@ export class Pipeline extends Context.Service<
           workspaceId,
           attempt: 1,
           repoFullName,
-          commitSha: deployment.commitSha,
+          commitSha,
           rootDirectory,
           githubInstallationId: installation?.id ?? null,
           overrides: {
