@@ -68,7 +68,9 @@ export const script = [
   'fail() { mark "fault=$1 $2"; exit "$3"; }',
   "mark phase=cloning",
   'git init -q /workspace && cd /workspace || fail clone-network "cannot create the workspace" 10',
-  'git fetch -q --depth 1 "https://x-access-token:$GIT_TOKEN@github.com/$STARFORM_REPO.git" "$STARFORM_COMMIT" 2>/tmp/git.err ' +
+  // the token goes in a header, never in the URL, so no error message or log line can carry it
+  'auth="Authorization: Basic $(printf "x-access-token:%s" "$GIT_TOKEN" | base64 | tr -d "\\n")"',
+  'git -c http.extraHeader="$auth" fetch -q --depth 1 "https://github.com/$STARFORM_REPO.git" "$STARFORM_COMMIT" 2>/tmp/git.err ' +
     '|| { if grep -qiE "not found|repository .* does not exist|couldn.t find remote ref|not our ref" /tmp/git.err; ' +
     'then fail source-unavailable "$STARFORM_REPO@$STARFORM_COMMIT was not found" 11; ' +
     'else fail clone-network "$(tail -n 1 /tmp/git.err)" 10; fi; }',

@@ -1,0 +1,105 @@
+import { execFileSync } from "node:child_process"
+import { describe, expect, it } from "@effect/vitest"
+import { Builds } from "@starform/builds"
+
+const { Job, Protocol } = Builds
+
+const spec: Builds.Job.BuildSpec = {
+  buildId: "bld_0abcdefghijklmnopqrstuvw",
+  workspaceId: "wsp_0abcdefghijklmnopqrstuvw",
+  projectId: "prj_0abcdefghijklmnopqrstuvw",
+  environmentId: "env_0abcdefghijklmnopqrstuvw",
+  serviceId: "svc_0abcdefghijklmnopqrstuvw",
+  deploymentId: "dep_0abcdefghijklmnopqrstuvw",
+  attempt: 2,
+  repoFullName: "acme/api",
+  commitSha: "a".repeat(40),
+  rootDirectory: "/apps/api/",
+  imageRef: "registry.starform.internal/prj/svc:dep",
+  imageSizeLimitBytes: 10_000_000_000,
+  timeoutSeconds: 1800,
+  buildCommand: "npm run build:prod",
+  startCommand: "node dist/server.js",
+}
+
+describe("the build Job", () => {
+  it("runs Railpack on BuildKit with the service's overrides as Railpack's settings, and never carries the token itself", () => {
+    const job = Job.buildJob(spec)
+    expect(job.metadata).toMatchObject({ name: "build-bld-0abcdefghijklmnopqrstuvw-2", namespace: "starform-builds" })
+    expect(job.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 1860 })
+    const container = job.spec.template.spec.containers[0]!
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? e.valueFrom]))
+    expect(env).toMatchObject({
+      RAILPACK_BUILD_CMD: "npm run build:prod",
+      RAILPACK_START_CMD: "node dist/server.js",
+      BUILDKIT_HOST: "tcp://buildkitd.starform-builds.svc.cluster.local:1234",
+      STARFORM_ROOT: "/apps/api",
+      STARFORM_COMMIT: "a".repeat(40),
+      GIT_TOKEN: { secretKeyRef: { name: job.metadata.name, key: "token" } },
+    })
+    const secret = Job.tokenSecret(spec, "ghs_secret")
+    expect(JSON.stringify(job)).not.toContain("ghs_secret")
+    expect(Buffer.from(secret.data.token, "base64").toString()).toBe("ghs_secret")
+    const plain = Job.buildJob({ ...spec, buildCommand: null, startCommand: null })
+    expect(plain.spec.template.spec.containers[0]!.env.map((e) => e.name)).not.toContain("RAILPACK_BUILD_CMD")
+  })
+
+  it("its script is valid shell and reports every step with the markers the pipeline reads", () => {
+    execFileSync("sh", ["-n", "-c", Job.script])
+    for (const marker of ["phase=cloning", "phase=building", "phase=pushing", "pushed digest="])
+      expect(Job.script).toContain(marker)
+    expect(Job.script).not.toMatch(/x-access-token:\$GIT_TOKEN@/)
+  })
+
+  it("the pre-deploy Job runs the pushed image, pinned by digest, in the service's namespace with its variables", () => {
+    const job = Job.predeployJob({
+      ...spec,
+      serviceName: "api",
+      command: "npm run migrate",
+      imageDigest: `sha256:${"b".repeat(64)}`,
+    })
+    expect(job.metadata.namespace).toBe("env-0abcdefghijklmnopqrstuvw")
+    const container = job.spec.template.spec.containers[0]!
+    expect(container.image).toBe(`registry.starform.internal/prj/svc@sha256:${"b".repeat(64)}`)
+    expect(container.command).toEqual(["/bin/sh", "-c", "npm run migrate"])
+    expect(container.envFrom).toEqual([{ secretRef: { name: "api-env", optional: true } }])
+  })
+})
+
+describe("the runner's markers", () => {
+  it("phases, the pushed image and faults are read; anything else is a log line", () => {
+    expect(Protocol.parse("::starform phase=building")).toEqual({ _tag: "Phase", phase: "building" })
+    expect(Protocol.parse(`::starform pushed digest=sha256:${"c".repeat(64)} size=42`)).toEqual({
+      _tag: "Pushed",
+      digest: `sha256:${"c".repeat(64)}`,
+      sizeBytes: 42,
+    })
+    expect(Protocol.parse("::starform fault=build-command exit=2 the build step failed")).toEqual({
+      _tag: "Fault",
+      code: "build-command",
+      exitCode: 2,
+      detail: "the build step failed",
+    })
+    expect(Protocol.parse("::starform pushed digest=nope size=1")).toBeUndefined()
+    expect(Protocol.parse("npm WARN deprecated")).toBeUndefined()
+  })
+
+  it("how a runner ended decides the event: lost is ours to retry, a silent non-zero exit is the build's", () => {
+    const image = { imageRef: "r/i:t", buildCommand: "make" }
+    expect(
+      Protocol.ended({ _tag: "Lost", detail: "node gone" }, { pushed: undefined, fault: undefined }, image),
+    ).toEqual({
+      _tag: "Failed",
+      fault: { _tag: "RunnerLost", detail: "node gone" },
+    })
+    expect(
+      Protocol.ended({ _tag: "Exited", exitCode: 0 }, { pushed: undefined, fault: undefined }, image),
+    ).toMatchObject({
+      fault: { _tag: "RunnerLost" },
+    })
+    expect(Protocol.ended({ _tag: "Exited", exitCode: 7 }, { pushed: undefined, fault: undefined }, image)).toEqual({
+      _tag: "Failed",
+      fault: { _tag: "BuildCommandFailed", exitCode: 7, command: "make" },
+    })
+  })
+})
