@@ -93,7 +93,7 @@ const boot = async (options: Options) => {
     })
   }
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
-  return { url, port, logFile, pgdata, database: options.database ?? "starform", stop: () => pg.stop() }
+  return { url, port, logFile, pgdata, database: options.database ?? "starform", stop: () => stopCluster(pg, pgdata) }
 }
 
 /**
@@ -139,24 +139,68 @@ const importWithoutExitHooks = async () => {
   return module.default
 }
 
-/** A cluster left running by a run that was killed outright would hold the data folder and port. */
-const stopLeftover = async (pgdata: string) => {
+/**
+ * The package's `stop` waits for the server's exit event, which never comes when the server already died (killed
+ * from outside, crashed): shutdown also ends as soon as the postmaster's pid is gone.
+ */
+const stopCluster = async (pg: { stop: () => Promise<void> }, pgdata: string) => {
+  const pid = postmasterPid(pgdata)
+  const gone = async () => {
+    while (pid !== undefined && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await Promise.race([pg.stop(), gone()])
+}
+
+const postmasterPid = (pgdata: string): number | undefined => {
   const pidFile = join(pgdata, "postmaster.pid")
-  if (!existsSync(pidFile)) return
+  if (!existsSync(pidFile)) return undefined
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0])
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
+}
+
+/**
+ * A cluster left running by a run that was killed outright would hold the data folder and port: it is stopped.
+ * One still owned by a live process is another Starform using the same folder, and start-up is refused instead.
+ */
+const stopLeftover = async (pgdata: string) => {
+  const pid = postmasterPid(pgdata)
+  if (pid === undefined || !isAlive(pid)) return
+  const owner = parentOf(pid)
+  if (owner !== undefined && owner !== 1 && isAlive(owner)) {
+    throw new EmbeddedPostgresError({
+      message: `another process (pid ${owner}) is already running PostgreSQL on ${pgdata}: stop it, or set STARFORM_HOME to another folder`,
+    })
+  }
   process.kill(pid, "SIGINT")
   for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 
-const isAlive = (pid: number) => {
+/** The parent pid from /proc (Linux); undefined where there is no /proc. */
+const parentOf = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    // "pid (command) state ppid …": the command may hold spaces and parentheses, so read after the last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+    return Number.isInteger(ppid) ? ppid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether `pid` is running; a zombie (dead, not yet reaped by its parent) counts as gone. */
+export const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0)
-    return true
   } catch {
     return false
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return true
   }
 }
 
