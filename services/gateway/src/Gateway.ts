@@ -33,12 +33,11 @@ export const app = Layer.mergeAll(
   Pipeline.layer,
 )
 
-/** Where the projects service listens; provide it to point the gateway elsewhere than `PROJECTS_URL`. */
-export { ProjectsUrl }
-
 /** Where the builds service listens (`BUILDS_URL`), and GitHub's webhook secret (`GITHUB_WEBHOOK_SECRET`). */
 export { BuildsUrl } from "./builds/BuildsClient.ts"
 export { GithubWebhookSecret } from "./webhooks/Github.ts"
+/** Where the projects service listens; provide it to point the gateway elsewhere than `PROJECTS_URL`. */
+export { ProjectsUrl }
 
 /** `app` with the identity service and Redis taken from the environment (`IDENTITY_URL`, `REDIS_URL`). */
 export const routes = app.pipe(Layer.provide(IdentityWiring.dependenciesFromEnv))
