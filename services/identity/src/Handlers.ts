@@ -1,5 +1,5 @@
 import { ApiErrors, type Auth, IdentityRpc } from "@starform/domain"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Predicate } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Access } from "./access/Access.ts"
 import { AuditLog } from "./access/AuditLog.ts"
@@ -23,6 +23,41 @@ const personOf = (actor: Auth.Actor) =>
 /** The acting person, or null for a token (which the gateway has already authorized). */
 const userIdOf = (actor: Auth.Actor) => (actor.kind === "user" ? actor.userId : null)
 
+/**
+ * A failure nobody planned for (a database error, a bug) is logged here by its name, message and constraint only —
+ * the failing statement's details can hold a row, and a row can hold a password hash — and the caller gets a defect
+ * that says no more.
+ */
+const describe = (defect: unknown): string => {
+  if (defect instanceof Error) {
+    const constraint = Predicate.hasProperty(defect, "reason")
+      ? (defect.reason as { constraint?: unknown }).constraint
+      : undefined
+    return `${defect.name}: ${defect.message}${typeof constraint === "string" ? ` (${constraint})` : ""}`
+  }
+  return typeof defect
+}
+
+const contained = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.catchDefect(effect, (defect) =>
+    Effect.andThen(
+      Effect.logError(`identity: ${name} failed: ${describe(defect)}`),
+      Effect.die(new Error(`identity: ${name} failed`)),
+    ),
+  )
+
+/** Every handler of `handlers`, its unplanned failures contained. */
+const containAll = <H extends Record<string, (...args: Array<never>) => unknown>>(handlers: H): H =>
+  Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      (...args: Array<never>) => {
+        const result = handler(...args)
+        return Effect.isEffect(result) ? contained(name, result) : result
+      },
+    ]),
+  ) as H
+
 export const layer = IdentityRpc.IdentityRpcs.toLayer(
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -36,100 +71,103 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
     const audit = yield* AuditLog
     const workspaces = yield* Workspaces
 
-    return IdentityRpc.IdentityRpcs.of({
-      Signup: ({ request, client }) => accounts.signup(request, client),
-      Login: ({ email, password, client }) => accounts.login(email, password, client),
-      CompleteMfa: ({ challengeToken, code, client }) => accounts.completeMfa(challengeToken, code, client),
-      Refresh: ({ refreshToken, client }) => sessions.refresh(refreshToken, client),
-      VerifyEmail: ({ token }) => accounts.verifyEmail(token),
-      RequestPasswordReset: ({ email }) => accounts.requestPasswordReset(email),
-      ResetPassword: ({ token, password }) => accounts.resetPassword(token, password),
-      SsoStart: ({ provider }) => sso.start(provider),
-      SsoCallback: ({ provider, code, state, client }) => sso.callback(provider, code, state, client),
+    return IdentityRpc.IdentityRpcs.of(
+      containAll({
+        Signup: ({ request, client }) => accounts.signup(request, client),
+        Login: ({ email, password, client }) => accounts.login(email, password, client),
+        CompleteMfa: ({ challengeToken, code, client }) => accounts.completeMfa(challengeToken, code, client),
+        Refresh: ({ refreshToken, client }) => sessions.refresh(refreshToken, client),
+        VerifyEmail: ({ token }) => accounts.verifyEmail(token),
+        RequestPasswordReset: ({ email }) => accounts.requestPasswordReset(email),
+        ResetPassword: ({ token, password }) => accounts.resetPassword(token, password),
+        SsoStart: ({ provider }) => sso.start(provider),
+        SsoCallback: ({ provider, code, state, client }) => sso.callback(provider, code, state, client),
 
-      AccessTokenKeys: () => Effect.succeed(signer.keys),
-      SessionIsLive: ({ userId, sessionId }) => sessions.isLive(userId, sessionId),
-      AuthenticateToken: ({ secret }) => access.authenticateToken(secret),
-      Authorize: ({ actor, action, workspaceId, projectId }) =>
-        access.authorize(actor, action, { workspaceId, projectId }),
-      Locate: ({ kind, id }) => access.locate(kind, id),
-      RateLimitBudgets: () => Effect.provideService(Budgets.all, SqlClient.SqlClient, sql),
-      RecordAudit: ({ record }) => audit.record(record),
+        AccessTokenKeys: () => Effect.succeed(signer.keys),
+        SessionIsLive: ({ userId, sessionId }) => sessions.isLive(userId, sessionId),
+        AuthenticateToken: ({ secret }) => access.authenticateToken(secret),
+        Authorize: ({ actor, action, workspaceId, projectId }) =>
+          access.authorize(actor, action, { workspaceId, projectId }),
+        Locate: ({ kind, id }) => access.locate(kind, id),
+        RateLimitBudgets: () => Effect.provideService(Budgets.all, SqlClient.SqlClient, sql),
+        RecordAudit: ({ record }) => audit.record(record),
 
-      GetMe: ({ actor }) => Effect.flatMap(personOf(actor), accounts.me),
-      UpdateMe: ({ actor, request }) =>
-        Effect.flatMap(personOf(actor), (userId) => accounts.rename(userId, request.name)),
-      Logout: ({ actor }) =>
-        actor.userId === null || actor.sessionId === null
-          ? Effect.void
-          : Effect.asVoid(sessions.revoke(actor.userId, actor.sessionId, "signed out")),
-      ListSessions: ({ actor }) =>
-        actor.userId === null ? Effect.succeed([]) : sessions.list(actor.userId, actor.sessionId),
-      RevokeSession: ({ actor, sessionId }) =>
-        Effect.gen(function* () {
-          const revoked = actor.userId !== null && (yield* sessions.revoke(actor.userId, sessionId, "revoked by user"))
-          if (!revoked) return yield* ApiErrors.NotFound.of("session", sessionId)
-        }),
-      ResendVerification: ({ actor }) =>
-        Effect.flatMap(personOf(actor).pipe(Effect.orDie), accounts.resendVerification),
-      EnrolMfa: ({ actor }) => Effect.flatMap(personOf(actor).pipe(Effect.orDie), mfa.enrol),
-      ConfirmMfa: ({ actor, code }) =>
-        Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.confirm(userId, code)),
-      RegenerateRecoveryCodes: ({ actor, code }) =>
-        Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.regenerateRecoveryCodes(userId, code)),
-      DisableMfa: ({ actor, code }) =>
-        Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.disable(userId, code)),
-      ListMemberships: ({ actor }) =>
-        actor.userId === null ? Effect.succeed([]) : workspaces.memberships(actor.userId),
-      AcceptInvitation: ({ actor, token }) =>
-        actor.userId === null
-          ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can accept an invitation." }))
-          : workspaces.acceptInvitation(actor.userId, token),
-      ExportAccount: ({ actor }) => gdpr.exportAccount(actor),
-      DeleteAccount: ({ actor, password }) =>
-        Effect.flatMap(personOf(actor), (userId) =>
-          Effect.map(gdpr.deleteAccount(userId, password), (pseudonym) => ({ pseudonym })),
-        ),
+        GetMe: ({ actor }) => Effect.flatMap(personOf(actor), accounts.me),
+        UpdateMe: ({ actor, request }) =>
+          Effect.flatMap(personOf(actor), (userId) => accounts.rename(userId, request.name)),
+        Logout: ({ actor }) =>
+          actor.userId === null || actor.sessionId === null
+            ? Effect.void
+            : Effect.asVoid(sessions.revoke(actor.userId, actor.sessionId, "signed out")),
+        ListSessions: ({ actor }) =>
+          actor.userId === null ? Effect.succeed([]) : sessions.list(actor.userId, actor.sessionId),
+        RevokeSession: ({ actor, sessionId }) =>
+          Effect.gen(function* () {
+            const revoked =
+              actor.userId !== null && (yield* sessions.revoke(actor.userId, sessionId, "revoked by user"))
+            if (!revoked) return yield* ApiErrors.NotFound.of("session", sessionId)
+          }),
+        ResendVerification: ({ actor }) =>
+          Effect.flatMap(personOf(actor).pipe(Effect.orDie), accounts.resendVerification),
+        EnrolMfa: ({ actor }) => Effect.flatMap(personOf(actor).pipe(Effect.orDie), mfa.enrol),
+        ConfirmMfa: ({ actor, code }) =>
+          Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.confirm(userId, code)),
+        RegenerateRecoveryCodes: ({ actor, code }) =>
+          Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.regenerateRecoveryCodes(userId, code)),
+        DisableMfa: ({ actor, code }) =>
+          Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.disable(userId, code)),
+        ListMemberships: ({ actor }) =>
+          actor.userId === null ? Effect.succeed([]) : workspaces.memberships(actor.userId),
+        AcceptInvitation: ({ actor, token }) =>
+          actor.userId === null
+            ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can accept an invitation." }))
+            : workspaces.acceptInvitation(actor.userId, token),
+        ExportAccount: ({ actor }) => gdpr.exportAccount(actor),
+        DeleteAccount: ({ actor, password }) =>
+          Effect.flatMap(personOf(actor), (userId) =>
+            Effect.map(gdpr.deleteAccount(userId, password), (pseudonym) => ({ pseudonym })),
+          ),
 
-      CreateWorkspace: ({ actor, request }) =>
-        actor.userId === null
-          ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can create a workspace." }))
-          : workspaces.create(actor.userId, request),
-      ListWorkspaces: ({ actor }) =>
-        actor.userId !== null
-          ? workspaces.listFor(actor.userId)
-          : actor.scope === null
-            ? Effect.succeed([])
-            : workspaces.get(actor.scope.workspaceId).pipe(
-                Effect.map((workspace) => [workspace]),
-                Effect.orElseSucceed(() => []),
-              ),
-      GetWorkspace: ({ workspaceId }) => workspaces.get(workspaceId),
-      UpdateWorkspace: ({ workspaceId, request }) => workspaces.update(workspaceId, request),
-      DeleteWorkspace: ({ workspaceId }) => workspaces.remove(workspaceId),
-      ListMembers: ({ workspaceId }) => workspaces.members(workspaceId),
-      UpdateMember: ({ actor, workspaceId, userId, request }) =>
-        workspaces.updateMember(workspaceId, userIdOf(actor), userId, request.role),
-      RemoveMember: ({ actor, workspaceId, userId }) => workspaces.removeMember(workspaceId, userIdOf(actor), userId),
-      Invite: ({ actor, workspaceId, request }) =>
-        workspaces.invite(workspaceId, userIdOf(actor), request.email, request.role),
-      ListInvitations: ({ workspaceId }) => workspaces.invitations(workspaceId),
-      RevokeInvitation: ({ invitationId }) => workspaces.revokeInvitation(invitationId),
-      ListProjectMembers: ({ projectId }) => workspaces.projectMembers(projectId),
-      SetProjectMember: ({ projectId, userId, request }) =>
-        workspaces.setProjectMember(projectId, userId, request.role),
-      RemoveProjectMember: ({ projectId, userId }) => workspaces.removeProjectMember(projectId, userId),
+        CreateWorkspace: ({ actor, request }) =>
+          actor.userId === null
+            ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can create a workspace." }))
+            : workspaces.create(actor.userId, request),
+        ListWorkspaces: ({ actor }) =>
+          actor.userId !== null
+            ? workspaces.listFor(actor.userId)
+            : actor.scope === null
+              ? Effect.succeed([])
+              : workspaces.get(actor.scope.workspaceId).pipe(
+                  Effect.map((workspace) => [workspace]),
+                  Effect.orElseSucceed(() => []),
+                ),
+        GetWorkspace: ({ workspaceId }) => workspaces.get(workspaceId),
+        UpdateWorkspace: ({ workspaceId, request }) => workspaces.update(workspaceId, request),
+        DeleteWorkspace: ({ workspaceId }) => workspaces.remove(workspaceId),
+        ListMembers: ({ workspaceId }) => workspaces.members(workspaceId),
+        UpdateMember: ({ actor, workspaceId, userId, request }) =>
+          workspaces.updateMember(workspaceId, userIdOf(actor), userId, request.role),
+        RemoveMember: ({ actor, workspaceId, userId }) => workspaces.removeMember(workspaceId, userIdOf(actor), userId),
+        Invite: ({ actor, workspaceId, request }) =>
+          workspaces.invite(workspaceId, userIdOf(actor), request.email, request.role),
+        ListInvitations: ({ workspaceId }) => workspaces.invitations(workspaceId),
+        RevokeInvitation: ({ invitationId }) => workspaces.revokeInvitation(invitationId),
+        ListProjectMembers: ({ projectId }) => workspaces.projectMembers(projectId),
+        SetProjectMember: ({ projectId, userId, request }) =>
+          workspaces.setProjectMember(projectId, userId, request.role),
+        RemoveProjectMember: ({ projectId, userId }) => workspaces.removeProjectMember(projectId, userId),
 
-      CreateToken: ({ actor, workspaceId, serviceAccountId, request }) =>
-        access.createToken(actor, workspaceId, serviceAccountId, request),
-      ListTokens: ({ workspaceId }) => access.listTokens(workspaceId),
-      RevokeToken: ({ actor, tokenId }) => access.revokeToken(actor, tokenId),
-      CreateServiceAccount: ({ actor, workspaceId, request }) =>
-        access.createServiceAccount(actor, workspaceId, request.name),
-      ListServiceAccounts: ({ workspaceId }) => access.listServiceAccounts(workspaceId),
-      DeleteServiceAccount: ({ serviceAccountId }) => access.deleteServiceAccount(serviceAccountId),
-      ListAuditLog: ({ workspaceId, query }) => audit.page(workspaceId, query),
-    })
+        CreateToken: ({ actor, workspaceId, serviceAccountId, request }) =>
+          access.createToken(actor, workspaceId, serviceAccountId, request),
+        ListTokens: ({ workspaceId }) => access.listTokens(workspaceId),
+        RevokeToken: ({ actor, tokenId }) => access.revokeToken(actor, tokenId),
+        CreateServiceAccount: ({ actor, workspaceId, request }) =>
+          access.createServiceAccount(actor, workspaceId, request.name),
+        ListServiceAccounts: ({ workspaceId }) => access.listServiceAccounts(workspaceId),
+        DeleteServiceAccount: ({ serviceAccountId }) => access.deleteServiceAccount(serviceAccountId),
+        ListAuditLog: ({ workspaceId, query }) => audit.page(workspaceId, query),
+      }),
+    )
   }),
 )
 

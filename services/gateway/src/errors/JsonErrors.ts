@@ -20,7 +20,10 @@ const fromCause = (cause: Cause.Cause<unknown>) =>
       if (error.reason._tag === "RouteNotFound") return respond(forStatus(404))
       if (error.reason._tag === "RequestParseError") return respond(forStatus(400))
     }
-    yield* Effect.logError("request failed", cause)
+    // Only the error's name and message: a whole cause can hold the request, and a request can hold a secret.
+    yield* Effect.logError(
+      `request failed: ${error instanceof Error ? `${error.name}: ${error.message}` : typeof error}`,
+    )
     return respond(internal)
   })
 

@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { IdentityRpc } from "@starform/domain"
-import { Context, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer } from "effect"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
 
 /**
@@ -20,11 +20,15 @@ export class IdentityClient extends Context.Service<
     )
 }
 
+/** Identity could not be reached. Only what went wrong is kept: the request (which may hold a password) is not. */
+export class IdentityUnavailable extends Data.TaggedError("IdentityUnavailable")<{ readonly message: string }> {}
+
 /** An identity call whose transport failure is a defect (a 500), keeping only the call's own errors. */
 export const call = <A, E, R>(effect: Effect.Effect<A, E | RpcClientError.RpcClientError, R>) =>
   Effect.catchIf(
     effect,
     (error): error is RpcClientError.RpcClientError =>
       typeof error === "object" && error !== null && "_tag" in error && error._tag === "RpcClientError",
-    Effect.die,
+    (error) =>
+      Effect.die(new IdentityUnavailable({ message: `the identity service did not answer (${error.reason._tag})` })),
   ) as Effect.Effect<A, Exclude<E, RpcClientError.RpcClientError>, R>
