@@ -19,6 +19,11 @@ export class Inventories extends Context.Service<
       owner: string,
       keys: Iterable<string>,
     ) => Effect.Effect<void, ClusterError, Cluster>
+    /** Adds objects to several owners at once (one write at most): what is about to be written for them. */
+    readonly extend: (
+      where: { readonly namespace: string; readonly name: string; readonly labels: Readonly<Record<string, string>> },
+      additions: ReadonlyMap<string, Iterable<string>>,
+    ) => Effect.Effect<void, ClusterError, Cluster>
   }
 >()("starform/shuttle/Inventories") {
   static readonly layer = Layer.effect(
@@ -40,17 +45,28 @@ export class Inventories extends Context.Service<
             data?: Record<string, string>
           } | null,
         )
+      const update = (
+        where: { readonly namespace: string; readonly name: string; readonly labels: Readonly<Record<string, string>> },
+        change: (held: Inventory.Entries) => Inventory.Entries,
+      ) =>
+        lock(`${where.namespace}/${where.name}`).withPermits(1)(
+          Effect.gen(function* () {
+            const held = read(where.namespace, where.name)
+            const next = change(held)
+            if (Inventory.same(held, next)) return
+            yield* Apply.drifted([Inventory.render(where.namespace, where.name, where.labels, next)])
+          }).pipe(Effect.provideService(Cache, cache)),
+        )
       return Inventories.of({
         read,
-        record: (where, owner, keys) =>
-          lock(`${where.namespace}/${where.name}`).withPermits(1)(
-            Effect.gen(function* () {
-              const held = read(where.namespace, where.name)
-              const next = Inventory.withOwner(held, owner, keys)
-              if (Inventory.same(held, next)) return
-              yield* Apply.drifted([Inventory.render(where.namespace, where.name, where.labels, next)])
-            }).pipe(Effect.provideService(Cache, cache)),
-          ),
+        record: (where, owner, keys) => update(where, (held) => Inventory.withOwner(held, owner, keys)),
+        extend: (where, additions) =>
+          update(where, (held) => {
+            let next = held
+            for (const [owner, keys] of additions)
+              next = Inventory.withOwner(next, owner, [...(held.get(owner) ?? []), ...keys])
+            return next
+          }),
       })
     }),
   )

@@ -1,21 +1,22 @@
 import { gunzipSync, gzipSync } from "node:zlib"
-import { DesiredState } from "@starform/domain"
-import { Context, Effect, Layer, Schema, type Stream, SubscriptionRef } from "effect"
+import type { DesiredState } from "@starform/domain"
+import { Context, Effect, Layer, Queue, type Stream, SubscriptionRef } from "effect"
 import * as Backoff from "./Backoff.ts"
 import { Cluster } from "./Cluster.ts"
+import * as Document from "./Document.ts"
 import { CurrentSettings } from "./Settings.ts"
 import { Starbase } from "./Starbase.ts"
 
 /**
  * Where the desired state comes from: the projects service by long-poll, and, when it cannot be reached, the last
- * version cached in the cluster (a Secret in Shuttle's namespace: the document holds variable values). A version
- * is cached before it is acted on, so a Shuttle restarted while Starbase is down carries on with what it had.
+ * version cached in the cluster (a Secret in Shuttle's namespace: the document holds variable values). The cache
+ * keeps the document's exact bytes, so what is loaded from it is checked against its hash like what comes over the
+ * wire. A new version is acted on at once and cached alongside (the newest wins): a Shuttle restarted while Starbase
+ * is down carries on with the last version it cached.
  */
 
 export const cacheName = "shuttle-desired-state"
 const cacheKey = "desired-state.json.gz"
-
-const decode = Schema.decodeUnknownSync(DesiredState.DesiredState)
 
 export class Source extends Context.Service<
   Source,
@@ -34,36 +35,54 @@ export class Source extends Context.Service<
       const starbase = yield* Starbase
       const settings = yield* CurrentSettings
       const ref = { apiVersion: "v1", kind: "Secret", namespace: settings.namespace, name: cacheName }
+      let memo = Document.emptyMemo
 
-      const cached = yield* cluster.get(ref).pipe(
-        Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)),
-        Effect.map((secret) => {
-          const data = (secret as { data?: Record<string, string> } | null)?.data?.[cacheKey]
-          if (data === undefined) return null
-          try {
-            return decode(JSON.parse(gunzipSync(Buffer.from(data, "base64")).toString("utf8")))
-          } catch {
-            return null
-          }
-        }),
+      const fromCache = (secret: unknown): Document.Sent | null => {
+        const data = (secret as { data?: Record<string, string> } | null)?.data?.[cacheKey]
+        if (data === undefined) return null
+        try {
+          return JSON.parse(gunzipSync(Buffer.from(data, "base64")).toString("utf8")) as Document.Sent
+        } catch {
+          return null
+        }
+      }
+      const sentCached = fromCache(
+        yield* cluster.get(ref).pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs))),
       )
-      if (cached !== null)
-        yield* Effect.logInfo(`desired state version ${cached.version} loaded from the cluster cache`)
+      let cached: DesiredState.DesiredState | null = null
+      if (sentCached !== null) {
+        try {
+          const opened = Document.open(sentCached, memo)
+          memo = opened.memo
+          cached = opened.state
+          yield* Effect.logInfo(`desired state version ${cached.version} loaded from the cluster cache`)
+        } catch (error) {
+          yield* Effect.logWarning(`the cached desired state is unusable, waiting for the projects service: ${error}`)
+        }
+      }
       const state = yield* SubscriptionRef.make<DesiredState.DesiredState | null>(cached)
       let reachable = false
 
-      const save = (desired: DesiredState.DesiredState) =>
-        cluster.apply({
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: {
-            name: cacheName,
-            namespace: settings.namespace,
-            labels: { "app.kubernetes.io/part-of": "starform" },
-          },
-          type: "Opaque",
-          data: { [cacheKey]: gzipSync(DesiredState.serialize(desired)).toString("base64") },
-        } as never)
+      // The cache is written in the background, newest first: acting on a version never waits for its caching.
+      const toCache = yield* Queue.sliding<Document.Sent>(1)
+      yield* Effect.gen(function* () {
+        for (;;) {
+          const sent = yield* Queue.take(toCache)
+          yield* cluster
+            .apply({
+              apiVersion: "v1",
+              kind: "Secret",
+              metadata: {
+                name: cacheName,
+                namespace: settings.namespace,
+                labels: { "app.kubernetes.io/part-of": "starform" },
+              },
+              type: "Opaque",
+              data: { [cacheKey]: gzipSync(JSON.stringify(sent)).toString("base64") },
+            } as never)
+            .pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
+        }
+      }).pipe(Effect.forkScoped)
 
       const poll = Effect.gen(function* () {
         const known = (yield* SubscriptionRef.get(state))?.version ?? 0
@@ -71,10 +90,15 @@ export class Source extends Context.Service<
           .getDesiredState(known, settings.pollWaitMs)
           .pipe(Effect.tapError(() => Effect.sync(() => (reachable = false))))
         reachable = true
-        if (answer._tag === "Changed" && answer.state.version > known) {
-          yield* save(answer.state).pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
-          yield* SubscriptionRef.set(state, answer.state)
-        }
+        if (answer._tag !== "ChangedDocument" || answer.version <= known) return
+        const sent = { version: answer.version, hash: answer.hash, document: answer.document }
+        const opened = yield* Effect.try({
+          try: () => Document.open(sent, memo),
+          catch: (error) => new Error(`desired state version ${answer.version} refused: ${error}`),
+        })
+        memo = opened.memo
+        yield* SubscriptionRef.set(state, opened.state)
+        yield* Queue.offer(toCache, sent)
       })
       yield* poll.pipe(
         Effect.tapError((error) =>

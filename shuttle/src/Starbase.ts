@@ -19,11 +19,14 @@ export class Starbase extends Context.Service<
   Starbase,
   {
     readonly clusterId: Ids.ClusterId
-    /** Long-poll: a newer version than `knownVersion`, or `NotModified` after `waitMs`. */
+    /**
+     * Long-poll: a newer version than `knownVersion` as its canonical bytes (`ChangedDocument`: checked against its
+     * hash, cached as they are), or `NotModified` after `waitMs`.
+     */
     readonly getDesiredState: (
       knownVersion: number,
       waitMs: number,
-    ) => Effect.Effect<ShuttleRpc.DesiredStateAnswer, Failure>
+    ) => Effect.Effect<ShuttleRpc.DesiredDocumentAnswer, Failure>
     readonly reportObservedState: (
       appliedVersion: number | null,
       services: ReadonlyArray<ShuttleRpc.ObservedService>,
@@ -44,7 +47,11 @@ const unreachable = (error: unknown) =>
   })
 
 const make = Effect.fn("Starbase.make")(function* (config: Config) {
-  const client = yield* RpcClient.make(ShuttleRpc.ShuttleRpcs)
+  // Each contract group is served at a path of its own; the two clients share the HTTP client and token.
+  const client = yield* RpcClient.make(ShuttleRpc.ShuttleRpcs).pipe(Effect.provide(protocol(config, ShuttleRpc.path)))
+  const documents = yield* RpcClient.make(ShuttleRpc.ShuttleDocumentRpcs).pipe(
+    Effect.provide(protocol(config, ShuttleRpc.documentPath)),
+  )
   const call = <A, E>(effect: Effect.Effect<A, E>, timeout: Duration.Input): Effect.Effect<A, Failure> =>
     effect.pipe(
       Effect.timeoutOrElse({
@@ -63,7 +70,7 @@ const make = Effect.fn("Starbase.make")(function* (config: Config) {
     clusterId: config.clusterId,
     getDesiredState: (knownVersion, waitMs) =>
       call(
-        client.GetDesiredState({ clusterId: config.clusterId, knownVersion, waitMs }),
+        documents.GetDesiredStateDocument({ clusterId: config.clusterId, knownVersion, waitMs }),
         Duration.millis(waitMs + 15_000),
       ),
     reportObservedState: (appliedVersion, services) =>
@@ -79,14 +86,14 @@ const make = Effect.fn("Starbase.make")(function* (config: Config) {
 })
 
 /** Over HTTP (fetch), JSON-serialized as the projects service serves it, with the bearer token on each call. */
+const protocol = (config: Config, path: string) =>
+  RpcClient.layerProtocolHttp({
+    url: `${config.url.replace(/\/+$/, "")}${path}`,
+    transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(config.token)),
+  })
+
 export const layer = (config: Config): Layer.Layer<Starbase> =>
   Layer.effect(Starbase, make(config)).pipe(
-    Layer.provide(
-      RpcClient.layerProtocolHttp({
-        url: `${config.url.replace(/\/+$/, "")}${ShuttleRpc.path}`,
-        transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(config.token)),
-      }),
-    ),
     Layer.provide(RpcSerialization.layerJson),
     Layer.provide(FetchHttpClient.layer),
   )

@@ -33,10 +33,8 @@ export const sync = Effect.fn("SyncEnvironment.sync")(function* (environment: De
   const [namespace, ...rest] = objects
   const namespaceKey = keysOf([namespace!])[0]!
   const cluster = clusterInventory(settings.namespace)
-  const listedNamespaces = inventories.read(cluster.namespace, cluster.name).get(Inventory.clusterOwner) ?? []
-  if (!listedNamespaces.includes(namespaceKey)) {
-    yield* inventories.record(cluster, Inventory.clusterOwner, [...listedNamespaces, namespaceKey])
-  }
+  // Under the inventory's lock: environments are synced side by side and all list their namespace here.
+  yield* inventories.extend(cluster, new Map([[Inventory.clusterOwner, [namespaceKey]]]))
   yield* Apply.drifted([namespace!])
 
   const where = inventoryOf(environment)
@@ -49,6 +47,13 @@ export const sync = Effect.fn("SyncEnvironment.sync")(function* (environment: De
   // Volumes stay listed (they are never pruned with a service); the rest of what was pruned leaves the inventory.
   const kept = listed.filter((key) => KubeObject.refOfKey(key).kind === "PersistentVolumeClaim")
   yield* inventories.record(where, Inventory.environmentOwner, [...desired, ...kept])
+
+  // What the services are about to write, listed in one go (their own passes then find it listed already).
+  const additions = new Map<string, ReadonlyArray<string>>()
+  for (const service of environment.services) {
+    additions.set(service.serviceId, keysOf(Render.service(service, settings.render)))
+  }
+  yield* inventories.extend(where, additions)
 })
 
 /** Prunes everything a service that left its environment owned, then drops it from the inventory. */

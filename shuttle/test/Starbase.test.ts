@@ -26,8 +26,9 @@ describe("Starbase (Shuttle's side of ShuttleRpc)", () => {
       yield* Effect.sleep("50 millis")
       const published = yield* projects.publish([environment()])
       const answer = yield* Fiber.join(waiting)
-      expect(answer._tag).toBe("Changed")
-      expect(answer._tag === "Changed" && answer.state.version).toBe(published.version)
+      expect(answer._tag).toBe("ChangedDocument")
+      expect(answer._tag === "ChangedDocument" && answer.version).toBe(published.version)
+      expect(answer._tag === "ChangedDocument" && answer.hash).toBe(published.hash)
       expect(yield* starbase.getDesiredState(published.version, 50)).toMatchObject({ _tag: "NotModified" })
     }).pipe(Effect.scoped),
   )

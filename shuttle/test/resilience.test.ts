@@ -234,6 +234,26 @@ describe("resilience", () => {
     60_000,
   )
 
+  it.live(
+    "environments synced side by side are all recorded, and all pruned with their namespaces when they leave",
+    () =>
+      Effect.gen(function* () {
+        const running = yield* Harness.make()
+        const { sim, projects } = running
+        const environments = Array.from({ length: 6 }, (_, i) => {
+          const ids = Fixtures.environmentIds(`env-${i}`)
+          return Fixtures.environment(ids, [Fixtures.service(ids, { type: "worker", name: "jobs" })])
+        })
+        yield* projects.publish(environments)
+        for (const environment of environments) yield* ready(running, environment.services[0]!.release.deploymentId)
+        const ours = () => names(running, "v1", "Namespace").filter((name) => name.startsWith("env-"))
+        expect(ours()).toEqual(environments.map((environment) => environment.namespace).sort())
+        yield* projects.publish(environments.slice(0, 1))
+        yield* Harness.until(sim, () => ours().join() === environments[0]!.namespace, 20_000)
+      }).pipe(Effect.scoped),
+    60_000,
+  )
+
   it.live("a pass over an unchanged cluster sends no request and writes nothing", () =>
     Effect.gen(function* () {
       const running = yield* Harness.make()

@@ -24,6 +24,10 @@ export interface Projects {
   readonly reports: Effect.Effect<ReadonlyArray<ShuttleRpc.ObservedService>>
   /** The last report about a service's release. */
   readonly observed: (deploymentId: string) => Effect.Effect<ShuttleRpc.ObservedService | undefined>
+  /** `performance.now()` when the last version became available to long-polls (after building its bytes). */
+  readonly publishedAt: () => number
+  /** The last report of every release, by deployment id. */
+  readonly latest: () => ReadonlyMap<string, ShuttleRpc.ObservedService>
   readonly stop: Effect.Effect<void>
   readonly start: Effect.Effect<void>
 }
@@ -32,8 +36,12 @@ export const make = Effect.fn("Projects.make")(function* () {
   const clusterId = Ids.makeId(Ids.prefixes.cluster) as Ids.ClusterId
   const token = "sft_test_cluster_token"
   const state = yield* Ref.make<DesiredState.DesiredState | null>(null)
+  /** The current version's canonical bytes, as the projects service keeps them. */
+  let document = ""
+  let publishedAt = 0
   const published = yield* Ref.make(yield* Deferred.make<void>())
-  const reports = yield* Ref.make<ReadonlyArray<ShuttleRpc.ObservedService>>([])
+  const reports: Array<ShuttleRpc.ObservedService> = []
+  const latest = new Map<string, ShuttleRpc.ObservedService>()
 
   const waitForNewer = (knownVersion: number, waitMs: number) =>
     Effect.gen(function* () {
@@ -47,10 +55,32 @@ export const make = Effect.fn("Projects.make")(function* () {
         : { _tag: "NotModified" as const, version: after?.version ?? 0, hash: after?.hash ?? null }
     })
 
+  const documentHandlers = ShuttleRpc.ShuttleDocumentRpcs.toLayer({
+    GetDesiredStateDocument: ({ knownVersion, waitMs }) =>
+      waitForNewer(knownVersion, waitMs ?? ShuttleRpc.defaultWaitMs).pipe(
+        Effect.map((answer) =>
+          answer._tag === "Changed"
+            ? ({
+                _tag: "ChangedDocument",
+                clusterId,
+                version: answer.state.version,
+                hash: answer.state.hash,
+                document,
+              } as const)
+            : answer,
+        ),
+      ),
+  })
   const handlers = ShuttleRpc.ShuttleRpcs.toLayer({
     GetDesiredState: ({ knownVersion, waitMs }) => waitForNewer(knownVersion, waitMs ?? ShuttleRpc.defaultWaitMs),
     ReportObservedState: ({ services }) =>
-      Ref.update(reports, (all) => [...all, ...services]).pipe(Effect.as({ accepted: services.length, ignored: 0 })),
+      Effect.sync(() => {
+        for (const service of services) {
+          latest.set(service.deploymentId, service)
+          reports.push(service)
+        }
+        return { accepted: services.length, ignored: 0 }
+      }),
   })
   const authentication = Layer.succeed(ShuttleRpc.ClusterAuthentication)((effect, { headers, payload }) => {
     const presented = headers[ShuttleRpc.tokenHeader]
@@ -69,10 +99,18 @@ export const make = Effect.fn("Projects.make")(function* () {
     const node = createServer()
     nodeServer = node
     const server = HttpRouter.serve(
-      RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }),
+      Layer.mergeAll(
+        RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }).pipe(
+          Layer.provide(handlers),
+        ),
+        RpcServer.layerHttp({
+          group: ShuttleRpc.ShuttleDocumentRpcs,
+          path: ShuttleRpc.documentPath,
+          protocol: "http",
+        }).pipe(Layer.provide(documentHandlers)),
+      ),
       { disableListenLog: true, disableLogger: true },
     ).pipe(
-      Layer.provide(handlers),
       Layer.provide(authentication),
       Layer.provide(RpcSerialization.layerJson),
       Layer.provideMerge(NodeHttpServer.layer(() => node, { port, host: "127.0.0.1" })),
@@ -101,21 +139,25 @@ export const make = Effect.fn("Projects.make")(function* () {
       Effect.gen(function* () {
         const previous = yield* Ref.get(state)
         const content = { clusterId, environments }
+        const bytes = DesiredState.serialize(content)
         const next: DesiredState.DesiredState = {
           clusterId,
           version: (previous?.version ?? 0) + 1,
-          hash: DesiredState.hashOf(content as DesiredState.Content),
+          hash: DesiredState.hashOfBytes(bytes),
           environments,
         }
+        document = bytes
+        publishedAt = performance.now()
         yield* Ref.set(state, next)
         const signal = yield* Ref.getAndSet(published, yield* Deferred.make<void>())
         yield* Deferred.succeed(signal, undefined)
         return next
       }),
     current: Ref.get(state),
-    reports: Ref.get(reports),
-    observed: (deploymentId) =>
-      Ref.get(reports).pipe(Effect.map((all) => all.findLast((report) => report.deploymentId === deploymentId))),
+    reports: Effect.sync(() => [...reports]),
+    observed: (deploymentId) => Effect.sync(() => latest.get(deploymentId)),
+    latest: () => latest,
+    publishedAt: () => publishedAt,
     stop,
     start,
   }
