@@ -47,7 +47,9 @@ export const open = (
     const held = previous.environments.get(text)
     if (held !== undefined) {
       environmentMemo.set(text, held)
-      held.environment.services.forEach((service, index) => serviceMemo.set(held.serviceTexts[index]!, service))
+      held.environment.services.forEach((service, index) => {
+        serviceMemo.set(held.serviceTexts[index]!, service)
+      })
       return held.environment
     }
     const decoded = decodeEnvironment(rawEnvironment)
