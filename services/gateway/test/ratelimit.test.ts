@@ -56,7 +56,10 @@ const listening = async (port: number) => {
   for (let i = 0; i < 200; i++) {
     const up = await new Promise<boolean>((resolve) => {
       const socket = connect(port, "127.0.0.1")
-      socket.once("connect", () => (socket.destroy(), resolve(true)))
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve(true)
+      })
       socket.once("error", () => resolve(false))
     })
     if (up) return
@@ -75,11 +78,21 @@ const startRedis = (port: number) =>
       probe.on("error", () => {})
       return { child, probe }
     }),
-    ({ child, probe }) => Effect.sync(() => (probe.disconnect(), child.kill("SIGKILL"))),
+    ({ child, probe }) =>
+      Effect.sync(() => {
+        probe.disconnect()
+        child.kill("SIGKILL")
+      }),
   )
 
 const stop = (child: ChildProcess) =>
-  Effect.promise(() => new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.kill("SIGTERM"))))
+  Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve())
+        child.kill("SIGTERM")
+      }),
+  )
 
 layer(TestDatabase.layer)("rate limiting through Redis", (it) => {
   it.effect(
