@@ -33,6 +33,10 @@ layer(identityLayer())("API tokens, service accounts and authorization", (it) =>
       expect(created.token.tokenPrefix).toBe(created.secret.slice(0, 10))
       const actor = yield* identity.AuthenticateToken({ secret: created.secret })
       expect(actor).toMatchObject({ kind: "api_token", tokenId: created.token.id, scope: { projectId: projectA } })
+      expect(created.token.lastUsedAt).toBeNull()
+      const [used] = yield* identity.ListTokens({ workspaceId: workspace.id })
+      expect(used!.lastUsedAt).not.toBeNull()
+      expect(used!.expiresAt).not.toBeNull()
 
       const on = (action: Auth.Action, projectId: Ids.ProjectId | null) =>
         identity.Authorize({ actor, action, workspaceId: workspace.id, projectId })
