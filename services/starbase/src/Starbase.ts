@@ -18,6 +18,22 @@ export class DatabaseUrlMissing extends Schema.TaggedError<DatabaseUrlMissing>()
   }
 }
 
+export class JwtSigningKeyMissing extends Schema.TaggedError<JwtSigningKeyMissing>()("JwtSigningKeyMissing", {}) {
+  override get message() {
+    return "JWT_SIGNING_KEY is not set. In production every identity replica must sign access tokens with the same Ed25519 key: set JWT_SIGNING_KEY to a PKCS#8 PEM, e.g. the output of `openssl genpkey -algorithm ed25519`"
+  }
+}
+
+/** Access tokens are signed with `JWT_SIGNING_KEY`; outside production a key made at start-up will do. */
+const signingKey = (config: StarbaseConfig) =>
+  Effect.gen(function* () {
+    if (process.env.JWT_SIGNING_KEY !== undefined && process.env.JWT_SIGNING_KEY !== "") return
+    if (config.mode === "production") return yield* new JwtSigningKeyMissing()
+    yield* Console.log(
+      "starform: JWT_SIGNING_KEY is not set, so access tokens are signed with a key made at start-up (after a restart, clients renew them with their refresh tokens)",
+    )
+  })
+
 /** The encryption keyring: `ENCRYPTION_KEY`, or outside production a development key kept in `.starform/`. */
 const keyring = (config: StarbaseConfig) =>
   Effect.gen(function* () {
@@ -65,6 +81,7 @@ export const run = Effect.gen(function* () {
   // Checked before anything starts, so a production start without its secrets stops at once.
   const keys = yield* keyring(config)
   const url = yield* database(config)
+  yield* signingKey(config)
 
   const applied = yield* Migrations.run().pipe(
     Effect.provide(Database.layer(url, { maxConnections: 1 })),
