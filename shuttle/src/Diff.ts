@@ -18,14 +18,17 @@ export const appliedAnnotation = "starform.io/applied"
 export const digest = (object: KubeObject.KubeObject): string =>
   createHash("sha256").update(DesiredState.serialize(object)).digest("hex").slice(0, 20)
 
-/** `object` with its digest annotation: what Shuttle applies. */
-export const stamp = <O extends KubeObject.KubeObject>(object: O): O => ({
-  ...object,
-  metadata: {
-    ...object.metadata,
-    annotations: { ...object.metadata.annotations, [appliedAnnotation]: digest(object) },
-  },
-})
+/** `object` with its digest annotation: what Shuttle applies. An object stamped already is returned as it is. */
+export const stamp = <O extends KubeObject.KubeObject>(object: O): O =>
+  object.metadata.annotations?.[appliedAnnotation] !== undefined
+    ? object
+    : {
+        ...object,
+        metadata: {
+          ...object.metadata,
+          annotations: { ...object.metadata.annotations, [appliedAnnotation]: digest(object) },
+        },
+      }
 
 const isEmpty = (value: unknown): boolean =>
   value === undefined ||

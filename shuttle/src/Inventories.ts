@@ -39,12 +39,18 @@ export class Inventories extends Context.Service<
         }
         return semaphore
       }
-      const read = (namespace: string, name: string) =>
-        Inventory.parse(
-          cache.get({ apiVersion: "v1", kind: "ConfigMap", namespace, name }) as {
-            data?: Record<string, string>
-          } | null,
-        )
+      // Parsed once per version of the ConfigMap the cache holds.
+      const parsed = new WeakMap<object, Inventory.Entries>()
+      const read = (namespace: string, name: string): Inventory.Entries => {
+        const configMap = cache.get({ apiVersion: "v1", kind: "ConfigMap", namespace, name })
+        if (configMap === null) return Inventory.parse(null)
+        let entries = parsed.get(configMap)
+        if (entries === undefined) {
+          entries = Inventory.parse(configMap as { data?: Record<string, string> })
+          parsed.set(configMap, entries)
+        }
+        return entries
+      }
       const update = (
         where: { readonly namespace: string; readonly name: string; readonly labels: Readonly<Record<string, string>> },
         change: (held: Inventory.Entries) => Inventory.Entries,

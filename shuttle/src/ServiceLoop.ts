@@ -32,5 +32,7 @@ export const run = (environment: DesiredState.EnvironmentState, service: Desired
       if (outcome.settled) return outcome
       const waitMs = Math.min(settings.recheckMs, outcome.dueInMs ?? settings.recheckMs)
       yield* changed.pipe(Effect.timeoutOption(Duration.millis(Math.max(1, waitMs))))
+      // Changes come in bursts (a pod's status moves several times in a row): one pass after the burst is enough.
+      yield* Effect.sleep(Duration.millis(settings.coalesceMs))
     }
   })

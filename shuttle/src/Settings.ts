@@ -12,6 +12,8 @@ export interface Settings {
   readonly pollWaitMs: number
   /** The longest a rolling-out service waits between looks when no change wakes it. */
   readonly recheckMs: number
+  /** How long a waiting service lets a burst of changes settle before looking again. */
+  readonly coalesceMs: number
   /** The longest wait between retries of anything that failed (the backoff doubles up to it). */
   readonly retryCapMs: number
 }
@@ -22,6 +24,7 @@ export const defaults: Settings = {
   resyncMs: 60_000,
   pollWaitMs: 30_000,
   recheckMs: 2_000,
+  coalesceMs: 20,
   retryCapMs: 15_000,
 }
 

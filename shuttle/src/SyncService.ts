@@ -8,7 +8,7 @@ import { Inventories, keysOf } from "./Inventories.ts"
 import * as Inventory from "./Inventory.ts"
 import * as Prune from "./Prune.ts"
 import * as Rollout from "./Rollout.ts"
-import { CurrentSettings } from "./Settings.ts"
+import { CurrentSettings, type Settings } from "./Settings.ts"
 import * as Traffic from "./Traffic.ts"
 
 /**
@@ -26,6 +26,36 @@ export interface Outcome {
   readonly dueInMs: number | null
   readonly written: number
 }
+
+/**
+ * What a service renders to, stamped, for one traffic decision: remembered per service object (a new desired-state
+ * version with the service unchanged hands over the very same object), so the passes a rollout wakes for over and
+ * over do not render and hash it again.
+ */
+const rendered = new WeakMap<
+  DesiredState.ServiceState,
+  {
+    readonly traffic: string
+    readonly objects: ReadonlyArray<KubeObject.KubeObject>
+    readonly release: KubeObject.KubeObject
+  }
+>()
+
+const renderedFor = (service: DesiredState.ServiceState, options: Settings["render"], decision: Traffic.Decision) => {
+  const traffic = `${decision.serving.deploymentId}|${Service.formatDraining(decision.draining)}`
+  const held = rendered.get(service)
+  if (held !== undefined && held.traffic === traffic) return held
+  const fresh = {
+    traffic,
+    objects: Render.service(service, options, decision).map(Diff.stamp),
+    release: held?.release ?? Diff.stamp(Deployment.render(service, service.release, options)),
+  }
+  rendered.set(service, fresh)
+  return fresh
+}
+
+const releaseRendered = (service: DesiredState.ServiceState, options: Settings["render"]) =>
+  rendered.get(service)?.release ?? Diff.stamp(Deployment.render(service, service.release, options))
 
 const deploymentRef = (service: DesiredState.ServiceState, release: DesiredState.Release): KubeObject.ObjectRef => ({
   apiVersion: "apps/v1",
@@ -46,7 +76,7 @@ export const sync = Effect.fn("SyncService.sync")(function* (
   const release = service.release
 
   // The release is ready only as the cluster runs it now: its current spec, complete and ready.
-  const releaseWanted = Diff.stamp(Deployment.render(service, release, options))
+  const releaseWanted = releaseRendered(service, options)
   const releaseLive = service.type === "cron" ? null : cache.get(deploymentRef(service, release))
   const releaseReady =
     releaseLive !== null &&
@@ -86,7 +116,7 @@ export const sync = Effect.fn("SyncService.sync")(function* (
     ),
   )
 
-  const objects = Render.service(service, options, decision)
+  const objects = renderedFor(service, options, decision).objects
   const desired = new Set([...keysOf(objects), ...keysOf(keptObjects), ...drainingKeys])
   const where = { namespace: service.namespace, name: Inventory.name, labels: Labels.ofEnvironment(environment) }
   const listed = inventories.read(where.namespace, where.name).get(service.serviceId) ?? []
