@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { TestDatabase } from "@starform/testkit"
+import { Fixtures, TestDatabase } from "@starform/testkit"
 import { Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Harness from "./identityHarness.ts"
@@ -63,6 +63,18 @@ layer(TestDatabase.layer)("workspaces, members and the audit log over the gatewa
       )
       expect(upgraded.body.role).toBe("admin")
       expect((yield* api.get(`/v1/workspaces/${workspaceId}/audit-log`, invitee.token)).status).toBe(200)
+
+      // an admin cannot delete the workspace; its owner can, once its projects are gone
+      expect((yield* api.delete(`/v1/workspaces/${workspaceId}`, invitee.token)).status).toBe(403)
+      const project = yield* Fixtures.project({ workspaceId })
+      const refused = yield* api.delete(`/v1/workspaces/${workspaceId}`, owner.token)
+      expect(refused.status).toBe(409)
+      expect(refused.body.message).toContain("1 project(s)")
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`DELETE FROM projects WHERE id = ${project.id}`
+      expect((yield* api.delete(`/v1/workspaces/${workspaceId}`, owner.token)).status).toBe(204)
+      expect((yield* api.get(`/v1/workspaces/${workspaceId}`, owner.token)).status).toBe(404)
+      expect((yield* api.get("/v1/me/memberships", invitee.token)).body).toEqual([])
     }).pipe(Effect.scoped),
   )
 

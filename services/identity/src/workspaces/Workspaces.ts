@@ -147,6 +147,15 @@ export class Workspaces extends Context.Service<
       }, withSql)
 
       const remove = Effect.fn("Workspaces.remove")(function* (workspaceId: string) {
+        // Projects are deleted through the projects service, which takes their workloads down first; a workspace
+        // that still has some is not deleted out from under them.
+        const [projects] = yield* sql<{ count: number }>`SELECT count(*)::int AS count FROM projects
+          WHERE workspace_id = ${workspaceId}`.pipe(Effect.orDie)
+        if ((projects?.count ?? 0) > 0) {
+          return yield* new ApiErrors.Conflict({
+            message: `This workspace still has ${projects!.count} project(s): delete them first, which also stops what they run.`,
+          })
+        }
         const rows = yield* sql`DELETE FROM workspaces WHERE id = ${workspaceId} RETURNING id`.pipe(
           Effect.catchTag("SqlError", (error) => {
             const constraint = constraintOf(error) ?? ""
