@@ -130,6 +130,54 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
     }),
   )
 
+  it.effect(
+    "a delivery whose processing failed, or whose processor died, is processed again when GitHub redelivers it",
+    () =>
+      Effect.gen(function* () {
+        const t = yield* tenant()
+        const api = yield* repoService(t.environmentId, t.repo)
+        yield* script(api.id, succeeds(), 2)
+        const events = yield* Effect.service(Builds.GithubEvents.GithubEvents)
+        // a body that is not a push as GitHub sends it: refused, and recorded as failed
+        const broken = yield* Effect.flip(
+          events.receive({ deliveryId: `broken-${t.installationId}`, event: "push", body: JSON.stringify({ ref: 1 }) }),
+        )
+        expect(broken).toMatchObject({ _tag: "ValidationFailed" })
+        const sql = yield* SqlClient.SqlClient
+        const [failed] = yield* sql<{ readonly status: string }>`
+        SELECT status FROM webhook_deliveries WHERE delivery_id = ${`broken-${t.installationId}`}`
+        expect(failed!.status).toBe("failed")
+        // its redelivery (a good body under the same id) is claimed again and processed
+        const redelivered = yield* push({
+          repoFullName: t.repo,
+          branch: "main",
+          installationId: t.installationId,
+          deliveryId: `broken-${t.installationId}`,
+        })
+        expect(redelivered.status).toBe("processed")
+        // a claim left "received" by a processor that died five minutes ago is taken over
+        const deliveryId = `orphaned-${t.installationId}`
+        yield* sql`INSERT INTO webhook_deliveries (id, provider, delivery_id, event, status, received_at)
+        VALUES (${`whd_${"0".repeat(9)}${t.installationId}${"a".repeat(11)}`}, 'github', ${deliveryId}, 'push', 'received',
+          now() - interval '6 minutes')`
+        const taken = yield* push({
+          repoFullName: t.repo,
+          branch: "main",
+          installationId: t.installationId,
+          deliveryId,
+        })
+        expect(taken.status).toBe("processed")
+        // once processed, another copy is a duplicate
+        const again = yield* push({
+          repoFullName: t.repo,
+          branch: "main",
+          installationId: t.installationId,
+          deliveryId,
+        })
+        expect(again.status).toBe("duplicate")
+      }),
+  )
+
   it.effect("an image over the size limit fails the build as the user's, naming both sizes", () =>
     Effect.gen(function* () {
       const t = yield* tenant()
