@@ -69,6 +69,8 @@ export class Cache extends Context.Service<
   {
     /** Waits until every kind has been listed once. */
     readonly synced: Effect.Effect<void>
+    /** Whether every kind has been listed once. */
+    readonly isSynced: () => boolean
     readonly get: (ref: KubeObject.ObjectRef) => KubeObject.KubeObject | null
     /** The objects of `kind` in `namespace` carrying every label of `labels`. */
     readonly select: (
@@ -172,6 +174,7 @@ export class Cache extends Context.Service<
 
       return Cache.of({
         synced: Deferred.await(allSynced),
+        isSynced: () => syncedKinds.size === kinds.length,
         get: (ref) => store(ref.kind).get(ref.namespace, ref.name),
         select: (kind, namespace, labels) => {
           const names = store(kind).byNamespace.get(namespace)
