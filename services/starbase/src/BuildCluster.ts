@@ -13,7 +13,8 @@ const step = (ms: number, line: string) => ({ atMs: ms, line })
 
 export const simulatedDigest = `sha256:${"5".repeat(64)}`
 
-export const simulated: Layer.Layer<Kube> = Layer.unwrap(
+/** The same, on a simulated cluster given by the caller (`npm start` shares one with Shuttle). */
+export const onSimulator: Layer.Layer<Kube, never, KubeSim> = Layer.unwrap(
   Effect.gen(function* () {
     const sim = yield* KubeSim
     sim.pods.script(
@@ -29,4 +30,6 @@ export const simulated: Layer.Layer<Kube> = Layer.unwrap(
     sim.pods.script({ labels: { [Builds.Job.component]: "predeploy" } }, Behavior.succeed(1000, ["pre-deploy done"]))
     return Kube.layerFromOptions(sim.kubeConfig)
   }),
-).pipe(Layer.provide(KubeSim.layer({ clock: "realtime" })))
+)
+
+export const simulated: Layer.Layer<Kube> = onSimulator.pipe(Layer.provide(KubeSim.layer({ clock: "realtime" })))

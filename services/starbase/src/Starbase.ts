@@ -3,8 +3,10 @@ import { FieldCrypto, loadKeyring } from "@starform/crypto"
 import { Database, EmbeddedPostgres, Migrations } from "@starform/db"
 import { Kube } from "@starform/kube"
 import { Console, Data, Effect, Layer, Option, Schema } from "effect"
+import * as BuildCluster from "./BuildCluster.ts"
 import { StarbaseConfig } from "./Config.ts"
 import * as ControlPlane from "./ControlPlane.ts"
+import * as LocalCluster from "./LocalCluster.ts"
 
 /** A step of start-up failed for a reason outside Starform (a database that does not answer, a port in use). */
 export class StartupFailed extends Data.TaggedError("StartupFailed")<{
@@ -97,13 +99,18 @@ export const run = Effect.gen(function* () {
 
   // Built in this scope, so the pool lives as long as the services using it.
   const resources = yield* Layer.build(Layer.mergeAll(Database.layer(url), FieldCrypto.layerFromKeyring(keys)))
+  // Without KUBECONFIG one simulated cluster takes builds and workloads alike (Shuttle is started on it below).
+  const simulated = Option.isSome(config.kubeconfig) ? undefined : yield* Layer.build(LocalCluster.simulator)
   const running = yield* ControlPlane.start({
     host: config.host,
     port: config.port,
     identityPort: config.identityPort,
     projectsPort: config.projectsPort,
     buildsPort: config.buildsPort,
-    buildCluster: Option.isSome(config.kubeconfig) ? Kube.layerFromDefault() : undefined,
+    buildCluster:
+      simulated === undefined
+        ? Kube.layerFromDefault()
+        : BuildCluster.onSimulator.pipe(Layer.provide(Layer.succeedContext(simulated))),
     redisUrl: Option.getOrUndefined(config.redisUrl),
     identityFromEnv: true,
   }).pipe(
@@ -128,6 +135,18 @@ export const run = Effect.gen(function* () {
   }
   if (Option.isNone(config.redisUrl)) {
     yield* Console.log("starform: REDIS_URL is not set, so rate limits are kept in this process")
+  }
+  if (simulated !== undefined) {
+    const clusterId = yield* LocalCluster.startShuttle(running.projectsUrl).pipe(
+      Effect.provideContext(simulated),
+      Effect.mapError(
+        (cause) =>
+          new StartupFailed({ message: "cannot register the simulated cluster with the projects service", cause }),
+      ),
+    )
+    yield* Console.log(
+      `starform: KUBECONFIG is not set, so workloads run on a simulated cluster (region local, cluster ${clusterId}) that Shuttle reconciles`,
+    )
   }
   yield* Console.log(`starform: gateway listening on ${running.gatewayUrl} (Ctrl-C stops)`)
   yield* Effect.addFinalizer(() => Console.log("starform: stopping"))
