@@ -85,7 +85,11 @@ export const make = Effect.fn("Harness.make")(function* (overrides: Partial<Sett
 
 /** Resolves once `predicate` holds in the simulated cluster, checking after every change. */
 export const until = (sim: Simulator, predicate: () => boolean, timeoutMs = 15_000) =>
-  Effect.promise(() => sim.waitFor(predicate, { timeoutMs }))
+  Effect.tryPromise({
+    try: () => sim.waitFor(predicate, { timeoutMs }),
+    // The condition's own text says which wait failed.
+    catch: () => new Error(`not reached within ${timeoutMs} ms: ${predicate.toString()}`),
+  }).pipe(Effect.orDie)
 
 /** Resolves once `check` is true, polling an Effect. */
 export const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, timeoutMs = 15_000) =>
