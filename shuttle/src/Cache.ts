@@ -78,8 +78,6 @@ export class Cache extends Context.Service<
       namespace: string,
       labels: Readonly<Record<string, string>>,
     ) => ReadonlyArray<KubeObject.KubeObject>
-    /** The namespaces Shuttle labelled as its own. */
-    readonly namespaces: () => ReadonlyArray<KubeObject.KubeObject>
     /** Records what a write returned, so the next read sees it before its watch event arrives. */
     readonly observe: (object: KubeObject.KubeObject) => void
     readonly forget: (ref: KubeObject.ObjectRef) => void
@@ -187,7 +185,6 @@ export class Cache extends Context.Service<
           }
           return found
         },
-        namespaces: () => store("Namespace").all(),
         observe: (object) => {
           if (store(object.kind).put(object)) notify(object)
         },
