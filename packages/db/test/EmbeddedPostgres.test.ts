@@ -13,7 +13,7 @@ const query = (url: string) =>
   }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })))
 
 describe("EmbeddedPostgres", () => {
-  it.effect(
+  it.live(
     "serves a database, refuses a second owner of the same folder, and shuts down even when the server died first",
     () =>
       Effect.gen(function* () {
