@@ -1,7 +1,7 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { BuildsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import * as ServiceRpc from "../rpc/ServiceRpc.ts"
 
 /**
  * The gateway's only way to the builds service (builds, their logs, GitHub installations and webhook deliveries):
@@ -14,9 +14,9 @@ export class BuildsClient extends Context.Service<
   /** A client of the builds service at `baseUrl` (e.g. `http://127.0.0.1:8083`). */
   static readonly layer = (baseUrl: string) =>
     Layer.effect(BuildsClient, RpcClient.make(BuildsRpc.BuildsRpcs)).pipe(
-      Layer.provide(RpcClient.layerProtocolHttp({ url: `${baseUrl.replace(/\/+$/, "")}${BuildsRpc.path}` })),
-      Layer.provide(RpcSerialization.layerNdjson),
-      Layer.provide(NodeHttpClient.layerUndici),
+      Layer.provide(
+        ServiceRpc.protocol(`${baseUrl.replace(/\/+$/, "")}${BuildsRpc.path}`, RpcSerialization.layerNdjson),
+      ),
     )
 }
 
@@ -29,10 +29,4 @@ export const BuildsUrl = Context.Reference<string>("starform/gateway/BuildsUrl",
 export const layerFromUrl = Layer.unwrap(Effect.map(BuildsUrl, BuildsClient.layer))
 
 /** A builds call whose transport failure is a defect (a 500), keeping only the call's own errors. */
-export const call = <A, E, R>(effect: Effect.Effect<A, E | RpcClientError.RpcClientError, R>) =>
-  Effect.catchIf(
-    effect,
-    (error): error is RpcClientError.RpcClientError =>
-      typeof error === "object" && error !== null && "_tag" in error && error._tag === "RpcClientError",
-    Effect.die,
-  ) as Effect.Effect<A, Exclude<E, RpcClientError.RpcClientError>, R>
+export const call = ServiceRpc.call("builds")

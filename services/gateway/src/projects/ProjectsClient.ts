@@ -1,7 +1,7 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import * as ServiceRpc from "../rpc/ServiceRpc.ts"
 
 /**
  * The gateway's only way to the projects service: its RPC contract over HTTP. A transport failure (the service
@@ -14,9 +14,9 @@ export class ProjectsClient extends Context.Service<
   /** A client of the projects service at `baseUrl` (e.g. `http://127.0.0.1:8082`). */
   static readonly layer = (baseUrl: string) =>
     Layer.effect(ProjectsClient, RpcClient.make(ProjectsRpc.ProjectsRpcs)).pipe(
-      Layer.provide(RpcClient.layerProtocolHttp({ url: `${baseUrl.replace(/\/+$/, "")}${ProjectsRpc.path}` })),
-      Layer.provide(RpcSerialization.layerJson),
-      Layer.provide(NodeHttpClient.layerUndici),
+      Layer.provide(
+        ServiceRpc.protocol(`${baseUrl.replace(/\/+$/, "")}${ProjectsRpc.path}`, RpcSerialization.layerJson),
+      ),
     )
 }
 
@@ -29,10 +29,4 @@ export const ProjectsUrl = Context.Reference<string>("starform/gateway/ProjectsU
 export const layerFromUrl = Layer.unwrap(Effect.map(ProjectsUrl, ProjectsClient.layer))
 
 /** A projects call whose transport failure is a defect (a 500), keeping only the call's own errors. */
-export const call = <A, E, R>(effect: Effect.Effect<A, E | RpcClientError.RpcClientError, R>) =>
-  Effect.catchIf(
-    effect,
-    (error): error is RpcClientError.RpcClientError =>
-      typeof error === "object" && error !== null && "_tag" in error && error._tag === "RpcClientError",
-    Effect.die,
-  ) as Effect.Effect<A, Exclude<E, RpcClientError.RpcClientError>, R>
+export const call = ServiceRpc.call("projects")
