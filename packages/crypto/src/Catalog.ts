@@ -65,7 +65,7 @@ export const githubInstallationAccessToken = entry({
   table: "github_installations",
   column: "access_token_ciphertext",
   holds: "the short-lived GitHub App installation access token, refreshed before it expires",
-  writtenBy: "projects service (GitHub App installations)",
+  writtenBy: "builds service (GitHub App installations)",
 })
 
 export const cloudCredentialSecret = entry({
