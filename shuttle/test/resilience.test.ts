@@ -274,6 +274,11 @@ describe("resilience", () => {
       expect(after.writes - before.writes).toBe(0)
       expect(after.requests - before.requests).toBe(0)
       expect(running.sim.stats.writes - serverBefore.writes).toBe(0)
+      // What Shuttle wrote, it wrote by server-side apply as its own field manager.
+      const deployment = running.sim.get("apps/v1", "Deployment", ids.namespace, "api-r1")
+      expect(deployment?.metadata?.managedFields).toEqual(
+        expect.arrayContaining([expect.objectContaining({ manager: "starform-shuttle", operation: "Apply" })]),
+      )
     }).pipe(Effect.scoped),
   )
 })
