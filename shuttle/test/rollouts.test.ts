@@ -17,7 +17,7 @@ const deployments = (running: Harness.Running, namespace: string) =>
 
 describe("rollouts", () => {
   it.live(
-    "a web service deploys, scales, changes image and rolls back without a moment its Service selects no ready pod",
+    "a web service deploys, scales, gets new variables, changes image and rolls back without a moment its Service selects no ready pod",
     () =>
       Effect.gen(function* () {
         const running = yield* Harness.make()
@@ -48,12 +48,29 @@ describe("rollouts", () => {
         yield* publish()
         yield* Harness.until(sim, () => Harness.readyEndpoints(sim, ids.namespace, "api").length === 3)
 
+        // New variables roll the serving release's pods within it, with its surge limits.
+        const podsBefore = sim.list("v1", "Pod", ids.namespace).map((pod) => pod.metadata?.name)
+        service = Fixtures.service(ids, {
+          ...base,
+          serviceId: service.serviceId,
+          scaling: { mode: "fixed", replicas: 3 },
+          variables: { ...service.variables, FEATURE_FLAG: "on" },
+        })
+        yield* publish()
+        yield* Harness.until(sim, () => {
+          const ready = Harness.readyEndpoints(sim, ids.namespace, "api")
+          return ready.length === 3 && ready.every((pod) => !podsBefore.includes(pod))
+        })
+        const secret = sim.get("v1", "Secret", ids.namespace, "api-env") as unknown as { data: Record<string, string> }
+        expect(Buffer.from(secret.data.FEATURE_FLAG!, "base64").toString()).toBe("on")
+
         // A new image is a new release; the first keeps serving until it is ready, then drains and goes.
         const second = Fixtures.release(2)
         service = Fixtures.service(ids, {
           ...base,
           serviceId: service.serviceId,
           scaling: { mode: "fixed", replicas: 3 },
+          variables: service.variables,
           release: second,
           previousRelease: first,
         })
@@ -67,6 +84,7 @@ describe("rollouts", () => {
           ...base,
           serviceId: service.serviceId,
           scaling: { mode: "fixed", replicas: 3 },
+          variables: service.variables,
           release: third,
           previousRelease: second,
         })
