@@ -31,6 +31,17 @@ describe("rollouts", () => {
         yield* publish()
         yield* Harness.eventually(phaseOf(running, first.deploymentId).pipe(Effect.map((p) => p === "ready")))
         expect(Harness.readyEndpoints(sim, ids.namespace, "api")).toHaveLength(2)
+        // The public route is taken by the gateway, its backend (the stable Service) found.
+        const routeAccepted = () => {
+          const route = sim.get("gateway.networking.k8s.io/v1", "HTTPRoute", ids.namespace, "api") as unknown as {
+            status?: { parents?: ReadonlyArray<{ conditions?: ReadonlyArray<{ type: string; status: string }> }> }
+          }
+          const conditions = route?.status?.parents?.[0]?.conditions ?? []
+          return ["Accepted", "ResolvedRefs"].every((type) =>
+            conditions.some((condition) => condition.type === type && condition.status === "True"),
+          )
+        }
+        yield* Harness.until(sim, routeAccepted)
 
         // From here on, every committed change is checked: the Service must always have a ready endpoint.
         const seen: Array<number> = []
