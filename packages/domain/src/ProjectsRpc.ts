@@ -307,6 +307,16 @@ export const RecordBuild = Rpc.make("RecordBuild", {
   error: errors,
 })
 
+/**
+ * The release's variables exactly as its snapshot froze them (resolved, opened): for the builds service's pre-deploy
+ * Job of that release only, never shown to a user or logged.
+ */
+export const GetReleaseVariables = Rpc.make("GetReleaseVariables", {
+  payload: { deploymentId: DeploymentId },
+  success: Schema.Record(Schema.String, Schema.String),
+  error: notFound,
+})
+
 export const ListRegions = Rpc.make("ListRegions", { success: Schema.Array(RegionView) })
 export const CreateRegion = Rpc.make("CreateRegion", {
   payload: { slug: RegionSlug, name: Label },
@@ -402,6 +412,7 @@ export class ProjectsRpcs extends RpcGroup.make(
   ListClusters,
   RotateClusterToken,
   SetClusterStatus,
+  GetReleaseVariables,
 ) {}
 
 /** The path the projects service serves these RPCs on. */

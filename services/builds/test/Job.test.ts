@@ -62,7 +62,18 @@ describe("the build Job", () => {
     const container = job.spec.template.spec.containers[0]!
     expect(container.image).toBe(`registry.starform.internal/prj/svc@sha256:${"b".repeat(64)}`)
     expect(container.command).toEqual(["/bin/sh", "-c", "npm run migrate"])
-    expect(container.envFrom).toEqual([{ secretRef: { name: "api-env", optional: true } }])
+    // the release's own variables, never the service's `api-env` (written only once a release rolls out)
+    expect(container.envFrom).toEqual([{ secretRef: { name: job.metadata.name } }])
+    const secret = Job.predeployEnvSecret(
+      { ...spec, serviceName: "api", command: "npm run migrate", imageDigest: null },
+      { DATABASE_URL: "postgres://db/app" },
+      { uid: "job-uid" },
+    )
+    expect(secret.metadata).toMatchObject({ name: job.metadata.name, namespace: job.metadata.namespace })
+    expect(secret.metadata.ownerReferences).toEqual([
+      { apiVersion: "batch/v1", kind: "Job", name: job.metadata.name, uid: "job-uid" },
+    ])
+    expect(Buffer.from(secret.data.DATABASE_URL!, "base64").toString("utf8")).toBe("postgres://db/app")
   })
 })
 

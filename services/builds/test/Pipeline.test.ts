@@ -290,6 +290,69 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
       }),
   )
 
+  it.effect(
+    "the pre-deploy Job of a first release runs with that release's variables, in a Secret that goes with the Job",
+    () =>
+      Effect.gen(function* () {
+        const world = yield* World
+        const t = yield* tenant()
+        const api = yield* repoService(t.environmentId, t.repo, { config: { preDeployCommand: "npm run migrate" } })
+        const projects = yield* Builds.Projects.Projects
+        yield* projects.SetServiceVariables({
+          serviceId: api.id,
+          variables: { DATABASE_URL: "postgres://app:s3cret@db:5432/app", LOG_LEVEL: "debug" } as never,
+        })
+        yield* script(api.id, succeeds())
+        yield* scriptPredeploy(api.id, { exit: { afterMs: 4000, exitCode: 0 }, logs: ["migrated"] })
+        const first = yield* push({ repoFullName: t.repo, branch: "main", installationId: t.installationId })
+        const cluster = world.sim.cluster
+        const secrets = cluster.resource("v1", "Secret")
+        const jobs = cluster.resource("batch/v1", "Job")
+        const predeployOf = (type: typeof jobs) =>
+          cluster
+            .list(type, undefined, {})
+            .items.filter(
+              (o) =>
+                o.metadata.labels?.[Builds.Job.component] === "predeploy" &&
+                o.metadata.labels?.["starform.io/deployment-id"] === first.deploymentIds[0],
+            )
+        const running = yield* eventually(
+          Effect.sync(() => {
+            const [job] = predeployOf(jobs)
+            const [secret] = predeployOf(secrets)
+            return job !== undefined && secret?.metadata.ownerReferences !== undefined ? { job, secret } : undefined
+          }),
+          20_000,
+          "the pre-deploy Job and its Secret",
+        )
+        // no release has rolled out: the service's own variables Secret does not exist
+        expect(cluster.find(secrets, running.job.metadata.namespace, `${api.name}-env`)).toBeUndefined()
+        const container = (
+          running.job as unknown as { spec: { template: { spec: { containers: Array<{ envFrom: unknown }> } } } }
+        ).spec.template.spec.containers[0]!
+        expect(container.envFrom).toEqual([{ secretRef: { name: running.secret.metadata.name } }])
+        expect(running.secret.metadata.namespace).toBe(running.job.metadata.namespace)
+        const data = (running.secret as unknown as { data: Record<string, string> }).data
+        expect(
+          Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")])),
+        ).toEqual({ DATABASE_URL: "postgres://app:s3cret@db:5432/app", LOG_LEVEL: "debug" })
+        expect(running.secret.metadata.ownerReferences).toEqual([
+          expect.objectContaining({ kind: "Job", name: running.job.metadata.name, uid: running.job.metadata.uid }),
+        ])
+        yield* eventually(
+          Effect.map(deploymentOf(first.deploymentIds[0]!), (d) => (d.status === "deploying" ? d : undefined)),
+          20_000,
+          "the release to go to the cluster",
+        )
+        // the Job is over and gone, and its Secret with it
+        yield* eventually(
+          Effect.sync(() => (predeployOf(jobs).length === 0 && predeployOf(secrets).length === 0 ? true : undefined)),
+          10_000,
+          "the pre-deploy Job and its Secret to be gone",
+        )
+      }),
+  )
+
   it.effect("a workspace at its plan's concurrent-build limit queues the excess and says why", () =>
     Effect.gen(function* () {
       const t = yield* tenant({ plan: "hobby" })

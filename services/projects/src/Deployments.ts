@@ -45,6 +45,8 @@ export class Deployments extends Context.Service<
       limit: number,
     ) => Effect.Effect<ReadonlyArray<DeploymentsApi.DeploymentView>, NotFound>
     readonly get: (deploymentId: string) => Effect.Effect<DeploymentsApi.DeploymentView, NotFound>
+    /** The release's snapshot variables, opened: for its pre-deploy Job only. */
+    readonly releaseVariables: (deploymentId: string) => Effect.Effect<Record<string, string>, NotFound>
     readonly create: (
       serviceId: string,
       request: DeploymentsApi.CreateDeploymentRequest,
@@ -514,6 +516,14 @@ export class Deployments extends Context.Service<
             if (Option.isSome(deployment)) made.push(deployment.value)
           }
           return made
+        }),
+
+        releaseVariables: Effect.fn("Deployments.releaseVariables")(function* (deploymentId) {
+          const snapshot = Snapshot.decode((yield* row(deploymentId)).configSnapshot)
+          const opened: Record<string, string> = {}
+          for (const [key, sealed] of Object.entries(snapshot.variables))
+            opened[key] = yield* Effect.orDie(crypto.decrypt(sealed, Catalog.serviceVariableValue))
+          return opened
         }),
 
         listBuilding: Effect.fn("Deployments.listBuilding")(function* (limit) {

@@ -61,6 +61,7 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       CreateDeployment: ({ serviceId, request, trigger, createdBy }) =>
         deployments.create(serviceId, request, trigger, createdBy),
       GetDeployment: ({ deploymentId }) => deployments.get(deploymentId),
+      GetReleaseVariables: ({ deploymentId }) => deployments.releaseVariables(deploymentId),
       RollbackDeployment: ({ deploymentId, createdBy }) => deployments.rollback(deploymentId, createdBy),
       RedeployDeployment: ({ deploymentId, createdBy }) => deployments.redeploy(deploymentId, createdBy),
       CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId),

@@ -296,7 +296,12 @@ export class Pipeline extends Context.Service<
         }
         const job = jobOf(built, "predeploy")
         if (built.predeployStatus === "pending") {
-          const started = yield* runner.startPredeploy(spec).pipe(Effect.result)
+          // exactly the release's variables; the projects service unreachable: tried again on the next pass
+          const variables = yield* projects
+            .GetReleaseVariables({ deploymentId: built.deploymentId })
+            .pipe(Effect.result)
+          if (variables._tag === "Failure") return
+          const started = yield* runner.startPredeploy(spec, variables.success).pipe(Effect.result)
           if (started._tag === "Failure") return // tried again on the next pass
           yield* store.setPredeploy(built.id, "running", null)
           yield* system(built.id, `Pre-deploy command started: ${command}`)

@@ -5,7 +5,7 @@ import { DesiredState, type Ids } from "@starform/domain"
  * builds the image with the service's overrides (Railpack's `RAILPACK_BUILD_CMD` / `RAILPACK_START_CMD`), checks its
  * size and pushes it to the platform registry, reporting each step with `Protocol` markers; the clone token in a
  * Secret of its own. And the pre-deploy Job, which runs the pushed image with the pre-deploy command in the
- * service's namespace, with the service's variables. Pure.
+ * service's namespace, with the release's variables in a Secret of its own. Pure.
  */
 
 export const namespace = "starform-builds"
@@ -154,9 +154,36 @@ export interface PredeploySpec extends BuildSpec {
 }
 
 /**
- * The pre-deploy Job: the new image with the pre-deploy command, in the service's namespace with the variables
- * Secret its pods load (absent before the first release, hence optional).
+ * The pre-deploy Job's variables: exactly the release's (its snapshot's), in a Secret of the Job's own — the
+ * service's `<service>-env` is written only once a release rolls out, so on a first release or after a variables
+ * change it would hold none or the previous release's. Owned by the Job once it exists (`owner`), so it goes with it.
  */
+export const predeployEnvSecret = (
+  spec: PredeploySpec,
+  variables: Readonly<Record<string, string>>,
+  owner?: { readonly uid: string },
+) => ({
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: {
+    name: predeployJobName(spec.buildId),
+    namespace: DesiredState.namespaceOf(spec.environmentId as Ids.EnvironmentId),
+    labels: labels(spec, "predeploy"),
+    ...(owner === undefined
+      ? {}
+      : {
+          ownerReferences: [
+            { apiVersion: "batch/v1", kind: "Job", name: predeployJobName(spec.buildId), uid: owner.uid },
+          ],
+        }),
+  },
+  type: "Opaque",
+  data: Object.fromEntries(
+    Object.entries(variables).map(([key, value]) => [key, Buffer.from(value, "utf8").toString("base64")]),
+  ),
+})
+
+/** The pre-deploy Job: the new image with the pre-deploy command, in the service's namespace with the release's variables. */
 export const predeployJob = (spec: PredeploySpec) => ({
   apiVersion: "batch/v1",
   kind: "Job",
@@ -178,7 +205,7 @@ export const predeployJob = (spec: PredeploySpec) => ({
             name: "predeploy",
             image: DesiredState.imageOf(spec.imageRef, spec.imageDigest),
             command: ["/bin/sh", "-c", spec.command],
-            envFrom: [{ secretRef: { name: `${spec.serviceName}-env`, optional: true } }],
+            envFrom: [{ secretRef: { name: predeployJobName(spec.buildId) } }],
           },
         ],
       },

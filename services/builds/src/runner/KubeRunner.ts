@@ -97,9 +97,25 @@ export const layer = Layer.effect(
           Effect.as<JobRef>({ kind: "build", buildId: spec.buildId, attempt: spec.attempt, namespace: Job.namespace }),
         ),
 
-      startPredeploy: (spec) => {
+      startPredeploy: (spec, variables) => {
         const job = Job.predeployJob(spec)
-        return start([job], job.metadata.namespace).pipe(
+        // the Secret first, so the Job's pod never starts without it; then handed to the Job, to go with it
+        return start([Job.predeployEnvSecret(spec, variables), job], job.metadata.namespace).pipe(
+          Effect.flatMap(() =>
+            kube.get({
+              apiVersion: "batch/v1",
+              kind: "Job",
+              namespace: job.metadata.namespace,
+              name: job.metadata.name,
+            }),
+          ),
+          Effect.flatMap((created) =>
+            kube.apply(Job.predeployEnvSecret(spec, variables, { uid: created.metadata.uid ?? "" }), {
+              fieldManager,
+              force: true,
+            }),
+          ),
+          Effect.mapError(unavailable(`creating the pre-deploy Secret ${job.metadata.name}`)),
           Effect.as<JobRef>({
             kind: "predeploy",
             buildId: spec.buildId,
@@ -142,8 +158,7 @@ export const layer = Layer.effect(
               { propagationPolicy: "Background" },
             )
             .pipe(Effect.ignore)
-          if (job.kind === "build")
-            yield* kube.delete({ apiVersion: "v1", kind: "Secret", namespace: job.namespace, name }).pipe(Effect.ignore)
+          yield* kube.delete({ apiVersion: "v1", kind: "Secret", namespace: job.namespace, name }).pipe(Effect.ignore)
         }),
     })
   }),

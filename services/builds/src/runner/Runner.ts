@@ -32,7 +32,11 @@ export class Runner extends Context.Service<
   {
     /** Creates the build's Job (and its token Secret); creating one that exists already is not an error. */
     readonly startBuild: (spec: BuildSpec, token: Redacted.Redacted<string>) => Effect.Effect<JobRef, RunnerUnavailable>
-    readonly startPredeploy: (spec: PredeploySpec) => Effect.Effect<JobRef, RunnerUnavailable>
+    /** Creates the pre-deploy Job and the Secret carrying the release's `variables` to it. */
+    readonly startPredeploy: (
+      spec: PredeploySpec,
+      variables: Readonly<Record<string, string>>,
+    ) => Effect.Effect<JobRef, RunnerUnavailable>
     readonly observe: (job: JobRef, cursor: number) => Effect.Effect<Observation, RunnerUnavailable>
     /** Deletes the Job, its pods and its Secret; a Job already gone is fine. */
     readonly stop: (job: JobRef) => Effect.Effect<void>
