@@ -21,10 +21,19 @@ import * as SqlClient from "effect/sql/SqlClient"
  * rule stricter than the CHECK) fails here.
  */
 
-/** Columns the API must never show; the entities leave them out on purpose. */
+/** Columns the API must never show (secrets, and `totpLastStep`, MFA's replay guard); the entities leave them out. */
 const isSecret = (column: string) =>
   column.endsWith("Ciphertext") ||
-  ["passwordHash", "refreshTokenHash", "tokenHash", "codeHash", "stateHash", "nonce", "codeVerifier"].includes(column)
+  [
+    "passwordHash",
+    "refreshTokenHash",
+    "tokenHash",
+    "codeHash",
+    "stateHash",
+    "nonce",
+    "codeVerifier",
+    "totpLastStep",
+  ].includes(column)
 
 interface Entity {
   readonly fields: { readonly [field: string]: unknown }

@@ -5,6 +5,17 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { generateSync } from "otplib"
 import { clientInfo, email, failure, Identity, layer as identityLayer, lastEmail, password, signup } from "./support.ts"
 
+/** The code of `secret` `offset` 30-second steps from `at` (ms), as an app whose clock is that far off shows it. */
+const codeAt = (secret: string, at: number, offset = 0) =>
+  generateSync({ secret, epoch: Math.floor(at / 1000) + offset * 30 })
+
+/** Now, once at least 5 seconds of the current step are left, so that a test's codes stay within a step of the server's. */
+const freshStep = Effect.promise(async () => {
+  const left = 30_000 - (Date.now() % 30_000)
+  if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 50))
+  return Date.now()
+})
+
 layer(identityLayer())("accounts", (it) => {
   it.effect(
     "sign-up stores an argon2id hash, never the password, and queues a verification email that works once",
@@ -107,6 +118,7 @@ layer(identityLayer())("accounts", (it) => {
         const sql = yield* SqlClient.SqlClient
         const person = yield* signup()
         const enrolment = yield* identity.EnrolMfa({ actor: person.actor })
+        const at = yield* freshStep
         const [row] = yield* sql<{ secret: string }>`SELECT totp_secret_ciphertext AS secret FROM users
         WHERE id = ${person.user.id}`
         expect(row!.secret).toMatch(/^enc:v1:/)
@@ -116,7 +128,7 @@ layer(identityLayer())("accounts", (it) => {
         expect(wrong).toMatchObject({ code: "validation_failed", field: "code", rule: "totp-code" })
         const { recoveryCodes } = yield* identity.ConfirmMfa({
           actor: person.actor,
-          code: generateSync({ secret: enrolment.secret }),
+          code: codeAt(enrolment.secret, at),
         })
         expect(recoveryCodes).toHaveLength(10)
 
@@ -129,7 +141,7 @@ layer(identityLayer())("accounts", (it) => {
         expect(bad.code).toBe("unauthenticated")
         const signedIn = yield* identity.CompleteMfa({
           challengeToken: challenge.challengeToken,
-          code: generateSync({ secret: enrolment.secret }),
+          code: codeAt(enrolment.secret, at, 1),
           client: clientInfo,
         })
         expect(signedIn.user.mfaEnabledAt).not.toBeNull()
@@ -158,6 +170,52 @@ layer(identityLayer())("accounts", (it) => {
         expect((yield* useRecovery)._tag).toBe("Success")
         expect((yield* useRecovery)._tag).toBe("Failure")
       }),
+  )
+
+  it.effect("TOTP: a code is accepted once, even twice at the same moment; a code of a later step still works", () =>
+    Effect.gen(function* () {
+      const identity = yield* Identity
+      const person = yield* signup()
+      const { secret } = yield* identity.EnrolMfa({ actor: person.actor })
+      const at = yield* freshStep
+      yield* identity.ConfirmMfa({ actor: person.actor, code: codeAt(secret, at, -1) })
+      const challenge = Effect.gen(function* () {
+        const started = yield* identity.Login({ email: person.email, password, client: clientInfo })
+        if (started.status !== "mfa_required") throw new Error("expected a challenge")
+        return started.challengeToken
+      })
+      const complete = (challengeToken: string, code: string) =>
+        identity.CompleteMfa({ challengeToken, code, client: clientInfo })
+
+      const wrong = yield* failure(complete(yield* challenge, "123456"))
+      expect(wrong.code).toBe("unauthenticated")
+      // the code that confirmed the enrolment is spent
+      expect(yield* failure(complete(yield* challenge, codeAt(secret, at, -1)))).toEqual(wrong)
+
+      // one code, two sign-ins at once: exactly one gets in, the other is told what a wrong code is told
+      const [first, second] = [yield* challenge, yield* challenge]
+      const both = yield* Effect.all(
+        [Effect.result(complete(first, codeAt(secret, at))), Effect.result(complete(second, codeAt(secret, at)))],
+        { concurrency: 2 },
+      )
+      const passed = both.filter((result) => result._tag === "Success")
+      expect(passed).toHaveLength(1)
+      expect(passed[0]!.success.user.id).toBe(person.user.id)
+      expect(both.find((result) => result._tag === "Failure")!.failure).toEqual(wrong)
+
+      // the same code again, later: refused like a wrong code
+      expect(yield* failure(complete(yield* challenge, codeAt(secret, at)))).toEqual(wrong)
+      const next = yield* complete(yield* challenge, codeAt(secret, at, 1))
+      expect(next.user.id).toBe(person.user.id)
+
+      // changing MFA settings takes a fresh code too
+      const wrongForDisable = yield* failure(identity.DisableMfa({ actor: person.actor, code: "123456" }))
+      expect(wrongForDisable).toMatchObject({ code: "validation_failed", field: "code", rule: "totp-code" })
+      expect(yield* failure(identity.DisableMfa({ actor: person.actor, code: codeAt(secret, at, 1) }))).toEqual(
+        wrongForDisable,
+      )
+      expect((yield* identity.GetMe({ actor: person.actor })).mfaEnabledAt).not.toBeNull()
+    }),
   )
 
   it.effect("an MFA challenge dies after five wrong codes", () =>

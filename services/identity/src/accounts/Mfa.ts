@@ -11,7 +11,8 @@ import * as Users from "../store/Users.ts"
 /**
  * TOTP two-factor sign-in (RFC 6238, 6 digits, 30-second steps, one step of clock drift either way) and its one-time
  * recovery codes. The secret is stored encrypted (`users.totp_secret_ciphertext`); MFA is on once a code from it
- * has been confirmed. The only module using otplib.
+ * has been confirmed. A code is accepted once: each accepted one records its time step (`users.totp_last_step`) and
+ * only a newer step passes after it. The only module using otplib.
  */
 
 const recoveryCodeCount = 10
@@ -55,8 +56,27 @@ export class Mfa extends Context.Service<
           ? Effect.succeed(Option.none<string>())
           : crypto.decrypt(ciphertext, Catalog.userTotpSecret).pipe(Effect.orDie, Effect.map(Option.some))
 
-      const totpMatches = (secret: string, code: string) =>
-        /^[0-9]{6}$/.test(code) && verifySync({ secret, token: code, epochTolerance: 30 }).valid
+      /** The time step `code` belongs to, when it is a code of `secret` within one step of now. */
+      const totpStep = (secret: string, code: string): number | undefined => {
+        if (!/^[0-9]{6}$/.test(code)) return undefined
+        const result = verifySync({ secret, token: code, epochTolerance: 30 })
+        return result.valid && "timeStep" in result ? result.timeStep : undefined
+      }
+
+      /**
+       * Whether `code` is a code of `secret` newer than the last one accepted for the user; if so it is recorded as
+       * accepted. The check and the record are one UPDATE, so of two concurrent uses of a code only one passes.
+       */
+      const acceptTotp = (userId: string, secret: string, code: string) =>
+        Effect.gen(function* () {
+          const step = totpStep(secret, code)
+          if (step === undefined) return false
+          const claimed = yield* sql`UPDATE users SET totp_last_step = ${step}
+            WHERE id = ${userId} AND (totp_last_step IS NULL OR totp_last_step < ${step}) RETURNING id`.pipe(
+            Effect.orDie,
+          )
+          return claimed.length > 0
+        })
 
       const issueRecoveryCodes = (userId: string) =>
         Effect.gen(function* () {
@@ -86,7 +106,7 @@ export class Mfa extends Context.Service<
             return yield* new ApiErrors.Conflict({ message: "Two-factor sign-in is not on for this account." })
           }
           const secret = yield* secretOf(user.totpSecretCiphertext)
-          if (Option.isNone(secret) || !totpMatches(secret.value, code)) return yield* wrongCode
+          if (Option.isNone(secret) || !(yield* acceptTotp(userId, secret.value, code))) return yield* wrongCode
         })
 
       const enrol = Effect.fn("Mfa.enrol")(function* (userId: string) {
@@ -116,7 +136,7 @@ export class Mfa extends Context.Service<
             message: "There is no enrolment to confirm: start with POST /v1/me/mfa/enrolment.",
           })
         }
-        if (!totpMatches(secret.value, code)) return yield* wrongCode
+        if (!(yield* acceptTotp(userId, secret.value, code))) return yield* wrongCode
         return yield* sql
           .withTransaction(
             Effect.gen(function* () {
@@ -151,7 +171,7 @@ export class Mfa extends Context.Service<
       const verifySecondFactor = Effect.fn("Mfa.verifySecondFactor")(function* (userId: string, code: string) {
         const user = yield* credentials(userId)
         const secret = yield* secretOf(user.totpSecretCiphertext)
-        if (Option.isSome(secret) && totpMatches(secret.value, code.trim())) return true
+        if (Option.isSome(secret) && (yield* acceptTotp(userId, secret.value, code.trim()))) return true
         const spent = yield* sql`UPDATE mfa_recovery_codes SET used_at = now()
           WHERE user_id = ${userId} AND code_hash = ${Secrets.hash(Secrets.normaliseRecoveryCode(code))}
             AND used_at IS NULL RETURNING user_id`.pipe(Effect.orDie)
