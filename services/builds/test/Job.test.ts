@@ -54,7 +54,6 @@ describe("the build Job", () => {
   it("the pre-deploy Job runs the pushed image, pinned by digest, in the service's namespace with its variables", () => {
     const job = Job.predeployJob({
       ...spec,
-      serviceName: "api",
       command: "npm run migrate",
       imageDigest: `sha256:${"b".repeat(64)}`,
     })
@@ -62,10 +61,10 @@ describe("the build Job", () => {
     const container = job.spec.template.spec.containers[0]!
     expect(container.image).toBe(`registry.starform.internal/prj/svc@sha256:${"b".repeat(64)}`)
     expect(container.command).toEqual(["/bin/sh", "-c", "npm run migrate"])
-    // the release's own variables, never the service's `api-env` (written only once a release rolls out)
+    // the release's own variables, never the service's `<service>-env` (written only once a release rolls out)
     expect(container.envFrom).toEqual([{ secretRef: { name: job.metadata.name } }])
     const secret = Job.predeployEnvSecret(
-      { ...spec, serviceName: "api", command: "npm run migrate", imageDigest: null },
+      { ...spec, command: "npm run migrate", imageDigest: null },
       { DATABASE_URL: "postgres://db/app" },
       { uid: "job-uid" },
     )

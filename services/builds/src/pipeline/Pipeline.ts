@@ -116,7 +116,7 @@ export class Pipeline extends Context.Service<
         namespace:
           kind === "build"
             ? Job.namespace
-            : Job.predeployJob({ ...specOf(row), serviceName: "", command: "", imageDigest: null }).metadata.namespace,
+            : Job.predeployJob({ ...specOf(row), command: "", imageDigest: null }).metadata.namespace,
       })
 
       const fresh = (id: string) => Effect.map(store.get(id), Option.getOrThrow)
@@ -286,10 +286,8 @@ export class Pipeline extends Context.Service<
       const predeploy = Effect.fn("Pipeline.predeploy")(function* (built: BuildRow) {
         const command = built.overrides.preDeployCommand
         if (command === null) return yield* report(built)
-        const service = yield* projects.GetService({ serviceId: built.serviceId }).pipe(Effect.option)
         const spec: Job.PredeploySpec = {
           ...specOf(built),
-          serviceName: Option.match(service, { onNone: () => "service", onSome: (s) => s.name }),
           command,
           imageRef: built.imageRef ?? specOf(built).imageRef,
           imageDigest: built.imageDigest,

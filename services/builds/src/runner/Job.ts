@@ -148,7 +148,6 @@ export const buildJob = (spec: BuildSpec, images: RunnerImages = defaultImages) 
 }
 
 export interface PredeploySpec extends BuildSpec {
-  readonly serviceName: string
   readonly command: string
   readonly imageDigest: string | null
 }
