@@ -7,7 +7,7 @@ import type { DesiredState } from "@starform/domain"
  */
 
 /** `name` cut to `max` characters when longer, keeping it unique with a hash of the whole. */
-export const fit = (name: string, max: number): string => {
+export const fitLength = (name: string, max: number): string => {
   if (name.length <= max) return name
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 8)
   return `${name.slice(0, max - 9).replace(/-+$/, "")}-${hash}`
@@ -21,7 +21,7 @@ export const deployment = (service: { readonly name: string }, release: DesiredS
 export const service = (service: { readonly name: string }): string => service.name
 
 /** A CronJob's name may be at most 52 characters (its Jobs add 11). */
-export const cronJob = (service: { readonly name: string }): string => fit(service.name, 52)
+export const cronJob = (service: { readonly name: string }): string => fitLength(service.name, 52)
 
 /** The Secret holding the service's variables. */
 export const variables = (service: { readonly name: string }): string => `${service.name}-env`

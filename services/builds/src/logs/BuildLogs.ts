@@ -16,7 +16,7 @@ export interface LogLine {
 
 /** A line longer than the column allows is cut, saying so. */
 const maxLine = 16_384
-const fit = (line: string) => (line.length <= maxLine ? line : `${line.slice(0, maxLine - 20)} … (line cut)`)
+const cutLong = (line: string) => (line.length <= maxLine ? line : `${line.slice(0, maxLine - 20)} … (line cut)`)
 
 interface Row {
   readonly seq: bigint | string | number
@@ -73,7 +73,7 @@ export class BuildLogs extends Context.Service<
             buildId,
             at: line.at,
             stream: line.stream,
-            line: fit(line.line),
+            line: cutLong(line.line),
           }))
           return Arr.isReadonlyArrayNonEmpty(rows)
             ? sql`INSERT INTO build_logs ${sql.insert(rows)}`.pipe(
