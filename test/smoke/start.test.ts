@@ -8,7 +8,10 @@ import { interrupt, isAlive, run, type Started } from "./process.ts"
 // `npm start` exactly as the README says, with no environment variables but PATH and HOME, on a fresh
 // `.starform/` (STARFORM_HOME), so the embedded PostgreSQL is created from nothing.
 describe("npm start", () => {
+  // mkdtemp makes a 0700 folder, as private as a home directory: as root the cluster's data then lives under
+  // /var/lib/starform (EmbeddedPostgres.dataDirectory), decided now, while the folder exists.
   const home = mkdtempSync(join(tmpdir(), "starform-start-"))
+  const clusterData = EmbeddedPostgres.dataDirectory(join(home, "postgres"))
   let started: Started | undefined
   afterAll(async () => {
     if (started) {
@@ -16,7 +19,7 @@ describe("npm start", () => {
       await started.exited
     }
     rmSync(home, { recursive: true, force: true })
-    rmSync(EmbeddedPostgres.dataDirectory(join(home, "postgres")), { recursive: true, force: true })
+    rmSync(clusterData, { recursive: true, force: true })
   })
 
   it("serves /healthz and /openapi.json on the embedded PostgreSQL, then stops cleanly on Ctrl-C", async () => {
@@ -37,6 +40,7 @@ describe("npm start", () => {
     expect(Object.keys(document.paths)).toContain("/healthz")
 
     const [, dataDirectory] = started.output().match(/\(data in (\S+)\)/)!
+    expect(dataDirectory).toBe(clusterData)
     const postgresPid = Number(readFileSync(join(dataDirectory!, "postmaster.pid"), "utf8").split("\n")[0])
     expect(isAlive(postgresPid)).toBe(true)
 
