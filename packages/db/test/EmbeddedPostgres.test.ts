@@ -17,9 +17,17 @@ describe("EmbeddedPostgres", () => {
     "serves a database, refuses a second owner of the same folder, and shuts down even when the server died first",
     () =>
       Effect.gen(function* () {
-        const home = mkdtempSync(join(tmpdir(), "starform-embedded-"))
-        chmodSync(home, 0o755)
+        // Removed however the test ends; a failed step still stops its cluster through the scopes below.
+        const home = yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const dir = mkdtempSync(join(tmpdir(), "starform-embedded-"))
+            chmodSync(dir, 0o755)
+            return dir
+          }),
+          (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+        )
         const scope = yield* Scope.make()
+        yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
         const running = yield* EmbeddedPostgres.start({ home }).pipe(Scope.provide(scope))
         expect(yield* query(running.url)).toEqual([{ one: 1 }])
 
@@ -38,8 +46,7 @@ describe("EmbeddedPostgres", () => {
           Effect.flatMap(EmbeddedPostgres.start({ home }), (restarted) => query(restarted.url)),
         )
         expect(again).toEqual([{ one: 1 }])
-        rmSync(home, { recursive: true, force: true })
-      }),
+      }).pipe(Effect.scoped),
     60_000,
   )
 })
