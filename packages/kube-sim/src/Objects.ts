@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from "./Json.ts"
+import { clone, isObject, type Json, type JsonObject } from "./Json.ts"
 
 export interface OwnerReference {
   apiVersion: string
@@ -101,4 +101,28 @@ export const randomSuffix = (length = 5): string => {
   let out = ""
   for (let i = 0; i < length; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)]
   return out
+}
+
+/**
+ * A Pod for `owner` (a ReplicaSet or a Job) from its `spec.template`, named as the API server names a
+ * `generateName` object: the owner's name cut so the whole name fits 63 characters, then a random suffix.
+ */
+export const podFromTemplate = (owner: KObject): KObject => {
+  const ownerSpec = isObject(owner.spec) ? owner.spec : {}
+  const template = isObject(ownerSpec.template) ? (ownerSpec.template as JsonObject) : {}
+  const metadata = isObject(template.metadata) ? template.metadata : {}
+  const base = owner.metadata.name ?? ""
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `${base.slice(0, 57)}-${randomSuffix()}`,
+      generateName: `${base}-`,
+      namespace: owner.metadata.namespace,
+      labels: clone((metadata.labels ?? {}) as Record<string, string>),
+      ...(isObject(metadata.annotations) ? { annotations: clone(metadata.annotations as Record<string, string>) } : {}),
+      ownerReferences: [ownerRef(owner)],
+    },
+    spec: clone(isObject(template.spec) ? template.spec : {}),
+  }
 }

@@ -1,6 +1,6 @@
 import { parseTime, rfc3339 } from "../Clock.ts"
-import { clone, isObject, type JsonObject } from "../Json.ts"
-import { type Condition, type KObject, ownerRef, randomSuffix, setCondition } from "../Objects.ts"
+import { isObject, type JsonObject } from "../Json.ts"
+import { type Condition, type KObject, podFromTemplate, setCondition } from "../Objects.ts"
 import {
   type Context,
   controllerManager,
@@ -183,24 +183,7 @@ export class Jobs implements Controller {
   }
 
   private createPod(job: KObject): KObject {
-    const template = isObject(spec(job).template) ? (spec(job).template as JsonObject) : {}
-    const metadata = isObject(template.metadata) ? template.metadata : {}
-    const name = `${(job.metadata.name ?? "").slice(0, 57)}-${randomSuffix()}`
-    const pod: KObject = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name,
-        generateName: `${job.metadata.name ?? ""}-`,
-        namespace: job.metadata.namespace,
-        labels: clone((metadata.labels ?? {}) as Record<string, string>),
-        ...(isObject(metadata.annotations)
-          ? { annotations: clone(metadata.annotations as Record<string, string>) }
-          : {}),
-        ownerReferences: [ownerRef(job)],
-      },
-      spec: clone(isObject(template.spec) ? template.spec : {}),
-    }
+    const pod = podFromTemplate(job)
     return this.ctx.cluster.create(this.ctx.types.pods, job.metadata.namespace, pod, { manager: controllerManager })
   }
 }

@@ -1,5 +1,5 @@
-import { clone, isObject, type JsonObject } from "../Json.ts"
-import { type Condition, type KObject, ownerRef, randomSuffix, setCondition } from "../Objects.ts"
+import { isObject, type JsonObject } from "../Json.ts"
+import { type Condition, type KObject, podFromTemplate, setCondition } from "../Objects.ts"
 import { ApiError } from "../Status.ts"
 import {
   type Context,
@@ -117,24 +117,7 @@ export class ReplicaSets implements Controller {
   }
 
   private createPod(rs: KObject): KObject {
-    const template = isObject(spec(rs).template) ? (spec(rs).template as JsonObject) : {}
-    const metadata = isObject(template.metadata) ? template.metadata : {}
-    const name = `${rs.metadata.name ?? ""}-${randomSuffix()}`
-    const pod: KObject = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name,
-        generateName: `${rs.metadata.name ?? ""}-`,
-        namespace: rs.metadata.namespace,
-        labels: clone((metadata.labels ?? {}) as Record<string, string>),
-        ...(isObject(metadata.annotations)
-          ? { annotations: clone(metadata.annotations as Record<string, string>) }
-          : {}),
-        ownerReferences: [ownerRef(rs)],
-      },
-      spec: clone(isObject(template.spec) ? template.spec : {}),
-    }
+    const pod = podFromTemplate(rs)
     return this.ctx.cluster.create(this.ctx.types.pods, rs.metadata.namespace, pod, { manager: controllerManager })
   }
 }
