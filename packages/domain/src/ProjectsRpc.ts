@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Rpc, RpcGroup } from "effect/rpc"
+import { Rpc, RpcGroup, RpcSerialization } from "effect/rpc"
 import { Conflict, NotFound, ValidationFailed } from "./ApiErrors.ts"
 import { RegionView } from "./api/Clusters.ts"
 import { CreateDeploymentRequest, DeploymentView } from "./api/Deployments.ts"
@@ -417,3 +417,9 @@ export class ProjectsRpcs extends RpcGroup.make(
 
 /** The path the projects service serves these RPCs on. */
 export const path = "/rpc/projects"
+
+/**
+ * Their wire format: newline-delimited JSON, so that when several calls share one HTTP request (the gateway batches
+ * them) each answer is read as soon as it is written, a slow call holding up none of the others.
+ */
+export const serialization = RpcSerialization.layerNdjson

@@ -1,10 +1,10 @@
 import { ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import { RpcClient, type RpcClientError } from "effect/rpc"
 
 /**
- * The projects service, as the builds service calls it: Effect RPC over HTTP (JSON) to `ProjectsRpc.path`.
+ * The projects service, as the builds service calls it: Effect RPC over HTTP (newline-delimited JSON) to `ProjectsRpc.path`.
  * Deployments are the projects service's; builds only asks it to create them for a push and tells it how each
  * build ended.
  */
@@ -16,7 +16,7 @@ export class Projects extends Context.Service<
   static readonly layer = (url: string) =>
     Layer.effect(Projects, RpcClient.make(ProjectsRpc.ProjectsRpcs)).pipe(
       Layer.provide(RpcClient.layerProtocolHttp({ url: `${url.replace(/\/+$/, "")}${ProjectsRpc.path}` })),
-      Layer.provide(RpcSerialization.layerJson),
+      Layer.provide(ProjectsRpc.serialization),
       Layer.provide(FetchHttpClient.layer),
     )
 }

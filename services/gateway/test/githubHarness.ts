@@ -7,7 +7,7 @@ import { Simulator } from "@starform/kube-sim"
 import { ControlPlane } from "@starform/starbase"
 import { FakeGithub, GithubPayloads } from "@starform/testkit"
 import { Effect, Layer, Redacted } from "effect"
-import { RpcClient, RpcSerialization } from "effect/rpc"
+import { RpcClient } from "effect/rpc"
 import * as Harness from "./identityHarness.ts"
 
 /**
@@ -68,7 +68,7 @@ export const operator = (projectsUrl: string) =>
   Effect.gen(function* () {
     const protocol = yield* Layer.build(
       RpcClient.layerProtocolHttp({ url: `${projectsUrl}${ProjectsRpc.path}` }).pipe(
-        Layer.provide(RpcSerialization.layerJson),
+        Layer.provide(ProjectsRpc.serialization),
         Layer.provide(NodeHttpClient.layerUndici),
       ),
     )

@@ -17,12 +17,9 @@ import * as Harness from "./identityHarness.ts"
  */
 
 /** An RPC transport to `url`, alive for the test's scope. */
-const protocolTo = (url: string) =>
+const protocolTo = (url: string, serialization = RpcSerialization.layerJson) =>
   Layer.build(
-    RpcClient.layerProtocolHttp({ url }).pipe(
-      Layer.provide(RpcSerialization.layerJson),
-      Layer.provide(NodeHttpClient.layerUndici),
-    ),
+    RpcClient.layerProtocolHttp({ url }).pipe(Layer.provide(serialization), Layer.provide(NodeHttpClient.layerUndici)),
   )
 
 const start = ControlPlane.start({ host: "127.0.0.1", port: 0, identityPort: 0, logRequests: false }).pipe(
@@ -39,7 +36,9 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })("proje
 
       // an operator registers the cluster environments are placed on; its Shuttle gets a token
       const operator = yield* RpcClient.make(ProjectsRpc.ProjectsRpcs).pipe(
-        Effect.provideContext(yield* protocolTo(`${running.projectsUrl}${ProjectsRpc.path}`)),
+        Effect.provideContext(
+          yield* protocolTo(`${running.projectsUrl}${ProjectsRpc.path}`, ProjectsRpc.serialization),
+        ),
       )
       const region = yield* operator.CreateRegion({ slug: "nyc3" as never, name: "New York 3" as never })
       const registered = yield* operator.RegisterCluster({

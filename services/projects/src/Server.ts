@@ -177,6 +177,7 @@ export const ServicesLive = Layer.mergeAll(Deployments.layer, ObservedState.laye
 export const routes = Layer.mergeAll(
   RpcServer.layerHttp({ group: ProjectsRpc.ProjectsRpcs, path: ProjectsRpc.path, protocol: "http" }).pipe(
     Layer.provide(ProjectsHandlers),
+    Layer.provide(ProjectsRpc.serialization),
   ),
   RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }).pipe(
     Layer.provide(ShuttleHandlers),

@@ -4,7 +4,7 @@ import { KubeSim, Seeds } from "@starform/kube-sim"
 import { KubeCluster, Metrics, Settings, Shuttle, Starbase } from "@starform/shuttle"
 import { Effect, Layer, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { RpcClient, RpcSerialization } from "effect/rpc"
+import { RpcClient } from "effect/rpc"
 
 /**
  * Under `npm start` with `KUBECONFIG` unset, the cluster is simulated: one kube-sim (real time, Envoy Gateway
@@ -34,7 +34,7 @@ export const startShuttle = (projectsUrl: string) =>
     const sim = yield* KubeSim
     const protocol = yield* Layer.build(
       RpcClient.layerProtocolHttp({ url: `${projectsUrl}${ProjectsRpc.path}` }).pipe(
-        Layer.provide(RpcSerialization.layerJson),
+        Layer.provide(ProjectsRpc.serialization),
         Layer.provide(FetchHttpClient.layer),
       ),
     )

@@ -1,6 +1,6 @@
 import { ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
-import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import { RpcClient, type RpcClientError } from "effect/rpc"
 import * as ServiceRpc from "../rpc/ServiceRpc.ts"
 
 /**
@@ -15,7 +15,7 @@ export class ProjectsClient extends Context.Service<
   static readonly layer = (baseUrl: string) =>
     Layer.effect(ProjectsClient, RpcClient.make(ProjectsRpc.ProjectsRpcs)).pipe(
       Layer.provide(
-        ServiceRpc.protocol(`${baseUrl.replace(/\/+$/, "")}${ProjectsRpc.path}`, RpcSerialization.layerJson),
+        ServiceRpc.protocol(`${baseUrl.replace(/\/+$/, "")}${ProjectsRpc.path}`, ProjectsRpc.serialization),
       ),
     )
 }

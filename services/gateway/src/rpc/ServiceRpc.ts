@@ -11,9 +11,17 @@ export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<{
   readonly message: string
 }> {}
 
-/** RPC over HTTP to `url` with the service's wire format. */
+/**
+ * RPC over HTTP to `url` with the service's wire format. Calls started in the same turn of the event loop share one
+ * HTTP request (up to 64 of them): under load, the dozens of requests that resume together after one Redis or
+ * database reply reach the service as one exchange instead of dozens, and a lone call waits for nothing (the batch
+ * window is zero: it closes when the caller's fiber yields). Each call keeps its own answer and errors.
+ */
 export const protocol = (url: string, serialization: Layer.Layer<RpcSerialization.RpcSerialization>) =>
-  RpcClient.layerProtocolHttp({ url }).pipe(Layer.provide(serialization), Layer.provide(NodeHttpClient.layerUndici))
+  RpcClient.layerProtocolHttp({ url, batch: { window: 0, maxSize: 64 } }).pipe(
+    Layer.provide(serialization),
+    Layer.provide(NodeHttpClient.layerUndici),
+  )
 
 const isTransportFailure = (error: unknown): error is RpcClientError.RpcClientError =>
   typeof error === "object" && error !== null && "_tag" in error && error._tag === "RpcClientError"
