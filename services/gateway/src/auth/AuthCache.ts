@@ -11,8 +11,8 @@ export class AuthCache extends Context.Service<
   {
     /** API token hash → actor. */
     readonly tokens: TtlCache<Auth.Actor>
-    /** user|session → live. */
-    readonly sessions: TtlCache<boolean>
+    /** user|session → its actor while the session is live, null once it is signed out. */
+    readonly sessions: TtlCache<Auth.Actor | null>
     /** actor|action|workspace|project → decision. */
     readonly decisions: TtlCache<"allowed" | "forbidden" | "not_found" | "unauthenticated">
     readonly clear: () => void
@@ -21,7 +21,7 @@ export class AuthCache extends Context.Service<
   static readonly layerWith = (ttlMs: number) =>
     Layer.sync(AuthCache, () => {
       const tokens = new TtlCache<Auth.Actor>(ttlMs)
-      const sessions = new TtlCache<boolean>(ttlMs)
+      const sessions = new TtlCache<Auth.Actor | null>(ttlMs)
       const decisions = new TtlCache<"allowed" | "forbidden" | "not_found" | "unauthenticated">(ttlMs)
       return AuthCache.of({
         tokens,

@@ -48,21 +48,24 @@ export const layer = Layer.effect(
       Effect.gen(function* () {
         const { userId, sessionId } = yield* accessTokens.verify(token)
         const key = `${userId}|${sessionId}`
-        let live = cache.sessions.get(key)
-        if (live === undefined) {
-          live = yield* call(identity.SessionIsLive({ userId, sessionId }))
-          cache.sessions.set(key, live)
+        let actor = cache.sessions.get(key)
+        if (actor === undefined) {
+          const live = yield* call(identity.SessionIsLive({ userId, sessionId }))
+          actor = live
+            ? new Auth.Actor({
+                kind: "user",
+                id: userId,
+                userId,
+                sessionId,
+                tokenId: null,
+                scope: null,
+                permissions: null,
+              })
+            : null
+          cache.sessions.set(key, actor)
         }
-        if (!live) return yield* signedOut
-        return new Auth.Actor({
-          kind: "user",
-          id: userId,
-          userId,
-          sessionId,
-          tokenId: null,
-          scope: null,
-          permissions: null,
-        })
+        if (actor === null) return yield* signedOut
+        return actor
       })
 
     return Auth.Authentication.of({
