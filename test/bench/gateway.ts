@@ -16,13 +16,18 @@ import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
+import { NodeHttpServer } from "@effect/platform-node"
 import { FieldCrypto } from "@starform/crypto"
+import { Ids, ProjectsApi } from "@starform/domain"
 import { ControlPlane } from "@starform/starbase"
 import { Fixtures, TestDatabase } from "@starform/testkit"
-import { Effect, Metric } from "effect"
+import { Context, Effect, Layer, Metric, Schema } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import * as SqlClient from "effect/sql/SqlClient"
 import { RateLimiter } from "../../services/gateway/src/ratelimit/RateLimiter.ts"
 import * as RedisLimiter from "../../services/gateway/src/ratelimit/RedisLimiter.ts"
+import * as Views from "../../services/projects/src/Views.ts"
 
 const concurrency = 64
 const seconds = Number(process.env.BENCH_SECONDS ?? 20)
@@ -131,6 +136,42 @@ const bareServer = Effect.gen(function* () {
 })
 
 /**
+ * The framework's floor: the same endpoint declared with Effect's `HttpApi` (path decoded, the 20 projects encoded by
+ * their schema) on `NodeHttpServer`, running the same query in-process, with no authentication, rate limit or RPC.
+ * What no gateway built on this stack can beat; printed so the ratio can be read against it.
+ */
+const FloorApi = HttpApi.make("floor").add(
+  HttpApiGroup.make("projects").add(
+    HttpApiEndpoint.get("listProjects", "/v1/workspaces/:workspaceId/projects", {
+      params: { workspaceId: Ids.WorkspaceId },
+      success: Schema.Array(ProjectsApi.ProjectView),
+    }),
+  ),
+)
+
+const floorServer = Effect.gen(function* () {
+  const handlers = HttpApiBuilder.group(FloorApi, "projects", (group) =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      return group.handle("listProjects", ({ params }) =>
+        sql<Views.ProjectRow>`SELECT * FROM projects WHERE workspace_id = ${params.workspaceId} ORDER BY name`.pipe(
+          Effect.orDie,
+          Effect.map((rows) => rows.map(Views.project)),
+        ),
+      )
+    }),
+  )
+  const built = yield* Layer.build(
+    HttpRouter.serve(HttpApiBuilder.layer(FloorApi).pipe(Layer.provide(handlers)), {
+      disableListenLog: true,
+      disableLogger: true,
+    }).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 }))),
+  )
+  const base = HttpServer.formatAddress(Context.get(built, HttpServer.HttpServer).address)
+  return { url: (workspaceId: string) => `${base}/v1/workspaces/${workspaceId}/projects` }
+})
+
+/**
  * The limiter on its own: `inFlight` checks kept in flight against Redis for 3 seconds, each timed from call to
  * answer. One at a time, that is what the limiter adds to a request; with 64 in flight it also counts the checks
  * queueing behind one another in this process. Inside the saturated gateway the same check also waits for the event
@@ -208,6 +249,9 @@ const program = Effect.gen(function* () {
   const limiter = yield* Metric.value(RedisLimiter.checkMs)
   yield* load({ url: bare.url(workspace.id), token: undefined, seconds: warmupSeconds })
   const baseline = yield* load({ url: bare.url(workspace.id), token: undefined, seconds })
+  const floor = yield* floorServer
+  yield* load({ url: floor.url(workspace.id), token: undefined, seconds: warmupSeconds })
+  const framework = yield* load({ url: floor.url(workspace.id), token: undefined, seconds })
 
   const inGateway = limiter.quantiles.find(([q]) => q === 0.99)?.[1] ?? Number.NaN
   const alone = yield* limiterAlone(redisUrl, 1)
@@ -218,12 +262,16 @@ const program = Effect.gen(function* () {
   print("bare_rps", baseline.requests / baseline.seconds)
   print("bare_p99_ms", baseline.p99)
   print("ratio_rps", gateway.requests / gateway.seconds / (baseline.requests / baseline.seconds))
+  print("floor_rps", framework.requests / framework.seconds)
+  print("floor_ratio_rps", framework.requests / framework.seconds / (baseline.requests / baseline.seconds))
+  print("gateway_of_floor", gateway.requests / gateway.seconds / (framework.requests / framework.seconds))
   print("limiter_p99_overhead_ms", alone.p99)
   print("limiter_p50_ms", alone.p50)
   print("limiter_p99_at_64_ms", crowded.p99)
   print("limiter_in_gateway_p99_ms", inGateway)
   print("limiter_checks_in_gateway", limiter.count - before.count)
   print("gateway_non_200", gateway.non200)
+  print("floor_non_200", framework.non200)
 })
 
 if (isMainThread) {
