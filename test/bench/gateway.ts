@@ -4,13 +4,16 @@
  * check in Redis, authorization, the projects service over RPC, its SQL — with Starbase on a database of its own on
  * the machine's PostgreSQL and rate limits in the machine's Redis (`REDIS_URL`, default 127.0.0.1:6379). Then the
  * same load against a bare `node:http` handler running the same SQL query on the same database. The load comes from
- * a worker thread, so it does not share the servers' event loop.
+ * a worker thread, so it does not share the servers' event loop. Then, to show where the difference goes, the same
+ * load against the framework's floor (the endpoint on Effect's `HttpApi`, the query in-process), the floor with the
+ * Redis check added, and the floor with the query made through the projects service's RPC client instead.
  *
  * Prints `key=value` lines: `gateway_rps`, `gateway_p50_ms`, `gateway_p99_ms`, `bare_rps`, `bare_p99_ms`,
- * `ratio_rps` (gateway over bare), `limiter_p99_overhead_ms` (the p99 of one token-bucket check in Redis, one at a
+ * `ratio_rps` (gateway over bare), `floor_rps`, `floor_ratio_rps` (floor over bare), `gateway_of_floor`,
+ * `floor_with_limiter_rps`, `floor_with_rpc_rps`, `limiter_p99_overhead_ms` (the p99 of one token-bucket check in Redis, one at a
  * time: what the limiter adds to a request; `limiter_p50_ms` its median), `limiter_p99_at_64_ms` (the same with 64
  * checks in flight from one process), `limiter_in_gateway_p99_ms` (the check timed inside the saturated gateway,
- * event-loop waits included) and `gateway_non_200` (answers other than 200; must be 0).
+ * event-loop waits included), `gateway_non_200` and `floor_non_200` (answers other than 200; must be 0).
  */
 import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
@@ -21,10 +24,11 @@ import { FieldCrypto } from "@starform/crypto"
 import { Ids, ProjectsApi } from "@starform/domain"
 import { ControlPlane } from "@starform/starbase"
 import { Fixtures, TestDatabase } from "@starform/testkit"
-import { Context, Effect, Layer, Metric, Schema } from "effect"
+import { Context, Effect, Layer, Metric, Option, Schema } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import * as SqlClient from "effect/sql/SqlClient"
+import { ProjectsClient } from "../../services/gateway/src/projects/ProjectsClient.ts"
 import { RateLimiter } from "../../services/gateway/src/ratelimit/RateLimiter.ts"
 import * as RedisLimiter from "../../services/gateway/src/ratelimit/RedisLimiter.ts"
 import * as Views from "../../services/projects/src/Views.ts"
@@ -149,27 +153,49 @@ const FloorApi = HttpApi.make("floor").add(
   ),
 )
 
-const floorServer = Effect.gen(function* () {
-  const handlers = HttpApiBuilder.group(FloorApi, "projects", (group) =>
-    Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      return group.handle("listProjects", ({ params }) =>
-        sql<Views.ProjectRow>`SELECT * FROM projects WHERE workspace_id = ${params.workspaceId} ORDER BY name`.pipe(
-          Effect.orDie,
-          Effect.map((rows) => rows.map(Views.project)),
-        ),
-      )
-    }),
-  )
-  const built = yield* Layer.build(
-    HttpRouter.serve(HttpApiBuilder.layer(FloorApi).pipe(Layer.provide(handlers)), {
-      disableListenLog: true,
-      disableLogger: true,
-    }).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 }))),
-  )
-  const base = HttpServer.formatAddress(Context.get(built, HttpServer.HttpServer).address)
-  return { url: (workspaceId: string) => `${base}/v1/workspaces/${workspaceId}/projects` }
-})
+/**
+ * What the floor adds on the way to the gateway, one part at a time: the token-bucket check in Redis before the query,
+ * or the query made through the projects service's RPC client instead of in-process.
+ */
+interface FloorParts {
+  readonly redisUrl?: string
+  readonly projectsUrl?: string
+}
+
+const floorServer = (parts: FloorParts = {}) =>
+  Effect.gen(function* () {
+    const handlers = HttpApiBuilder.group(FloorApi, "projects", (group) =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const limiter = Option.getOrUndefined(yield* Effect.serviceOption(RateLimiter))
+        const projects = Option.getOrUndefined(yield* Effect.serviceOption(ProjectsClient))
+        const budget = { name: "bench-floor", capacity: 100_000_000, refillPerMinute: 100_000_000 }
+        return group.handle("listProjects", ({ params }) =>
+          Effect.gen(function* () {
+            if (limiter !== undefined) yield* limiter.take(budget, "floor")
+            if (projects !== undefined) {
+              return yield* projects.ListProjects({ workspaceId: params.workspaceId }).pipe(Effect.orDie)
+            }
+            const rows = yield* Effect.orDie(
+              sql<Views.ProjectRow>`SELECT * FROM projects WHERE workspace_id = ${params.workspaceId} ORDER BY name`,
+            )
+            return rows.map(Views.project)
+          }),
+        )
+      }),
+    ).pipe(
+      Layer.provide(parts.redisUrl === undefined ? Layer.empty : RedisLimiter.layer(parts.redisUrl)),
+      Layer.provide(parts.projectsUrl === undefined ? Layer.empty : ProjectsClient.layer(parts.projectsUrl)),
+    )
+    const built = yield* Layer.build(
+      HttpRouter.serve(HttpApiBuilder.layer(FloorApi).pipe(Layer.provide(handlers)), {
+        disableListenLog: true,
+        disableLogger: true,
+      }).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 }))),
+    )
+    const base = HttpServer.formatAddress(Context.get(built, HttpServer.HttpServer).address)
+    return { url: (workspaceId: string) => `${base}/v1/workspaces/${workspaceId}/projects` }
+  })
 
 /**
  * The limiter on its own: `inFlight` checks kept in flight against Redis for 3 seconds, each timed from call to
@@ -249,9 +275,16 @@ const program = Effect.gen(function* () {
   const limiter = yield* Metric.value(RedisLimiter.checkMs)
   yield* load({ url: bare.url(workspace.id), token: undefined, seconds: warmupSeconds })
   const baseline = yield* load({ url: bare.url(workspace.id), token: undefined, seconds })
-  const floor = yield* floorServer
-  yield* load({ url: floor.url(workspace.id), token: undefined, seconds: warmupSeconds })
-  const framework = yield* load({ url: floor.url(workspace.id), token: undefined, seconds })
+  /** Serves `parts` on the floor and loads it as the others, warm-up first. */
+  const loadFloor = (parts?: FloorParts) =>
+    Effect.gen(function* () {
+      const floor = yield* floorServer(parts)
+      yield* load({ url: floor.url(workspace.id), token: undefined, seconds: warmupSeconds })
+      return yield* load({ url: floor.url(workspace.id), token: undefined, seconds })
+    })
+  const framework = yield* loadFloor()
+  const withLimiter = yield* loadFloor({ redisUrl })
+  const withRpc = yield* loadFloor({ projectsUrl: running.projectsUrl })
 
   const inGateway = limiter.quantiles.find(([q]) => q === 0.99)?.[1] ?? Number.NaN
   const alone = yield* limiterAlone(redisUrl, 1)
@@ -265,13 +298,15 @@ const program = Effect.gen(function* () {
   print("floor_rps", framework.requests / framework.seconds)
   print("floor_ratio_rps", framework.requests / framework.seconds / (baseline.requests / baseline.seconds))
   print("gateway_of_floor", gateway.requests / gateway.seconds / (framework.requests / framework.seconds))
+  print("floor_with_limiter_rps", withLimiter.requests / withLimiter.seconds)
+  print("floor_with_rpc_rps", withRpc.requests / withRpc.seconds)
   print("limiter_p99_overhead_ms", alone.p99)
   print("limiter_p50_ms", alone.p50)
   print("limiter_p99_at_64_ms", crowded.p99)
   print("limiter_in_gateway_p99_ms", inGateway)
   print("limiter_checks_in_gateway", limiter.count - before.count)
   print("gateway_non_200", gateway.non200)
-  print("floor_non_200", framework.non200)
+  print("floor_non_200", framework.non200 + withLimiter.non200 + withRpc.non200)
 })
 
 if (isMainThread) {
