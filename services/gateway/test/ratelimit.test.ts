@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { generateKeyPairSync } from "node:crypto"
-import { connect, createServer } from "node:net"
+import { connect } from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Fixtures, TestDatabase } from "@starform/testkit"
+import { Fixtures, Ports, TestDatabase } from "@starform/testkit"
 import { Effect, Logger, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { headers, take, verdictOf } from "../src/ratelimit/TokenBucket.ts"
@@ -39,18 +39,6 @@ describe("the token bucket", () => {
   })
 })
 
-/** A Redis of the test's own on a free port (never the machine's 6379), stopped with the scope. */
-const freePort = Effect.promise(
-  () =>
-    new Promise<number>((resolve) => {
-      const server = createServer()
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number }
-        server.close(() => resolve(port))
-      })
-    }),
-)
-
 /** Resolves once something accepts TCP connections on `port`. */
 const listening = async (port: number) => {
   for (let i = 0; i < 200; i++) {
@@ -68,6 +56,7 @@ const listening = async (port: number) => {
   throw new Error(`redis-server did not start on ${port}`)
 }
 
+/** A Redis of the test's own on `port` (never the machine's 6379), stopped with the scope. */
 const startRedis = (port: number) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
@@ -99,7 +88,7 @@ layer(TestDatabase.layer)("rate limiting through Redis", (it) => {
     "100 requests a minute per user: the 101st answers 429 with Retry-After, and a second gateway shares the bucket",
     () =>
       Effect.gen(function* () {
-        const port = yield* freePort
+        const port = yield* Ports.free
         const { probe } = yield* startRedis(port)
         const redisUrl = `redis://127.0.0.1:${port}`
         // Two Starbases sharing Redis and the access-token key, as two gateway replicas would.
@@ -146,7 +135,7 @@ layer(TestDatabase.layer)("rate limiting through Redis", (it) => {
           mergeWithExisting: true,
         })
         yield* Effect.gen(function* () {
-          const port = yield* freePort
+          const port = yield* Ports.free
           const { child } = yield* startRedis(port)
           const gateway = Harness.client((yield* Harness.start({ redisUrl: `redis://127.0.0.1:${port}` })).baseUrl)
           const person = yield* Harness.signup(gateway)

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto"
-import { createServer as createHttpServer, request as httpRequest } from "node:http"
-import { createServer } from "node:net"
+import { createServer, request as httpRequest } from "node:http"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { FieldCrypto } from "@starform/crypto"
 import { Ids, VariablesApi } from "@starform/domain"
 import { Server as ProjectsServer } from "@starform/projects"
-import { Fixtures, TestDatabase } from "@starform/testkit"
+import { Fixtures, Ports, TestDatabase } from "@starform/testkit"
 import { Cause, Effect, Exit, Layer, Schema, Scope } from "effect"
 import * as ProjectsClient from "../src/projects/ProjectsClient.ts"
 
@@ -31,24 +30,13 @@ describe("a Starbase service that does not answer", () => {
   )
 })
 
-const freePort = Effect.promise(
-  () =>
-    new Promise<number>((resolve) => {
-      const server = createServer()
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number }
-        server.close(() => resolve(port))
-      })
-    }),
-)
-
 layer(Layer.merge(TestDatabase.layer, FieldCrypto.layerFromKeys(randomBytes(32))), {
   timeout: 60_000,
   excludeTestServices: true,
 })("the gateway's connection to the projects service", (it) => {
   it.effect("fails calls at once while the service is down and carries them again once it is back", () =>
     Effect.gen(function* () {
-      const port = yield* freePort
+      const port = yield* Ports.free
       const workspace = yield* Fixtures.workspace()
       yield* Fixtures.project({ workspaceId: workspace.id })
       const serve = Effect.gen(function* () {
@@ -90,11 +78,11 @@ layer(Layer.merge(TestDatabase.layer, FieldCrypto.layerFromKeys(randomBytes(32))
 
   it.effect("calls made together share HTTP requests, and each gets its own answer or error", () =>
     Effect.gen(function* () {
-      const port = yield* freePort
+      const port = yield* Ports.free
       yield* Layer.build(ProjectsServer.layer({ host: "127.0.0.1", port }))
       // A proxy in front of the service counts the HTTP requests that reach it.
       let exchanges = 0
-      const proxy = createHttpServer((incoming, outgoing) => {
+      const proxy = createServer((incoming, outgoing) => {
         exchanges++
         const forwarded = httpRequest(
           { host: "127.0.0.1", port, path: incoming.url, method: incoming.method, headers: incoming.headers },
