@@ -35,7 +35,7 @@ import * as Views from "../../services/projects/src/Views.ts"
 
 const concurrency = 64
 const seconds = Number(process.env.BENCH_SECONDS ?? 20)
-const warmupSeconds = 2
+const warmupSeconds = 5
 const projects = 20
 
 interface LoadRequest {
