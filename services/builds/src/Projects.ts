@@ -4,7 +4,7 @@ import { FetchHttpClient } from "effect/http"
 import { RpcClient, type RpcClientError } from "effect/rpc"
 
 /**
- * The projects service, as the builds service calls it: Effect RPC over HTTP (newline-delimited JSON) to `ProjectsRpc.path`.
+ * The projects service, as the builds service calls it: Effect RPC over HTTP (JSON) to `ProjectsRpc.path`.
  * Deployments are the projects service's; builds only asks it to create them for a push and tells it how each
  * build ended.
  */
