@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Rpc, RpcGroup } from "effect/rpc"
+import { Rpc, RpcGroup, RpcSerialization } from "effect/rpc"
 import { Conflict, Internal, NotFound, ValidationFailed } from "./ApiErrors.ts"
 import {
   BuildLogLineView,
@@ -132,6 +132,12 @@ export class BuildsRpcs extends RpcGroup.make(
 
 /** The path the builds service serves these RPCs on. */
 export const path = "/rpc/builds"
+
+/**
+ * Their wire format, for the service and every client: newline-delimited JSON, because a build's log is streamed
+ * (a JSON body could only be sent once the stream ended).
+ */
+export const serialization = RpcSerialization.layerNdjson
 
 /**
  * Whether a push that changed `changedPaths` (repository-relative, e.g. `apps/api/index.ts`) touches a service

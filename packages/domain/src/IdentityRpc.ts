@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Rpc, RpcGroup } from "effect/rpc"
+import { Rpc, RpcGroup, RpcSerialization } from "effect/rpc"
 import { Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed } from "./ApiErrors.ts"
 import { AuditActorType, AuditOutcome } from "./Audit.ts"
 import { Action, Actor } from "./Auth.ts"
@@ -221,3 +221,6 @@ export class IdentityRpcs extends RpcGroup.make(
     error: ValidationFailed,
   }),
 ) {}
+
+/** Their wire format, for the service and every client: JSON, one body per HTTP request (see `ProjectsRpc`). */
+export const serialization = RpcSerialization.layerJson

@@ -3,7 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { ApiErrors, BuildsRpc, type Identity, type Ids } from "@starform/domain"
 import { DateTime, Effect, Layer, Option, Schema, Stream } from "effect"
 import { HttpRouter } from "effect/http"
-import { RpcSerialization, RpcServer } from "effect/rpc"
+import { RpcServer } from "effect/rpc"
 import * as SqlClient from "effect/sql/SqlClient"
 import { GithubApp } from "./github/GithubApp.ts"
 import { Installations, view as installationView } from "./github/Installations.ts"
@@ -211,7 +211,7 @@ export const ServicesLive = Layer.mergeAll(GithubEvents.layer).pipe(
 /** The RPC routes. */
 export const routes = RpcServer.layerHttp({ group: BuildsRpc.BuildsRpcs, path: BuildsRpc.path, protocol: "http" }).pipe(
   Layer.provide(Handlers),
-  Layer.provide(RpcSerialization.layerNdjson),
+  Layer.provide(BuildsRpc.serialization),
   Layer.provideMerge(ServicesLive),
 )
 

@@ -3,7 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { IdentityRpc } from "@starform/domain"
 import { Layer } from "effect"
 import { HttpRouter } from "effect/http"
-import { RpcSerialization, RpcServer } from "effect/rpc"
+import { RpcServer } from "effect/rpc"
 import * as Handlers from "./Handlers.ts"
 import { Passwords } from "./Passwords.ts"
 
@@ -18,7 +18,7 @@ export const routes = RpcServer.layerHttp({ group: IdentityRpc.IdentityRpcs, pat
   Layer.provide(Handlers.layer),
   Layer.provide(Handlers.services),
   Layer.provide(Passwords.layer),
-  Layer.provide(RpcSerialization.layerNdjson),
+  Layer.provide(IdentityRpc.serialization),
 )
 
 export interface ListenOptions {

@@ -6,7 +6,7 @@ import { IdentityConfig, IdentityServer } from "@starform/identity"
 import { TestDatabase } from "@starform/testkit"
 import { Context, Effect, Layer, Predicate, Schema } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
-import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import { RpcClient, type RpcClientError } from "effect/rpc"
 import * as SqlClient from "effect/sql/SqlClient"
 
 /**
@@ -28,7 +28,7 @@ const client = Layer.effect(Identity, RpcClient.make(IdentityRpc.IdentityRpcs)).
       ),
     ),
   ),
-  Layer.provide(RpcSerialization.layerNdjson),
+  Layer.provide(IdentityRpc.serialization),
   Layer.provide(NodeHttpClient.layerUndici),
 )
 

@@ -1,6 +1,6 @@
 import { BuildsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
-import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import { RpcClient, type RpcClientError } from "effect/rpc"
 import * as ServiceRpc from "../rpc/ServiceRpc.ts"
 
 /**
@@ -14,9 +14,7 @@ export class BuildsClient extends Context.Service<
   /** A client of the builds service at `baseUrl` (e.g. `http://127.0.0.1:8083`). */
   static readonly layer = (baseUrl: string) =>
     Layer.effect(BuildsClient, RpcClient.make(BuildsRpc.BuildsRpcs)).pipe(
-      Layer.provide(
-        ServiceRpc.protocol(`${baseUrl.replace(/\/+$/, "")}${BuildsRpc.path}`, RpcSerialization.layerNdjson),
-      ),
+      Layer.provide(ServiceRpc.protocol(`${baseUrl.replace(/\/+$/, "")}${BuildsRpc.path}`, BuildsRpc.serialization)),
     )
 }
 

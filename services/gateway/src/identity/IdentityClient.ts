@@ -1,6 +1,6 @@
 import { IdentityRpc } from "@starform/domain"
 import { Context, Layer } from "effect"
-import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
+import { RpcClient, type RpcClientError } from "effect/rpc"
 import * as ServiceRpc from "../rpc/ServiceRpc.ts"
 
 /**
@@ -14,7 +14,7 @@ export class IdentityClient extends Context.Service<
   /** A client of the identity service at `url` (its RPC endpoint, e.g. `http://127.0.0.1:8081/rpc`). */
   static readonly layer = (url: string) =>
     Layer.effect(IdentityClient, RpcClient.make(IdentityRpc.IdentityRpcs)).pipe(
-      Layer.provide(ServiceRpc.protocol(url, RpcSerialization.layerNdjson)),
+      Layer.provide(ServiceRpc.protocol(url, IdentityRpc.serialization)),
     )
 }
 
