@@ -79,10 +79,7 @@ const seed = (clusterId: string) =>
         })
         const variables: Record<string, string> = {}
         for (let v = 0; v < variablesPerService; v++) {
-          variables[`VARIABLE_${v}`] = yield* crypto.encrypt(
-            `value-${v}-${randomBytes(12).toString("base64url")}`,
-            Catalog.serviceVariableValue,
-          )
+          variables[`VARIABLE_${v}`] = `value-${v}-${randomBytes(12).toString("base64url")}`
         }
         const snapshot = {
           service: {
@@ -98,7 +95,7 @@ const seed = (clusterId: string) =>
             isPublic: false,
           },
           config,
-          variables,
+          variableKeys: Object.keys(variables).sort(),
         }
         deployments.push({
           id: Ids.newId("deployment"),
@@ -110,6 +107,7 @@ const seed = (clusterId: string) =>
           trigger: "api",
           imageRef: "ghcr.io/acme/api:1.0.0",
           configSnapshot: JSON.stringify(snapshot),
+          variablesCiphertext: yield* crypto.encrypt(JSON.stringify(variables), Catalog.deploymentVariables),
           startedAt: new Date(Date.now() - 60_000),
           finishedAt: new Date(),
         })

@@ -89,6 +89,13 @@ export const userTotpSecret = entry({
   writtenBy: "identity service (MFA enrolment)",
 })
 
+export const deploymentVariables = entry({
+  table: "deployments",
+  column: "variables_ciphertext",
+  holds: "a release's variables, fully resolved, as one sealed JSON object of key to value",
+  writtenBy: "projects service (deployments), once, when the deployment is created",
+})
+
 /** The whole catalog, in a stable order. */
 export const all = [
   varGroupEntryValue,
@@ -99,6 +106,7 @@ export const all = [
   cloudCredentialSecret,
   clusterKubeconfig,
   userTotpSecret,
+  deploymentVariables,
 ] as const
 
 /** Any catalogued column. */

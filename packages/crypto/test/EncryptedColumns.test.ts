@@ -24,6 +24,7 @@ const writers: Record<Catalog.Entry["name"], Write> = {
   "cloud_credentials.secret_ciphertext": (secretCiphertext) => Fixtures.cloudCredential({ secretCiphertext }),
   "clusters.kubeconfig_ciphertext": (kubeconfigCiphertext) => Fixtures.cluster({ kubeconfigCiphertext }),
   "users.totp_secret_ciphertext": (totpSecretCiphertext) => Fixtures.user({ totpSecretCiphertext }),
+  "deployments.variables_ciphertext": (variablesCiphertext) => Fixtures.deployment({ variablesCiphertext }),
 }
 
 /** A secret of the kind each column holds. */
@@ -48,6 +49,10 @@ const samples: Record<Catalog.Entry["name"], string> = {
     "",
   ].join("\n"),
   "users.totp_secret_ciphertext": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+  "deployments.variables_ciphertext": JSON.stringify({
+    DATABASE_URL: "postgres://app:s3cr3t@db.internal:5432/app",
+    STRIPE_KEY: "sk_live_51HvQ2eKZ8rJ3s9x",
+  }),
 }
 
 /** The constraint a statement was refused by; a test failure if the statement was accepted. */

@@ -217,6 +217,7 @@ describe("Catalog", () => {
       "cloud_credentials.secret_ciphertext",
       "clusters.kubeconfig_ciphertext",
       "users.totp_secret_ciphertext",
+      "deployments.variables_ciphertext",
     ])
   })
 

@@ -228,6 +228,7 @@ export class Deployments extends Context.Service<
           readonly imageRef: string | null
           readonly imageDigest: string | null
           readonly snapshot: unknown
+          readonly variablesCiphertext: string | null
           readonly rollbackOfDeploymentId: string | null
           readonly createdBy: string | null
         },
@@ -256,6 +257,7 @@ export class Deployments extends Context.Service<
           imageRef: fields.imageRef,
           imageDigest: fields.imageDigest,
           configSnapshot: JSON.stringify(fields.snapshot),
+          variablesCiphertext: fields.variablesCiphertext,
           rollbackOfDeploymentId: fields.rollbackOfDeploymentId,
           createdBy: fields.createdBy,
         })}`.pipe(Effect.orDie)
@@ -264,12 +266,14 @@ export class Deployments extends Context.Service<
         return id
       })
 
-      /** The service as it is now, frozen: configuration, and variables resolved and sealed. */
+      /** The service as it is now, frozen: configuration, and variables resolved and sealed together. */
       const freeze = Effect.fn("Deployments.freeze")(function* (service: ServiceLock) {
-        const resolved = yield* variables.resolve(service.id)
-        const sealed: Record<string, string> = {}
-        for (const [key, value] of resolved) sealed[key] = yield* crypto.encrypt(value, Catalog.serviceVariableValue)
-        return Snapshot.encode({
+        const resolved = new Map([...(yield* variables.resolve(service.id))].sort(([a], [b]) => (a < b ? -1 : 1)))
+        const variablesCiphertext = yield* crypto.encrypt(
+          JSON.stringify(Object.fromEntries(resolved)),
+          Catalog.deploymentVariables,
+        )
+        const snapshot = Snapshot.encode({
           service: {
             name: service.name,
             type: service.type,
@@ -283,8 +287,9 @@ export class Deployments extends Context.Service<
             isPublic: service.isPublic,
           } as Snapshot.SnapshotService,
           config: Views.configOf(service),
-          variables: sealed,
+          variableKeys: [...resolved.keys()],
         })
+        return { snapshot, variablesCiphertext }
       })
 
       /** Ends a rollout the way Shuttle observed it, then starts the next waiting deploy. */
@@ -338,14 +343,14 @@ export class Deployments extends Context.Service<
                   "must be left out: this service is built from its repository; deploy a commitSha instead",
                 )
               }
-              const snapshot = yield* freeze(service)
+              const frozen = yield* freeze(service)
               return yield* enqueue(service, {
                 trigger,
                 commitSha: request.commitSha ?? null,
                 commitMessage: request.commitMessage ?? null,
                 imageRef: service.sourceType === "image" ? (request.imageRef ?? service.imageRef) : null,
                 imageDigest: service.sourceType === "image" ? (request.imageDigest ?? null) : null,
-                snapshot,
+                ...frozen,
                 rollbackOfDeploymentId: null,
                 createdBy,
               })
@@ -394,6 +399,7 @@ export class Deployments extends Context.Service<
                 imageRef: fresh.imageRef,
                 imageDigest: fresh.imageDigest,
                 snapshot: fresh.configSnapshot,
+                variablesCiphertext: fresh.variablesCiphertext,
                 rollbackOfDeploymentId: fresh.id,
                 createdBy,
               })
@@ -407,14 +413,14 @@ export class Deployments extends Context.Service<
           const id = yield* transaction(
             Effect.gen(function* () {
               const service = yield* lock(target.serviceId)
-              const snapshot = yield* freeze(service)
+              const frozen = yield* freeze(service)
               return yield* enqueue(service, {
                 trigger: "redeploy",
                 commitSha: target.commitSha,
                 commitMessage: target.commitMessage,
                 imageRef: target.imageRef,
                 imageDigest: target.imageDigest,
-                snapshot,
+                ...frozen,
                 rollbackOfDeploymentId: null,
                 createdBy,
               })
@@ -519,11 +525,10 @@ export class Deployments extends Context.Service<
         }),
 
         releaseVariables: Effect.fn("Deployments.releaseVariables")(function* (deploymentId) {
-          const snapshot = Snapshot.decode((yield* row(deploymentId)).configSnapshot)
-          const opened: Record<string, string> = {}
-          for (const [key, sealed] of Object.entries(snapshot.variables))
-            opened[key] = yield* Effect.orDie(crypto.decrypt(sealed, Catalog.serviceVariableValue))
-          return opened
+          const release = yield* row(deploymentId)
+          return yield* Effect.orDie(
+            Snapshot.openVariables(crypto, Snapshot.decode(release.configSnapshot), release.variablesCiphertext),
+          )
         }),
 
         listBuilding: Effect.fn("Deployments.listBuilding")(function* (limit) {

@@ -1,4 +1,4 @@
-import { Catalog, FieldCrypto } from "@starform/crypto"
+import { FieldCrypto } from "@starform/crypto"
 import type { DesiredState, Ids } from "@starform/domain"
 import { Context, Deferred, Effect, Layer, Scope } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -97,13 +97,12 @@ export class DesiredStateFeed extends Context.Service<
         return slot
       }
 
-      const open = Effect.fn("DesiredStateFeed.open")(function* (configSnapshot: unknown) {
+      const open = Effect.fn("DesiredStateFeed.open")(function* (
+        configSnapshot: unknown,
+        variablesCiphertext: string | null,
+      ) {
         const snapshot = Snapshot.decode(configSnapshot)
-        const variables: Record<string, string> = {}
-        for (const [key, sealed] of Object.entries(snapshot.variables)) {
-          variables[key] = yield* crypto.decrypt(sealed, Catalog.serviceVariableValue)
-        }
-        return { snapshot, variables }
+        return { snapshot, variables: yield* Snapshot.openVariables(crypto, snapshot, variablesCiphertext) }
       })
 
       /** What runs on the cluster, as the builder takes it. */
@@ -147,9 +146,12 @@ export class DesiredStateFeed extends Context.Service<
           if (known !== undefined) opened.set(release.id, known)
         }
         if (missing.length > 0) {
-          const snapshots = yield* sql<{ readonly id: string; readonly configSnapshot: unknown }>`
-            SELECT id, config_snapshot FROM deployments WHERE ${sql.in("id", missing)}`
-          for (const row of snapshots) opened.set(row.id, yield* open(row.configSnapshot))
+          const snapshots = yield* sql<{
+            readonly id: string
+            readonly configSnapshot: unknown
+            readonly variablesCiphertext: string | null
+          }>`SELECT id, config_snapshot, variables_ciphertext FROM deployments WHERE ${sql.in("id", missing)}`
+          for (const row of snapshots) opened.set(row.id, yield* open(row.configSnapshot, row.variablesCiphertext))
         }
         slot.opened = opened
 

@@ -1,11 +1,13 @@
+import { Catalog, type FieldCrypto } from "@starform/crypto"
 import { type Deploys, Names, Projects, ServiceConfig } from "@starform/domain"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 
 /**
  * What a deployment freezes (`deployments.config_snapshot`): the service as it was (type, networking, source),
- * its whole configuration, and its variables fully resolved — references substituted, group precedence applied —
- * each value sealed with `packages/crypto` (the service-variable column's key), never in plaintext. A rollback
- * reuses an earlier snapshot as it stands; the desired state opens the values only for its own cluster.
+ * its whole configuration, and the keys of its variables. The variables themselves, fully resolved — references
+ * substituted, group precedence applied — are sealed together beside it (`deployments.variables_ciphertext`, a
+ * catalogued column), never in plaintext. A rollback reuses an earlier snapshot and its sealed variables as they
+ * stand; the desired state opens them only for its own cluster.
  */
 export const SnapshotService = Schema.Struct({
   name: Names.ServiceName,
@@ -24,8 +26,10 @@ export type SnapshotService = typeof SnapshotService.Type
 export const Snapshot = Schema.Struct({
   service: SnapshotService,
   config: ServiceConfig.ServiceConfig,
-  /** Key → sealed resolved value. */
-  variables: Schema.Record(Schema.String, Schema.String),
+  /** The variables' keys, sorted (their values are in `deployments.variables_ciphertext`). */
+  variableKeys: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Written before variables had a column of their own: key → value sealed as a service variable. */
+  variables: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
 })
 export type Snapshot = typeof Snapshot.Type
 
@@ -36,7 +40,27 @@ export const encode = Schema.encodeSync(Snapshot)
 export const describe = (snapshot: Snapshot) => ({
   service: snapshot.service,
   config: Schema.encodeSync(ServiceConfig.ServiceConfig)(snapshot.config),
-  variableKeys: Object.keys(snapshot.variables).sort(),
+  variableKeys: keysOf(snapshot),
+})
+
+/** The keys of the snapshot's variables, sorted. */
+export const keysOf = (snapshot: Snapshot): ReadonlyArray<string> =>
+  snapshot.variableKeys ?? Object.keys(snapshot.variables ?? {}).sort()
+
+/** The variables of one release, opened: from their column, or from the snapshot for a release written before it. */
+export const openVariables = Effect.fn("Snapshot.openVariables")(function* (
+  crypto: FieldCrypto["Service"],
+  snapshot: Snapshot,
+  variablesCiphertext: string | null,
+) {
+  if (variablesCiphertext !== null) {
+    return JSON.parse(yield* crypto.decrypt(variablesCiphertext, Catalog.deploymentVariables)) as Record<string, string>
+  }
+  const opened: Record<string, string> = {}
+  for (const [key, sealed] of Object.entries(snapshot.variables ?? {})) {
+    opened[key] = yield* crypto.decrypt(sealed, Catalog.serviceVariableValue)
+  }
+  return opened
 })
 
 export type DeploymentStatus = Deploys.DeploymentStatus

@@ -120,6 +120,8 @@ export interface DeploymentRow {
   readonly imageRef: string | null
   readonly imageDigest: string | null
   readonly configSnapshot: unknown
+  /** Sealed; opened only for the desired state (`Snapshot.openVariables`), never shown. */
+  readonly variablesCiphertext: string | null
   readonly rollbackOfDeploymentId: string | null
   readonly createdBy: string | null
   readonly failureReason: string | null
@@ -173,7 +175,7 @@ export const deployment = (row: DeploymentRow): DeploymentsApi.DeploymentView =>
         isPublic: snapshot.service.isPublic,
       },
       config: snapshot.config,
-      variableKeys: Object.keys(snapshot.variables).sort(),
+      variableKeys: [...Snapshot.keysOf(snapshot)],
     },
     observed: observed(row),
     startedAt: isoOrNull(row.startedAt),

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: variable references look like template placeholders
 import { expect, layer } from "@effect/vitest"
+import { Catalog, FieldCrypto } from "@starform/crypto"
 import { DeploymentLifecycle, Deploys } from "@starform/domain"
 import { Deployments, DesiredStateFeed, Variables } from "@starform/projects"
 import { Fixtures } from "@starform/testkit"
@@ -41,12 +42,15 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
         })
         expect(deployment.snapshot.variableKeys).toEqual(["GREETING", "SECRET_KEY"])
 
-        // the snapshot holds no plaintext
+        // the row holds no plaintext: the variables are sealed together, in their catalogued column
         const sql = yield* SqlClient.SqlClient
         const stored = yield* sql<{
           readonly text: string
-        }>`SELECT config_snapshot::text AS text FROM deployments WHERE id = ${deployment.id}`
+          readonly variablesCiphertext: string
+        }>`SELECT config_snapshot::text AS text, variables_ciphertext FROM deployments WHERE id = ${deployment.id}`
         expect(stored[0]!.text).not.toContain("s3cr3t-value")
+        expect(stored[0]!.variablesCiphertext).toMatch(/^enc:v1:/)
+        expect(stored[0]!.variablesCiphertext).not.toContain("s3cr3t-value")
 
         const feed = yield* DesiredStateFeed
         const published = yield* feed.current(target.id)
@@ -60,6 +64,44 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
           namespace: `env-${environment.id.slice(4)}`,
         })
       }),
+  )
+
+  it.effect("a release written before variables had their own column still opens, from its snapshot", () =>
+    Effect.gen(function* () {
+      const { cluster: target } = yield* cluster()
+      const { environment } = yield* project()
+      const deployments = yield* Deployments
+      const template = yield* deployments.create((yield* imageService(environment.id, "template")).id, {}, "api", null)
+      // written as the earlier code wrote it: each value sealed as a service variable inside the snapshot
+      const crypto = yield* FieldCrypto
+      const sql = yield* SqlClient.SqlClient
+      const [row] = yield* sql<{ readonly configSnapshot: Record<string, unknown> }>`
+        SELECT config_snapshot FROM deployments WHERE id = ${template.id}`
+      const { variableKeys: _keys, ...rest } = row!.configSnapshot
+      const legacy = yield* imageService(environment.id, "legacy")
+      const written = yield* Fixtures.deployment({
+        projectId: legacy.projectId,
+        environmentId: legacy.environmentId,
+        serviceId: legacy.id,
+        number: 1,
+        status: "deploying",
+        imageRef: "ghcr.io/acme/api:1.0.0",
+        configSnapshot: {
+          ...rest,
+          service: { ...(rest.service as object), name: "legacy" },
+          variables: { TOKEN: yield* crypto.encrypt("legacy-secret", Catalog.serviceVariableValue) },
+        },
+        startedAt: new Date(),
+      })
+      const id = written.id as string
+
+      expect((yield* deployments.get(id)).snapshot.variableKeys).toEqual(["TOKEN"])
+      expect(yield* deployments.releaseVariables(id)).toEqual({ TOKEN: "legacy-secret" })
+      const feed = yield* DesiredStateFeed
+      yield* feed.touch(target.id)
+      const state = serviceOf((yield* feed.current(target.id)).content, legacy.id)!
+      expect(state.variables).toMatchObject({ TOKEN: "legacy-secret" })
+    }),
   )
 
   it.effect("two concurrent deploys of one service serialise: one rolls out, the other waits, then follows", () =>
@@ -179,9 +221,12 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
         commitSha: "a".repeat(40),
       })
       const sql = yield* SqlClient.SqlClient
-      const snapshots = yield* sql<{ readonly id: string; readonly snapshot: string }>`
-        SELECT id, config_snapshot::text AS snapshot FROM deployments WHERE ${sql.in("id", [first.id, rollback.id])}`
+      const snapshots = yield* sql<{ readonly id: string; readonly snapshot: string; readonly variables: string }>`
+        SELECT id, config_snapshot::text AS snapshot, variables_ciphertext AS variables FROM deployments
+        WHERE ${sql.in("id", [first.id, rollback.id])}`
       expect(snapshots[0]!.snapshot).toBe(snapshots[1]!.snapshot)
+      // the same sealed variables: a rollback re-resolves nothing
+      expect(snapshots[0]!.variables).toBe(snapshots[1]!.variables)
 
       const feed = yield* DesiredStateFeed
       const state = serviceOf((yield* feed.current(target.id)).content, worker.id)!
