@@ -271,6 +271,7 @@ layer(TestDatabase.layer)("the control-plane schema", (it) => {
           var_group_entries: Fixtures.varGroupEntry(),
           buckets: Fixtures.bucket(),
           databases: Fixtures.database(),
+          deployments: Fixtures.deployment(),
         }
         const columns = yield* sql<{ readonly tableName: string; readonly columnName: string }>`
           SELECT table_name, column_name FROM information_schema.columns
