@@ -69,7 +69,8 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
   it.effect("a release written before variables had their own column still opens, from its snapshot", () =>
     Effect.gen(function* () {
       const { cluster: target } = yield* cluster()
-      const { environment } = yield* project()
+      const { environment } = yield* project({ regionId: target.regionId })
+      expect(environment.clusterId).toBe(target.id)
       const deployments = yield* Deployments
       const template = yield* deployments.create((yield* imageService(environment.id, "template")).id, {}, "api", null)
       // written as the earlier code wrote it: each value sealed as a service variable inside the snapshot
