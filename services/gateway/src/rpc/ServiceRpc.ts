@@ -13,9 +13,9 @@ export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<{
 
 /**
  * RPC over HTTP to `url` with the service's wire format. Calls started in the same turn of the event loop share one
- * HTTP request (up to 64 of them): under load, the dozens of requests that resume together after one Redis or
- * database reply reach the service as one exchange instead of dozens, and a lone call waits for nothing (the batch
- * window is zero: it closes when the caller's fiber yields). Each call keeps its own answer and errors.
+ * HTTP request (up to 64 of them): under load, requests that resume together (after one Redis or database reply, or
+ * one read of several sockets) reach the service as one exchange, and a lone call waits for nothing (the batch window
+ * is zero: it closes at the scheduler's next turn). Each call keeps its own answer and errors.
  */
 export const protocol = (url: string, serialization: Layer.Layer<RpcSerialization.RpcSerialization>) =>
   RpcClient.layerProtocolHttp({ url, batch: { window: 0, maxSize: 64 } }).pipe(
