@@ -2,18 +2,22 @@
  * `npm run bench:gateway`: an authenticated `GET /v1/workspaces/{id}/projects` (a workspace of 20 projects) at
  * concurrency 64 for 20 seconds through the whole gateway — JWT verified, the session checked live, one token-bucket
  * check in Redis, authorization, the projects service over RPC, its SQL — with Starbase on a database of its own on
- * the machine's PostgreSQL and rate limits in the machine's Redis (`REDIS_URL`, default 127.0.0.1:6379). Then the
- * same load against a bare `node:http` handler running the same SQL query on the same database. The load comes from
- * a worker thread, so it does not share the servers' event loop. Then, to show where the difference goes, the same
- * load against the framework's floor (the endpoint on Effect's `HttpApi`, the query in-process), the floor with the
- * Redis check added, and the floor with the query made through the projects service's RPC client instead.
+ * the machine's PostgreSQL and rate limits in the machine's Redis (`REDIS_URL`, default 127.0.0.1:6379), and the same
+ * load against a bare `node:http` handler running the same SQL query on the same database. To show where the
+ * difference goes, the same load also meets the framework's floor (the endpoint on Effect's `HttpApi`, the query
+ * in-process), the floor with the Redis check added, the floor with the query made through the projects service's RPC
+ * client (the service in this process, as `npm start` runs it), and the same with the service on a thread of its own
+ * (as production runs it in a process of its own). The load comes from a worker thread, so it does not share the
+ * servers' event loop. Each server is warmed for 5 seconds, then the servers take turns in 5 rounds of 4 seconds, so
+ * that the machine's speed drifting during the run weighs on all of them alike.
  *
  * Prints `key=value` lines: `gateway_rps`, `gateway_p50_ms`, `gateway_p99_ms`, `bare_rps`, `bare_p99_ms`,
  * `ratio_rps` (gateway over bare), `floor_rps`, `floor_ratio_rps` (floor over bare), `gateway_of_floor`,
- * `floor_with_limiter_rps`, `floor_with_rpc_rps`, `limiter_p99_overhead_ms` (the p99 of one token-bucket check in Redis, one at a
- * time: what the limiter adds to a request; `limiter_p50_ms` its median), `limiter_p99_at_64_ms` (the same with 64
- * checks in flight from one process), `limiter_in_gateway_p99_ms` (the check timed inside the saturated gateway,
- * event-loop waits included), `gateway_non_200` and `floor_non_200` (answers other than 200; must be 0).
+ * `floor_with_limiter_rps`, `floor_with_rpc_rps`, `floor_with_rpc_apart_rps` and its `_ratio_rps` (over bare),
+ * `limiter_p99_overhead_ms` (the p99 of one token-bucket check in Redis, one at a time: what the limiter adds to a
+ * request; `limiter_p50_ms` its median), `limiter_p99_at_64_ms` (the same with 64 checks in flight from one process),
+ * `limiter_in_server_p99_ms` (the check timed inside the saturated gateway and floor-with-limiter, event-loop waits
+ * included; `limiter_checks_timed` how many), `gateway_non_200` and `floor_non_200` (answers other than 200; must be 0).
  */
 import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
@@ -21,7 +25,9 @@ import type { AddressInfo } from "node:net"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
 import { NodeHttpServer } from "@effect/platform-node"
 import { FieldCrypto } from "@starform/crypto"
+import { Database } from "@starform/db"
 import { Ids, ProjectsApi } from "@starform/domain"
+import { Server as ProjectsServer } from "@starform/projects"
 import { ControlPlane } from "@starform/starbase"
 import { Fixtures, TestDatabase } from "@starform/testkit"
 import { Context, Effect, Layer, Metric, Option, Schema } from "effect"
@@ -36,6 +42,8 @@ import * as Views from "../../services/projects/src/Views.ts"
 const concurrency = 64
 const seconds = Number(process.env.BENCH_SECONDS ?? 20)
 const warmupSeconds = 5
+/** The timed `seconds` of each server are taken in this many slices, the servers taking turns. */
+const rounds = 5
 const projects = 20
 
 interface LoadRequest {
@@ -44,11 +52,10 @@ interface LoadRequest {
   readonly seconds: number
 }
 
+/** One load's outcome: every request's latency in milliseconds, how long it ran, the answers other than 200. */
 interface LoadResult {
-  readonly requests: number
+  readonly latencies: Float64Array
   readonly seconds: number
-  readonly p50: number
-  readonly p99: number
   readonly non200: number
 }
 
@@ -73,20 +80,49 @@ const runLoad = async ({ url, token, seconds: duration }: LoadRequest): Promise<
       }
     }),
   )
-  const elapsed = (performance.now() - started) / 1000
-  const sorted = Float64Array.from(latencies).sort()
-  return {
-    requests: latencies.length,
-    seconds: elapsed,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    non200,
-  }
+  return { latencies: Float64Array.from(latencies), seconds: (performance.now() - started) / 1000, non200 }
 }
 
-if (!isMainThread) {
-  runLoad(workerData as LoadRequest).then((result) => parentPort!.postMessage(result))
+/** What a worker thread is started for: a load, or the projects service on a thread (and event loop) of its own. */
+interface ProjectsRequest {
+  readonly role: "projects"
+  readonly databaseUrl: string
 }
+
+/** The projects service alone on this thread, against `databaseUrl`; posts the port it listens on. */
+const serveProjects = ({ databaseUrl }: ProjectsRequest) =>
+  Effect.gen(function* () {
+    const built = yield* Layer.build(
+      ProjectsServer.layer({ host: "127.0.0.1", port: 0 }).pipe(
+        Layer.provide(FieldCrypto.layerFromKeys(randomBytes(32))),
+        Layer.provide(Database.layer(databaseUrl)),
+      ),
+    )
+    parentPort!.postMessage(HttpServer.formatAddress(Context.get(built, HttpServer.HttpServer).address))
+    return yield* Effect.never
+  }).pipe(Effect.scoped)
+
+if (!isMainThread) {
+  const request = workerData as LoadRequest | ProjectsRequest
+  if ("role" in request) void Effect.runPromise(serveProjects(request))
+  else runLoad(request).then((result) => parentPort!.postMessage(result, [result.latencies.buffer as ArrayBuffer]))
+}
+
+/** Starts the projects service on a worker thread, stopped with the scope; its base URL. */
+const projectsOnThread = (databaseUrl: string) =>
+  Effect.acquireRelease(
+    Effect.promise(
+      () =>
+        new Promise<{ readonly url: string; readonly worker: Worker }>((resolve, reject) => {
+          const worker = new Worker(new URL(import.meta.url), {
+            workerData: { role: "projects", databaseUrl } satisfies ProjectsRequest,
+          })
+          worker.once("message", (url: string) => resolve({ url, worker }))
+          worker.once("error", reject)
+        }),
+    ),
+    ({ worker }) => Effect.promise(() => worker.terminate()),
+  )
 
 /** Runs one load in a worker thread. */
 const load = (request: LoadRequest) =>
@@ -101,6 +137,23 @@ const load = (request: LoadRequest) =>
         worker.once("error", reject)
       }),
   )
+
+/** Throughput and latency of the slices one server was loaded in. */
+const summarise = (slices: ReadonlyArray<LoadResult>) => {
+  const all = new Float64Array(slices.reduce((n, slice) => n + slice.latencies.length, 0))
+  let at = 0
+  for (const slice of slices) {
+    all.set(slice.latencies, at)
+    at += slice.latencies.length
+  }
+  all.sort()
+  return {
+    rps: all.length / slices.reduce((total, slice) => total + slice.seconds, 0),
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    non200: slices.reduce((n, slice) => n + slice.non200, 0),
+  }
+}
 
 /** The bare baseline: `node:http` and the projects service's own query, nothing else. */
 const bareServer = Effect.gen(function* () {
@@ -268,45 +321,68 @@ const program = Effect.gen(function* () {
     return yield* Effect.die(new Error(`the gateway answered ${check.status} with ${check.body.length} projects`))
   }
 
+  // Every server is up before any is timed, then each is warmed, then they take turns: `rounds` slices each, one
+  // server after another, so that the machine getting faster or slower during the run (it does, by ±15 % here)
+  // weighs on all of them alike instead of on whichever ran last.
   const bare = yield* bareServer
-  yield* load({ url: gatewayUrl, token, seconds: warmupSeconds })
+  const floor = yield* floorServer()
+  const floorLimited = yield* floorServer({ redisUrl })
+  const floorRpc = yield* floorServer({ projectsUrl: running.projectsUrl })
+  // The projects service on a thread of its own, as production runs it in a process of its own.
+  const [current] = yield* sql<{ readonly database: string }>`SELECT current_database() AS database`
+  const databaseUrl = new URL(TestDatabase.serverUrl)
+  databaseUrl.pathname = `/${current!.database}`
+  const floorRpcApart = yield* floorServer({ projectsUrl: (yield* projectsOnThread(databaseUrl.toString())).url })
+  const targets = {
+    gateway: { url: gatewayUrl, token },
+    bare: { url: bare.url(workspace.id), token: undefined },
+    floor: { url: floor.url(workspace.id), token: undefined },
+    floorLimited: { url: floorLimited.url(workspace.id), token: undefined },
+    floorRpc: { url: floorRpc.url(workspace.id), token: undefined },
+    floorRpcApart: { url: floorRpcApart.url(workspace.id), token: undefined },
+  }
+  type Target = keyof typeof targets
+  const names = Object.keys(targets) as Array<Target>
+  for (const name of names) yield* load({ ...targets[name], seconds: warmupSeconds })
+  const slices = Object.fromEntries(names.map((name) => [name, [] as Array<LoadResult>])) as Record<
+    Target,
+    Array<LoadResult>
+  >
   const before = yield* Metric.value(RedisLimiter.checkMs)
-  const gateway = yield* load({ url: gatewayUrl, token, seconds })
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) slices[name].push(yield* load({ ...targets[name], seconds: seconds / rounds }))
+  }
   const limiter = yield* Metric.value(RedisLimiter.checkMs)
-  yield* load({ url: bare.url(workspace.id), token: undefined, seconds: warmupSeconds })
-  const baseline = yield* load({ url: bare.url(workspace.id), token: undefined, seconds })
-  /** Serves `parts` on the floor and loads it as the others, warm-up first. */
-  const loadFloor = (parts?: FloorParts) =>
-    Effect.gen(function* () {
-      const floor = yield* floorServer(parts)
-      yield* load({ url: floor.url(workspace.id), token: undefined, seconds: warmupSeconds })
-      return yield* load({ url: floor.url(workspace.id), token: undefined, seconds })
-    })
-  const framework = yield* loadFloor()
-  const withLimiter = yield* loadFloor({ redisUrl })
-  const withRpc = yield* loadFloor({ projectsUrl: running.projectsUrl })
+  const gateway = summarise(slices.gateway)
+  const baseline = summarise(slices.bare)
+  const framework = summarise(slices.floor)
+  const withLimiter = summarise(slices.floorLimited)
+  const withRpc = summarise(slices.floorRpc)
+  const withRpcApart = summarise(slices.floorRpcApart)
 
   const inGateway = limiter.quantiles.find(([q]) => q === 0.99)?.[1] ?? Number.NaN
   const alone = yield* limiterAlone(redisUrl, 1)
   const crowded = yield* limiterAlone(redisUrl, 64)
-  print("gateway_rps", gateway.requests / gateway.seconds)
+  print("gateway_rps", gateway.rps)
   print("gateway_p50_ms", gateway.p50)
   print("gateway_p99_ms", gateway.p99)
-  print("bare_rps", baseline.requests / baseline.seconds)
+  print("bare_rps", baseline.rps)
   print("bare_p99_ms", baseline.p99)
-  print("ratio_rps", gateway.requests / gateway.seconds / (baseline.requests / baseline.seconds))
-  print("floor_rps", framework.requests / framework.seconds)
-  print("floor_ratio_rps", framework.requests / framework.seconds / (baseline.requests / baseline.seconds))
-  print("gateway_of_floor", gateway.requests / gateway.seconds / (framework.requests / framework.seconds))
-  print("floor_with_limiter_rps", withLimiter.requests / withLimiter.seconds)
-  print("floor_with_rpc_rps", withRpc.requests / withRpc.seconds)
+  print("ratio_rps", gateway.rps / baseline.rps)
+  print("floor_rps", framework.rps)
+  print("floor_ratio_rps", framework.rps / baseline.rps)
+  print("gateway_of_floor", gateway.rps / framework.rps)
+  print("floor_with_limiter_rps", withLimiter.rps)
+  print("floor_with_rpc_rps", withRpc.rps)
+  print("floor_with_rpc_apart_rps", withRpcApart.rps)
+  print("floor_with_rpc_apart_ratio_rps", withRpcApart.rps / baseline.rps)
   print("limiter_p99_overhead_ms", alone.p99)
   print("limiter_p50_ms", alone.p50)
   print("limiter_p99_at_64_ms", crowded.p99)
-  print("limiter_in_gateway_p99_ms", inGateway)
-  print("limiter_checks_in_gateway", limiter.count - before.count)
+  print("limiter_in_server_p99_ms", inGateway)
+  print("limiter_checks_timed", limiter.count - before.count)
   print("gateway_non_200", gateway.non200)
-  print("floor_non_200", framework.non200 + withLimiter.non200 + withRpc.non200)
+  print("floor_non_200", framework.non200 + withLimiter.non200 + withRpc.non200 + withRpcApart.non200)
 })
 
 if (isMainThread) {
