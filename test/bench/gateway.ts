@@ -18,8 +18,16 @@
  * request; `limiter_p50_ms` its median), `limiter_p99_at_64_ms` (the same with 64 checks in flight from one process),
  * `limiter_in_server_p99_ms` (the check timed inside the saturated gateway and floor-with-limiter, event-loop waits
  * included; `limiter_checks_timed` how many), `gateway_non_200` and `floor_non_200` (answers other than 200; must be 0).
+ *
+ * And what each request costs in CPU, which does not depend on how many cores the machine has or what else shares
+ * them: `gateway_cpu_ms`, `bare_cpu_ms`, `floor_cpu_ms`, `floor_with_limiter_cpu_ms`, `floor_with_rpc_cpu_ms` (this
+ * process's CPU per request less the load thread's: event loops, garbage collector threads, the projects service),
+ * `gateway_store_cpu_ms` and `bare_store_cpu_ms` (PostgreSQL's and Redis's processes, read from /proc),
+ * `load_cpu_ms` (the load thread's own), and `cpu_ratio`: bare over gateway, servers and stores together, the
+ * throughput ratio a machine would show whose load came from elsewhere and whose cores were all busy.
  */
 import { randomBytes } from "node:crypto"
+import { readdirSync, readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
@@ -52,21 +60,31 @@ interface LoadRequest {
   readonly seconds: number
 }
 
-/** One load's outcome: every request's latency in milliseconds, how long it ran, the answers other than 200. */
+/**
+ * One load's outcome: every request's latency in milliseconds, how long it ran, the answers other than 200, and the
+ * CPU time it took: the load thread's own, this process's less the load thread's (the servers: their event loops,
+ * the garbage collector's threads, the projects service's thread), and PostgreSQL's and Redis's processes'.
+ */
 interface LoadResult {
   readonly latencies: Float64Array
   readonly seconds: number
   readonly non200: number
+  readonly loadCpuMs: number
+  readonly serverCpuMs: number
+  readonly storeCpuMs: number
 }
 
 const percentile = (sorted: Float64Array, p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 
 /** The worker: keeps `concurrency` requests in flight for `seconds` and reports throughput and latency. */
-const runLoad = async ({ url, token, seconds: duration }: LoadRequest): Promise<LoadResult> => {
+const runLoad = async ({ url, token, seconds: duration }: LoadRequest) => {
   const headers = token === undefined ? {} : { authorization: `Bearer ${token}` }
   const latencies: Array<number> = []
   let non200 = 0
+  // The main thread reads the process's and the stores' CPU when told the load starts, and again at its result.
+  parentPort!.postMessage("started")
+  const cpuBefore = process.threadCpuUsage()
   const started = performance.now()
   const until = started + duration * 1000
   await Promise.all(
@@ -80,7 +98,13 @@ const runLoad = async ({ url, token, seconds: duration }: LoadRequest): Promise<
       }
     }),
   )
-  return { latencies: Float64Array.from(latencies), seconds: (performance.now() - started) / 1000, non200 }
+  const cpu = process.threadCpuUsage(cpuBefore)
+  return {
+    latencies: Float64Array.from(latencies),
+    seconds: (performance.now() - started) / 1000,
+    non200,
+    loadCpuMs: (cpu.user + cpu.system) / 1000,
+  }
 }
 
 /** What a worker thread is started for: a load, or the projects service on a thread (and event loop) of its own. */
@@ -124,14 +148,50 @@ const projectsOnThread = (databaseUrl: string) =>
     ({ worker }) => Effect.promise(() => worker.terminate()),
   )
 
-/** Runs one load in a worker thread. */
+/** Milliseconds of CPU used so far by this machine's PostgreSQL and Redis processes (0 where /proc cannot tell). */
+const storesCpuMs = () => {
+  const tick = 10 // ms per clock tick (USER_HZ is 100 on Linux)
+  let total = 0
+  let pids: Array<string>
+  try {
+    pids = readdirSync("/proc").filter((name) => /^[0-9]+$/.test(name))
+  } catch {
+    return 0
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+      if (name !== "postgres" && name !== "redis-server") continue
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      total += (Number(fields[11]) + Number(fields[12])) * tick
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total
+}
+
+/** Runs one load in a worker thread, timing the CPU the servers and the stores use while it runs. */
 const load = (request: LoadRequest) =>
   Effect.promise(
     () =>
       new Promise<LoadResult>((resolve, reject) => {
         const worker = new Worker(new URL(import.meta.url), { workerData: request })
-        worker.once("message", (result: LoadResult) => {
-          resolve(result)
+        let process0 = process.cpuUsage()
+        let stores0 = 0
+        worker.on("message", (message: "started" | Omit<LoadResult, "serverCpuMs" | "storeCpuMs">) => {
+          if (message === "started") {
+            process0 = process.cpuUsage()
+            stores0 = storesCpuMs()
+            return
+          }
+          const used = process.cpuUsage(process0)
+          resolve({
+            ...message,
+            serverCpuMs: (used.user + used.system) / 1000 - message.loadCpuMs,
+            storeCpuMs: storesCpuMs() - stores0,
+          })
           void worker.terminate()
         })
         worker.once("error", reject)
@@ -147,11 +207,17 @@ const summarise = (slices: ReadonlyArray<LoadResult>) => {
     at += slice.latencies.length
   }
   all.sort()
+  const perRequest = (key: "loadCpuMs" | "serverCpuMs" | "storeCpuMs") =>
+    slices.reduce((total, slice) => total + slice[key], 0) / all.length
   return {
     rps: all.length / slices.reduce((total, slice) => total + slice.seconds, 0),
     p50: percentile(all, 50),
     p99: percentile(all, 99),
     non200: slices.reduce((n, slice) => n + slice.non200, 0),
+    /** CPU milliseconds per request: the servers' (this process less the load), the stores', the load's. */
+    serverCpuMs: perRequest("serverCpuMs"),
+    storeCpuMs: perRequest("storeCpuMs"),
+    loadCpuMs: perRequest("loadCpuMs"),
   }
 }
 
@@ -376,6 +442,15 @@ const program = Effect.gen(function* () {
   print("floor_with_rpc_rps", withRpc.rps)
   print("floor_with_rpc_apart_rps", withRpcApart.rps)
   print("floor_with_rpc_apart_ratio_rps", withRpcApart.rps / baseline.rps)
+  print("gateway_cpu_ms", gateway.serverCpuMs)
+  print("gateway_store_cpu_ms", gateway.storeCpuMs)
+  print("bare_cpu_ms", baseline.serverCpuMs)
+  print("bare_store_cpu_ms", baseline.storeCpuMs)
+  print("floor_cpu_ms", framework.serverCpuMs)
+  print("floor_with_limiter_cpu_ms", withLimiter.serverCpuMs)
+  print("floor_with_rpc_cpu_ms", withRpc.serverCpuMs)
+  print("load_cpu_ms", (gateway.loadCpuMs + baseline.loadCpuMs) / 2)
+  print("cpu_ratio", (baseline.serverCpuMs + baseline.storeCpuMs) / (gateway.serverCpuMs + gateway.storeCpuMs))
   print("limiter_p99_overhead_ms", alone.p99)
   print("limiter_p50_ms", alone.p50)
   print("limiter_p99_at_64_ms", crowded.p99)
