@@ -37,33 +37,28 @@ export const layer = Layer.effect(
     const fromApiToken = (secret: string) =>
       Effect.gen(function* () {
         const key = createHash("sha256").update(secret).digest("hex")
-        const known = cache.tokens.get(key)
-        if (known !== undefined) return known
-        const actor = yield* call(identity.AuthenticateToken({ secret }))
-        cache.tokens.set(key, actor)
-        return actor
+        return yield* cache.tokens.getOrLoad(key, call(identity.AuthenticateToken({ secret })))
       })
 
     const fromAccessToken = (token: string) =>
       Effect.gen(function* () {
         const { userId, sessionId } = yield* accessTokens.verify(token)
-        const key = `${userId}|${sessionId}`
-        let actor = cache.sessions.get(key)
-        if (actor === undefined) {
-          const live = yield* call(identity.SessionIsLive({ userId, sessionId }))
-          actor = live
-            ? new Auth.Actor({
-                kind: "user",
-                id: userId,
-                userId,
-                sessionId,
-                tokenId: null,
-                scope: null,
-                permissions: null,
-              })
-            : null
-          cache.sessions.set(key, actor)
-        }
+        const actor = yield* cache.sessions.getOrLoad(
+          `${userId}|${sessionId}`,
+          Effect.map(call(identity.SessionIsLive({ userId, sessionId })), (live) =>
+            live
+              ? new Auth.Actor({
+                  kind: "user",
+                  id: userId,
+                  userId,
+                  sessionId,
+                  tokenId: null,
+                  scope: null,
+                  permissions: null,
+                })
+              : null,
+          ),
+        )
         if (actor === null) return yield* signedOut
         return actor
       })

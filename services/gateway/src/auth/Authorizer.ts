@@ -26,16 +26,10 @@ export const layer = Layer.effect(
     const limits = yield* Effect.context<Budgets | RateLimiter>()
 
     const decide = (actor: Auth.Actor, action: Auth.Action, workspaceId: string, projectId: string | null) =>
-      Effect.gen(function* () {
-        const key = `${actor.kind}|${actor.id}|${actor.sessionId ?? actor.tokenId}|${action}|${workspaceId}|${projectId ?? ""}`
-        const known = cache.decisions.get(key)
-        if (known !== undefined) return known
-        const decision = yield* call(
-          identity.Authorize({ actor, action, workspaceId: workspaceId as never, projectId: projectId as never }),
-        )
-        cache.decisions.set(key, decision)
-        return decision
-      })
+      cache.decisions.getOrLoad(
+        `${actor.kind}|${actor.id}|${actor.sessionId ?? actor.tokenId}|${action}|${workspaceId}|${projectId ?? ""}`,
+        call(identity.Authorize({ actor, action, workspaceId: workspaceId as never, projectId: projectId as never })),
+      )
 
     return Auth.Authorizer.of({
       authorize: (actor, action, target) =>
