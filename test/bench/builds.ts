@@ -59,14 +59,7 @@ const load = async (requests: ReadonlyArray<() => Promise<Response>>) => {
 
 const program = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  const github = yield* Effect.acquireRelease(
-    Effect.promise(async () => {
-      const fake = new FakeGithub.FakeGithub()
-      await fake.listen()
-      return fake
-    }),
-    (fake) => Effect.promise(() => fake.close()),
-  )
+  const github = yield* FakeGithub.make()
   const sim = yield* Effect.acquireRelease(
     Effect.promise(() => Simulator.start({ clock: "fast" })),
     (s) => Effect.promise(() => s.stop()),

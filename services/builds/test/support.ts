@@ -31,14 +31,7 @@ export class World extends Context.Service<
 const WorldLive = Layer.effect(
   World,
   Effect.gen(function* () {
-    const github = yield* Effect.acquireRelease(
-      Effect.promise(async () => {
-        const fake = new FakeGithub.FakeGithub()
-        await fake.listen()
-        return fake
-      }),
-      (fake) => Effect.promise(() => fake.close()),
-    )
+    const github = yield* FakeGithub.make()
     const sim = yield* Effect.acquireRelease(
       Effect.promise(() => Simulator.start({ clock: "fast", tickMs: 100, intervalMs: 5 })),
       (s) => Effect.promise(() => s.stop()),

@@ -15,14 +15,7 @@ import * as Harness from "./identityHarness.ts"
  * secret, and builds running as Jobs on a simulated cluster whose pods the test scripts.
  */
 export const start = Effect.gen(function* () {
-  const github = yield* Effect.acquireRelease(
-    Effect.promise(async () => {
-      const fake = new FakeGithub.FakeGithub()
-      await fake.listen()
-      return fake
-    }),
-    (fake) => Effect.promise(() => fake.close()),
-  )
+  const github = yield* FakeGithub.make()
   const sim = yield* Effect.acquireRelease(
     Effect.promise(() => Simulator.start({ clock: "fast", tickMs: 100, intervalMs: 5 })),
     (s) => Effect.promise(() => s.stop()),
