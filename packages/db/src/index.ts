@@ -1,4 +1,5 @@
 export * as Database from "./Database.ts"
 export * as EmbeddedPostgres from "./EmbeddedPostgres.ts"
 export * as Migrations from "./Migrations.ts"
+export * as Sql from "./Sql.ts"
 export { splitStatements } from "./splitStatements.ts"
