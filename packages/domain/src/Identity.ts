@@ -79,8 +79,9 @@ export const projectRoles = ["admin", "developer", "viewer"] as const
 export const ProjectRole = Rules.oneOf(projectRoles)
 export type ProjectRole = typeof ProjectRole.Type
 
-/** A person's role in one project, beside their workspace role (`project_members`). */
+/** A person's role in one project of their workspace, beside their workspace role (`project_members`). */
 export class ProjectMember extends Schema.Class<ProjectMember>("ProjectMember")({
+  workspaceId: WorkspaceId,
   projectId: ProjectId,
   userId: UserId,
   role: ProjectRole,

@@ -42,7 +42,8 @@ export class Location extends Schema.Class<Location>("Location")({
   projectId: Schema.NullOr(ProjectId),
 }) {}
 
-export const Locatable = Schema.Literals(["invitation", "api_token", "service_account", "project"])
+/** Identity's own resources; which workspace a project is in is the projects service's `Locate`. */
+export const Locatable = Schema.Literals(["invitation", "api_token", "service_account"])
 export type Locatable = typeof Locatable.Type
 
 /** One audited request, as the gateway saw it. */
@@ -147,7 +148,15 @@ export class IdentityRpcs extends RpcGroup.make(
   }),
   Rpc.make("ExportAccount", { payload: actor, success: Me.AccountExport, error: Unauthenticated }),
   Rpc.make("DeleteAccount", {
-    payload: { ...actor, password: Schema.NullOr(Schema.String) },
+    payload: {
+      ...actor,
+      password: Schema.NullOr(Schema.String),
+      /**
+       * How many projects each workspace the person owns still has, as the projects service counted them: a
+       * workspace the deletion would take with it (they are its only member) is refused while it has any.
+       */
+      projectCounts: Schema.Record(Schema.String, Schema.Int),
+    },
     /** What stands for the person in the audit log from now on. */
     success: Schema.Struct({ pseudonym: Schema.String }),
     error: Schema.Union([Unauthenticated, Conflict, ValidationFailed]),
@@ -188,7 +197,8 @@ export class IdentityRpcs extends RpcGroup.make(
     success: Schema.Array(Workspaces.ProjectMemberInfo),
   }),
   Rpc.make("SetProjectMember", {
-    payload: { ...actor, projectId: ProjectId, userId: UserId, request: Workspaces.ProjectMemberRequest },
+    /** `workspaceId` is the project's, as the projects service located it. */
+    payload: { ...inWorkspace, projectId: ProjectId, userId: UserId, request: Workspaces.ProjectMemberRequest },
     success: Workspaces.ProjectMemberInfo,
     error: NotFound,
   }),

@@ -207,11 +207,24 @@ export const project = <O extends Overrides = NoOverrides>(overrides: O = {} as 
     )
   })
 
+/** A project role of a member of the project's workspace; the person is made a workspace member if they are not. */
 export const projectMember = <O extends Overrides = NoOverrides>(overrides: O = {} as O) =>
   Effect.gen(function* () {
-    const projectId = yield* projectOf(overrides)
+    const projectId = given(overrides, "projectId")
+    const { workspaceId, id } =
+      projectId === undefined
+        ? yield* project({ workspaceId: yield* workspaceOf(overrides) })
+        : yield* lookup<{ readonly workspaceId: string; readonly id: string }>(
+            "projects",
+            "workspace_id, id",
+            projectId,
+            "projectMember",
+          )
     const userId = yield* userOf(overrides)
-    return yield* insert("project_members", { projectId, userId, role: "developer" }, overrides)
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`INSERT INTO workspace_members ${sql.insert({ workspaceId, userId, role: "developer" })}
+      ON CONFLICT DO NOTHING`
+    return yield* insert("project_members", { workspaceId, projectId: id, userId, role: "developer" }, overrides)
   })
 
 export const environment = <O extends Overrides = NoOverrides>(overrides: O = {} as O) =>

@@ -123,9 +123,9 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
             ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can accept an invitation." }))
             : workspaces.acceptInvitation(actor.userId, token),
         ExportAccount: ({ actor }) => gdpr.exportAccount(actor),
-        DeleteAccount: ({ actor, password }) =>
+        DeleteAccount: ({ actor, password, projectCounts }) =>
           Effect.flatMap(personOf(actor), (userId) =>
-            Effect.map(gdpr.deleteAccount(userId, password), (pseudonym) => ({ pseudonym })),
+            Effect.map(gdpr.deleteAccount(userId, password, projectCounts), (pseudonym) => ({ pseudonym })),
           ),
 
         CreateWorkspace: ({ actor, request }) =>
@@ -153,8 +153,8 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
         ListInvitations: ({ workspaceId }) => workspaces.invitations(workspaceId),
         RevokeInvitation: ({ invitationId }) => workspaces.revokeInvitation(invitationId),
         ListProjectMembers: ({ projectId }) => workspaces.projectMembers(projectId),
-        SetProjectMember: ({ projectId, userId, request }) =>
-          workspaces.setProjectMember(projectId, userId, request.role),
+        SetProjectMember: ({ workspaceId, projectId, userId, request }) =>
+          workspaces.setProjectMember(workspaceId, projectId, userId, request.role),
         RemoveProjectMember: ({ projectId, userId }) => workspaces.removeProjectMember(projectId, userId),
 
         CreateToken: ({ actor, workspaceId, serviceAccountId, request }) =>

@@ -62,12 +62,12 @@ layer(identityLayer())("GDPR export and deletion", (it) => {
       const shared = yield* identity.CreateWorkspace({ actor: owner.actor, request: { name: "Shared" as never } })
       const sql = yield* SqlClient.SqlClient
       yield* sql`INSERT INTO workspace_members ${sql.insert({ workspaceId: shared.id, userId: colleague.user.id, role: "developer" })}`
-      const refused = yield* failure(identity.DeleteAccount({ actor: owner.actor, password }))
+      const refused = yield* failure(identity.DeleteAccount({ actor: owner.actor, password, projectCounts: {} }))
       expect(refused.code).toBe("conflict")
       expect(refused.message).toContain(shared.id)
       expect(refused.message).toContain("last owner")
       const wrongPassword = yield* failure(
-        identity.DeleteAccount({ actor: colleague.actor, password: "not the password" }),
+        identity.DeleteAccount({ actor: colleague.actor, password: "not the password", projectCounts: {} }),
       )
       expect(wrongPassword.code).toBe("unauthenticated")
       // nothing happened
@@ -105,7 +105,7 @@ layer(identityLayer())("GDPR export and deletion", (it) => {
           }),
         })
 
-        const { pseudonym } = yield* identity.DeleteAccount({ actor: leaver.actor, password })
+        const { pseudonym } = yield* identity.DeleteAccount({ actor: leaver.actor, password, projectCounts: {} })
         expect(pseudonym).toMatch(/^pseudonym_[0-9a-z]+$/)
 
         expect(yield* sql`SELECT 1 FROM users WHERE id = ${leaver.user.id}`).toHaveLength(0)

@@ -29,6 +29,15 @@ export const UpdateWorkspaceRequest = Schema.Struct({
   slug: Schema.optionalKey(WorkspaceSlug),
 })
 
+/**
+ * 409 for deleting a workspace that still has projects: projects are deleted through the projects service, which
+ * takes down what they run first, never swept away with their workspace.
+ */
+export const stillHasProjects = (count: number) =>
+  new Conflict({
+    message: `This workspace still has ${count} project(s): delete them first, which also stops what they run.`,
+  })
+
 /** A person in a workspace and their role there. */
 export class Member extends Schema.Class<Member>("Member")({
   userId: UserId,

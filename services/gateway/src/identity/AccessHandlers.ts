@@ -2,12 +2,15 @@ import { Auth, type Ids, PublicApi } from "@starform/domain"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { AuthCache } from "../auth/AuthCache.ts"
+import { ProjectsClient } from "../projects/ProjectsClient.ts"
 import { call, IdentityClient } from "./IdentityClient.ts"
+import * as ProjectsOf from "./ProjectsOfWorkspaces.ts"
 
 /** API tokens, service accounts and the audit log of a workspace. */
 export const AccessHandlers = HttpApiBuilder.group(PublicApi.Api, "access", (handlers) =>
   Effect.gen(function* () {
     const identity = yield* IdentityClient
+    const projects = yield* ProjectsClient
     const cache = yield* AuthCache
 
     const inWorkspace = (action: Auth.Action, workspaceId: Ids.WorkspaceId, resource?: { type: string; id: string }) =>
@@ -15,11 +18,13 @@ export const AccessHandlers = HttpApiBuilder.group(PublicApi.Api, "access", (han
 
     return handlers
       .handle("createToken", ({ params, payload }) =>
-        Effect.flatMap(inWorkspace("token.create", params.workspaceId), (actor) =>
-          call(
+        Effect.gen(function* () {
+          const actor = yield* inWorkspace("token.create", params.workspaceId)
+          yield* ProjectsOf.requireIn(projects, params.workspaceId, payload.projectId ?? null)
+          return yield* call(
             identity.CreateToken({ actor, workspaceId: params.workspaceId, serviceAccountId: null, request: payload }),
-          ),
-        ),
+          )
+        }),
       )
       .handle("listTokens", ({ params }) =>
         Effect.andThen(
@@ -67,6 +72,7 @@ export const AccessHandlers = HttpApiBuilder.group(PublicApi.Api, "access", (han
             type: "service account",
             id: params.serviceAccountId,
           })
+          yield* ProjectsOf.requireIn(projects, location.workspaceId, payload.projectId ?? null)
           return yield* call(
             identity.CreateToken({
               actor,

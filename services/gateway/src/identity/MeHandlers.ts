@@ -3,12 +3,15 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as AuditTrail from "../auth/AuditTrail.ts"
 import { AuthCache } from "../auth/AuthCache.ts"
+import { ProjectsClient } from "../projects/ProjectsClient.ts"
 import { call, IdentityClient } from "./IdentityClient.ts"
+import * as ProjectsOf from "./ProjectsOfWorkspaces.ts"
 
 /** `/v1/me/*` and sign-out: the signed-in person's own account. */
 export const MeHandlers = HttpApiBuilder.group(PublicApi.Api, "me", (handlers) =>
   Effect.gen(function* () {
     const identity = yield* IdentityClient
+    const projects = yield* ProjectsClient
     const cache = yield* AuthCache
     const self = (action: string) =>
       Effect.gen(function* () {
@@ -80,7 +83,13 @@ export const MeHandlers = HttpApiBuilder.group(PublicApi.Api, "me", (handlers) =
       .handle("deleteAccount", ({ payload }) =>
         Effect.gen(function* () {
           const actor = yield* self("account.delete")
-          const { pseudonym } = yield* call(identity.DeleteAccount({ actor, password: payload.password ?? null }))
+          const owned = (yield* call(identity.ListMemberships({ actor })))
+            .filter((membership) => membership.role === "owner")
+            .map((membership) => membership.workspaceId)
+          const projectCounts = yield* ProjectsOf.countsIn(projects, owned)
+          const { pseudonym } = yield* call(
+            identity.DeleteAccount({ actor, password: payload.password ?? null, projectCounts }),
+          )
           // The person is gone: their audit entries (this one included) name only the pseudonym.
           yield* AuditTrail.note({ actorIdOverride: pseudonym, targetId: pseudonym })
           cache.clear()

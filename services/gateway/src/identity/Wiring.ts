@@ -3,6 +3,7 @@ import * as AccessTokens from "../auth/AccessTokens.ts"
 import { AuthCache } from "../auth/AuthCache.ts"
 import * as Authentication from "../auth/Authentication.ts"
 import * as Authorizer from "../auth/Authorizer.ts"
+import * as ProjectsClients from "../projects/ProjectsClient.ts"
 import { Budgets } from "../ratelimit/Budgets.ts"
 import * as MemoryLimiter from "../ratelimit/MemoryLimiter.ts"
 import { RateLimiter } from "../ratelimit/RateLimiter.ts"
@@ -15,8 +16,10 @@ import { WorkspaceHandlers } from "./WorkspaceHandlers.ts"
 
 /** How the gateway's identity side is put together. */
 
-/** The handlers of identity's API groups. */
-export const handlers = Layer.mergeAll(AuthHandlers, MeHandlers, WorkspaceHandlers, AccessHandlers)
+/** The handlers of identity's API groups; where projects are concerned they ask the projects service. */
+export const handlers = Layer.mergeAll(AuthHandlers, MeHandlers, WorkspaceHandlers, AccessHandlers).pipe(
+  Layer.provide(ProjectsClients.layerFromUrl),
+)
 
 /** What every authenticated route needs: `Authentication`, the `Authorizer`, and what they share. */
 export const services = Authentication.layer.pipe(

@@ -3,7 +3,9 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as AuditTrail from "../auth/AuditTrail.ts"
 import { AuthCache } from "../auth/AuthCache.ts"
+import { ProjectsClient } from "../projects/ProjectsClient.ts"
 import { call, IdentityClient } from "./IdentityClient.ts"
+import * as ProjectsOf from "./ProjectsOfWorkspaces.ts"
 
 /**
  * Workspaces, members, invitations and project members. Each handler resolves the tenant from the resource, asks the
@@ -12,16 +14,18 @@ import { call, IdentityClient } from "./IdentityClient.ts"
 export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces", (handlers) =>
   Effect.gen(function* () {
     const identity = yield* IdentityClient
+    const projects = yield* ProjectsClient
     const cache = yield* AuthCache
 
     const inWorkspace = (action: Auth.Action, workspaceId: Ids.WorkspaceId, resource?: { type: string; id: string }) =>
       Effect.andThen(Auth.authorize(action, { workspaceId, resource }), Auth.CurrentActor)
 
+    /** Authorizes `action` on a project, located by the projects service; the actor and the project's workspace. */
     const project = (action: Auth.Action, projectId: Ids.ProjectId) =>
       Effect.gen(function* () {
-        const location = yield* call(identity.Locate({ kind: "project", id: projectId }))
-        yield* Auth.authorize(action, { workspaceId: location.workspaceId, projectId })
-        return yield* Auth.CurrentActor
+        const workspaceId = yield* ProjectsOf.workspaceOf(projects, projectId)
+        yield* Auth.authorize(action, { workspaceId, projectId })
+        return { actor: yield* Auth.CurrentActor, workspaceId }
       })
 
     return handlers
@@ -55,6 +59,7 @@ export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces
       .handle("deleteWorkspace", ({ params }) =>
         Effect.gen(function* () {
           const actor = yield* inWorkspace("workspace.delete", params.workspaceId)
+          yield* ProjectsOf.refuseWhileAny(projects, params.workspaceId)
           yield* call(identity.DeleteWorkspace({ actor, workspaceId: params.workspaceId }))
           cache.clear()
         }),
@@ -111,9 +116,15 @@ export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces
       )
       .handle("setProjectMember", ({ params, payload }) =>
         Effect.gen(function* () {
-          const actor = yield* project("member.update", params.projectId)
+          const { actor, workspaceId } = yield* project("member.update", params.projectId)
           const member = yield* call(
-            identity.SetProjectMember({ actor, projectId: params.projectId, userId: params.userId, request: payload }),
+            identity.SetProjectMember({
+              actor,
+              workspaceId,
+              projectId: params.projectId,
+              userId: params.userId,
+              request: payload,
+            }),
           )
           cache.clear()
           return member
@@ -121,7 +132,7 @@ export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces
       )
       .handle("removeProjectMember", ({ params }) =>
         Effect.gen(function* () {
-          const actor = yield* project("member.update", params.projectId)
+          const { actor } = yield* project("member.update", params.projectId)
           yield* call(identity.RemoveProjectMember({ actor, projectId: params.projectId, userId: params.userId }))
           cache.clear()
         }),

@@ -1,3 +1,4 @@
+import { Sql } from "@starform/db"
 import { ApiErrors, Auth, Identity, IdentityRpc, Ids, WorkspacesAccessApi } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -17,7 +18,6 @@ const locatableWords: { readonly [K in IdentityRpc.Locatable]: string } = {
   invitation: "invitation",
   api_token: "API token",
   service_account: "service account",
-  project: "project",
 }
 
 export class Access extends Context.Service<
@@ -140,8 +140,6 @@ export class Access extends Context.Service<
           invitation: sql`SELECT workspace_id, NULL AS project_id FROM invitations WHERE id = ${id}`,
           api_token: sql`SELECT workspace_id, project_id FROM api_tokens WHERE id = ${id}`,
           service_account: sql`SELECT workspace_id, NULL AS project_id FROM service_accounts WHERE id = ${id}`,
-          // the one read of a table identity does not own: which workspace a project is in
-          project: sql`SELECT workspace_id, id AS project_id FROM projects WHERE id = ${id}`,
         }[kind]
         const rows = yield* query.pipe(Effect.orDie)
         if (rows[0] === undefined) return yield* ApiErrors.NotFound.of(locatableWords[kind], id)
@@ -159,14 +157,9 @@ export class Access extends Context.Service<
             message: "API tokens cannot create other tokens: a person signed in must create them.",
           })
         }
+        // The gateway has found the project in this workspace (the projects service's `Locate`); the foreign key
+        // `api_tokens_project_fk` refuses any other.
         const projectId = request.projectId ?? null
-        if (projectId !== null) {
-          const found =
-            yield* sql`SELECT 1 FROM projects WHERE id = ${projectId} AND workspace_id = ${workspaceId}`.pipe(
-              Effect.orDie,
-            )
-          if (found.length === 0) return yield* ApiErrors.NotFound.of("project", projectId)
-        }
         // A token can do only what its creator can, where it is scoped.
         const roles = yield* membership(actor.userId, workspaceId, projectId)
         const beyond = Auth.permissionsOf(request.scopes).filter(
@@ -191,7 +184,9 @@ export class Access extends Context.Service<
           serviceAccountId,
           createdBy: actor.userId,
           expiresAt,
-        })} RETURNING ${sql.literal(tokenColumns)}`.pipe(Effect.orDie)
+        })} RETURNING ${sql.literal(tokenColumns)}`.pipe(
+          Sql.refusedBy({ api_tokens_project_fk: () => ApiErrors.NotFound.of("project", projectId ?? "") }),
+        )
         const token = yield* decodeRow(Identity.ApiToken)(rows[0])
         return new WorkspacesAccessApi.CreatedToken({ token, secret })
       }, withSql)

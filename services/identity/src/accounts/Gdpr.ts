@@ -1,4 +1,4 @@
-import { ApiErrors, Audit, type Auth, Identity, IdentityMeApi } from "@starform/domain"
+import { ApiErrors, Audit, type Auth, Identity, IdentityMeApi, WorkspacesApi } from "@starform/domain"
 import { Context, DateTime, Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Passwords } from "../Passwords.ts"
@@ -23,6 +23,7 @@ export class Gdpr extends Context.Service<
     readonly deleteAccount: (
       userId: string,
       password: string | null,
+      projectCounts: { readonly [workspaceId: string]: number },
     ) => Effect.Effect<string, ApiErrors.Unauthenticated | ApiErrors.Conflict | ApiErrors.ValidationFailed>
   }
 >()("starform/identity/Gdpr") {
@@ -70,7 +71,11 @@ export class Gdpr extends Context.Service<
         })
       }, withSql)
 
-      const deleteAccount = Effect.fn("Gdpr.deleteAccount")(function* (userId: string, password: string | null) {
+      const deleteAccount = Effect.fn("Gdpr.deleteAccount")(function* (
+        userId: string,
+        password: string | null,
+        projectCounts: { readonly [workspaceId: string]: number },
+      ) {
         const found = yield* Users.credentialsById(userId)
         if (Option.isNone(found)) return yield* gone
         if (found.value.passwordHash !== null) {
@@ -111,6 +116,12 @@ export class Gdpr extends Context.Service<
                 })
               }
               for (const alone of owned.filter((w) => w.others === 0)) {
+                const projects = projectCounts[alone.workspaceId] ?? 0
+                if (projects > 0) {
+                  return yield* new ApiErrors.Conflict({
+                    message: `Your workspace "${alone.name}" (${alone.workspaceId}) cannot be deleted yet: ${WorkspacesApi.stillHasProjects(projects).message}`,
+                  })
+                }
                 yield* workspaces.remove(alone.workspaceId).pipe(
                   Effect.catchTag("NotFound", () => Effect.void),
                   Effect.mapError(

@@ -1,3 +1,4 @@
+import { Sql } from "@starform/db"
 import { ApiErrors, Identity, IdentityMeApi, Ids, WorkspacesApi } from "@starform/domain"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -61,6 +62,7 @@ export class Workspaces extends Context.Service<
     ) => Effect.Effect<IdentityMeApi.Membership, ApiErrors.Forbidden | ApiErrors.NotFound | ApiErrors.Conflict>
     readonly projectMembers: (projectId: string) => Effect.Effect<ReadonlyArray<WorkspacesApi.ProjectMemberInfo>>
     readonly setProjectMember: (
+      workspaceId: string,
       projectId: string,
       userId: string,
       role: Identity.ProjectRole,
@@ -146,16 +148,9 @@ export class Workspaces extends Context.Service<
         return yield* decodeRow(Identity.Workspace)(rows[0])
       }, withSql)
 
+      // Whether the workspace still has projects is the projects service's to say: the gateway (or, for an account
+      // deletion, the count it passed) has refused that case before this runs.
       const remove = Effect.fn("Workspaces.remove")(function* (workspaceId: string) {
-        // Projects are deleted through the projects service, which takes their workloads down first; a workspace
-        // that still has some is not deleted out from under them.
-        const [projects] = yield* sql<{ count: number }>`SELECT count(*)::int AS count FROM projects
-          WHERE workspace_id = ${workspaceId}`.pipe(Effect.orDie)
-        if ((projects?.count ?? 0) > 0) {
-          return yield* new ApiErrors.Conflict({
-            message: `This workspace still has ${projects!.count} project(s): delete them first, which also stops what they run.`,
-          })
-        }
         const rows = yield* sql`DELETE FROM workspaces WHERE id = ${workspaceId} RETURNING id`.pipe(
           Effect.catchTag("SqlError", (error) => {
             const constraint = constraintOf(error) ?? ""
@@ -270,8 +265,7 @@ export class Workspaces extends Context.Service<
                     "This is the workspace's last owner: make someone else an owner first, or delete the workspace.",
                 })
               }
-              yield* sql`DELETE FROM project_members WHERE user_id = ${userId}
-              AND project_id IN (SELECT id FROM projects WHERE workspace_id = ${workspaceId})`.pipe(Effect.orDie)
+              // their project roles in this workspace go with it (`project_members_workspace_member_fk` cascades)
               yield* sql`DELETE FROM workspace_members WHERE workspace_id = ${workspaceId} AND user_id = ${userId}`.pipe(
                 Effect.orDie,
               )
@@ -398,17 +392,20 @@ export class Workspaces extends Context.Service<
       }, withSql)
 
       const setProjectMember = Effect.fn("Workspaces.setProjectMember")(function* (
+        workspaceId: string,
         projectId: string,
         userId: string,
         role: Identity.ProjectRole,
       ) {
-        // Project roles raise a workspace member's power in one project; they never admit outsiders.
-        const rows = yield* sql`INSERT INTO project_members (project_id, user_id, role)
-          SELECT p.id, m.user_id, ${role} FROM projects p
-          JOIN workspace_members m ON m.workspace_id = p.workspace_id AND m.user_id = ${userId}
-          WHERE p.id = ${projectId}
-          ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING user_id`.pipe(Effect.orDie)
-        if (rows.length === 0) return yield* notMember(userId)
+        // Project roles raise a workspace member's power in one project; they never admit outsiders. Both foreign
+        // keys check it: the person is a member of `workspaceId`, and the project is one of its projects.
+        yield* sql`INSERT INTO project_members ${sql.insert({ workspaceId, projectId, userId, role })}
+          ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role`.pipe(
+          Sql.refusedBy({
+            project_members_workspace_member_fk: () => notMember(userId),
+            project_members_project_fk: () => ApiErrors.NotFound.of("project", projectId),
+          }),
+        )
         return yield* decodeRow(WorkspacesApi.ProjectMemberInfo)((yield* projectMemberQuery(projectId, userId))[0])
       }, withSql)
 
