@@ -89,7 +89,7 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
         Authorize: ({ actor, action, workspaceId, projectId }) =>
           access.authorize(actor, action, { workspaceId, projectId }),
         Locate: ({ kind, id }) => access.locate(kind, id),
-        RateLimitBudgets: () => Effect.provideService(Budgets.all, SqlClient.SqlClient, sql),
+        RateLimitBudgets: () => Budgets.all(sql),
         RecordAudit: ({ record }) => audit.record(record),
 
         GetMe: ({ actor }) => Effect.flatMap(personOf(actor), accounts.me),

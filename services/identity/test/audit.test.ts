@@ -1,11 +1,13 @@
 import { expect, layer } from "@effect/vitest"
+import { Sql } from "@starform/db"
 import { IdentityRpc, WorkspacesAccessApi } from "@starform/domain"
 import { Fixtures } from "@starform/testkit"
 import { Effect, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { AuditLog } from "../src/access/AuditLog.ts"
-import { constraintOf } from "../src/store/Sql.ts"
 import { failure, Identity, layer as identityLayer } from "./support.ts"
+
+const { constraintOf } = Sql
 
 const query = (q: Record<string, string>) => Schema.decodeUnknownSync(WorkspacesAccessApi.AuditQuery)(q)
 

@@ -4,7 +4,6 @@ import { Context, Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Policy from "../policy/Policy.ts"
 import * as Secrets from "../Secrets.ts"
-import { constraintOf, decodeRow, decodeRows } from "../store/Sql.ts"
 
 /**
  * Who a Bearer API token is, whether an actor may do an action, which tenant a resource belongs to, and the API
@@ -57,8 +56,6 @@ export class Access extends Context.Service<
     Access,
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
-      const withSql = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        Effect.provideService(effect, SqlClient.SqlClient, sql)
 
       const authenticateToken = Effect.fn("Access.authenticateToken")(function* (secret: string) {
         const rows = yield* sql<{
@@ -69,7 +66,7 @@ export class Access extends Context.Service<
           serviceAccountId: string | null
         }>`SELECT id, workspace_id, project_id, scopes, service_account_id FROM api_tokens
           WHERE token_hash = ${Secrets.hash(secret)} AND revoked_at IS NULL
-            AND (expires_at IS NULL OR expires_at > now())`.pipe(Effect.orDie)
+            AND (expires_at IS NULL OR expires_at > now())`
         const token = rows[0]
         if (token === undefined) {
           return yield* new ApiErrors.Unauthenticated({
@@ -78,7 +75,7 @@ export class Access extends Context.Service<
         }
         // last_used_at is a hint for people pruning tokens: a minute's precision spares a write per request.
         yield* sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${token.id}
-          AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`.pipe(Effect.orDie)
+          AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`
         return new Auth.Actor({
           kind: token.serviceAccountId === null ? "api_token" : "service_account",
           id: token.serviceAccountId ?? token.id,
@@ -91,16 +88,14 @@ export class Access extends Context.Service<
           }),
           permissions: Auth.permissionsOf(token.scopes),
         })
-      }, withSql)
+      })
 
       const membership = (userId: string, workspaceId: string, projectId: string | null) =>
         Effect.map(
           sql<{ workspaceRole: Identity.WorkspaceRole | null; projectRole: Identity.ProjectRole | null }>`SELECT
             (SELECT m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id AND w.deleted_at IS NULL
               WHERE m.workspace_id = ${workspaceId} AND m.user_id = ${userId}) AS workspace_role,
-            (SELECT role FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}) AS project_role`.pipe(
-            Effect.orDie,
-          ),
+            (SELECT role FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}) AS project_role`,
           (rows): Policy.Membership => rows[0] ?? { workspaceRole: null, projectRole: null },
         )
 
@@ -121,7 +116,7 @@ export class Access extends Context.Service<
               (SELECT role FROM project_members WHERE project_id = ${target.projectId} AND user_id = ${actor.userId})
                 AS project_role,
               EXISTS (SELECT 1 FROM sessions WHERE family_id = ${actor.sessionId} AND user_id = ${actor.userId}
-                AND revoked_at IS NULL AND expires_at > now()) AS live`.pipe(Effect.orDie)
+                AND revoked_at IS NULL AND expires_at > now()) AS live`
           const row = rows[0]!
           if (!row.live) return "unauthenticated" as const
           return Policy.decideForPerson(row, action, target.projectId)
@@ -130,10 +125,10 @@ export class Access extends Context.Service<
           return "unauthenticated" as const
         }
         const live = yield* sql<{ live: boolean }>`SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = ${actor.tokenId}
-          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS live`.pipe(Effect.orDie)
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS live`
         if (live[0]?.live !== true) return "unauthenticated" as const
         return Policy.decideForToken(actor.scope, actor.permissions, action, target)
-      }, withSql)
+      })
 
       const locate = Effect.fn("Access.locate")(function* (kind: IdentityRpc.Locatable, id: string) {
         const query = {
@@ -141,10 +136,10 @@ export class Access extends Context.Service<
           api_token: sql`SELECT workspace_id, project_id FROM api_tokens WHERE id = ${id}`,
           service_account: sql`SELECT workspace_id, NULL AS project_id FROM service_accounts WHERE id = ${id}`,
         }[kind]
-        const rows = yield* query.pipe(Effect.orDie)
+        const rows = yield* query
         if (rows[0] === undefined) return yield* ApiErrors.NotFound.of(locatableWords[kind], id)
-        return yield* decodeRow(IdentityRpc.Location)(rows[0])
-      }, withSql)
+        return yield* Sql.decodeRow(IdentityRpc.Location)(rows[0])
+      })
 
       const createToken = Effect.fn("Access.createToken")(function* (
         actor: Auth.Actor,
@@ -187,19 +182,19 @@ export class Access extends Context.Service<
         })} RETURNING ${sql.literal(tokenColumns)}`.pipe(
           Sql.refusedBy({ api_tokens_project_fk: () => ApiErrors.NotFound.of("project", projectId ?? "") }),
         )
-        const token = yield* decodeRow(Identity.ApiToken)(rows[0])
+        const token = yield* Sql.decodeRow(Identity.ApiToken)(rows[0])
         return new WorkspacesAccessApi.CreatedToken({ token, secret })
-      }, withSql)
+      })
 
       const listTokens = Effect.fn("Access.listTokens")(function* (workspaceId: string) {
         const rows = yield* sql`SELECT ${sql.literal(tokenColumns)} FROM api_tokens
-          WHERE workspace_id = ${workspaceId} AND revoked_at IS NULL ORDER BY created_at`.pipe(Effect.orDie)
-        return yield* decodeRows(Identity.ApiToken)(rows)
-      }, withSql)
+          WHERE workspace_id = ${workspaceId} AND revoked_at IS NULL ORDER BY created_at`
+        return yield* Sql.decodeRows(Identity.ApiToken)(rows)
+      })
 
       const revokeToken = Effect.fn("Access.revokeToken")(function* (actor: Auth.Actor, tokenId: string) {
         const rows = yield* sql<{ workspaceId: string; createdBy: string | null }>`SELECT workspace_id, created_by
-          FROM api_tokens WHERE id = ${tokenId} AND revoked_at IS NULL`.pipe(Effect.orDie)
+          FROM api_tokens WHERE id = ${tokenId} AND revoked_at IS NULL`
         const token = rows[0]
         if (token === undefined) return yield* ApiErrors.NotFound.of("API token", tokenId)
         if (actor.kind === "user" && actor.userId !== null && token.createdBy !== actor.userId) {
@@ -210,10 +205,8 @@ export class Access extends Context.Service<
             })
           }
         }
-        yield* sql`UPDATE api_tokens SET revoked_at = now() WHERE id = ${tokenId} AND revoked_at IS NULL`.pipe(
-          Effect.orDie,
-        )
-      }, withSql)
+        yield* sql`UPDATE api_tokens SET revoked_at = now() WHERE id = ${tokenId} AND revoked_at IS NULL`
+      })
 
       const serviceAccountColumns = "id, workspace_id, name, created_by, created_at, updated_at"
 
@@ -228,44 +221,41 @@ export class Access extends Context.Service<
           name,
           createdBy: actor.userId,
         })} RETURNING ${sql.literal(serviceAccountColumns)}`.pipe(
-          Effect.catchTag("SqlError", (error) =>
-            constraintOf(error) === "service_accounts_name_unique_per_workspace"
-              ? Effect.fail(
-                  new ApiErrors.Conflict({
-                    message: "The workspace already has a service account of this name.",
-                    field: "name",
-                  }),
-                )
-              : Effect.die(error),
-          ),
+          Sql.refusedBy({
+            service_accounts_name_unique_per_workspace: () =>
+              new ApiErrors.Conflict({
+                message: "The workspace already has a service account of this name.",
+                field: "name",
+              }),
+          }),
         )
-        return yield* decodeRow(Identity.ServiceAccount)(rows[0])
-      }, withSql)
+        return yield* Sql.decodeRow(Identity.ServiceAccount)(rows[0])
+      })
 
       const listServiceAccounts = Effect.fn("Access.listServiceAccounts")(function* (workspaceId: string) {
         const rows = yield* sql`SELECT ${sql.literal(serviceAccountColumns)} FROM service_accounts
-          WHERE workspace_id = ${workspaceId} ORDER BY created_at`.pipe(Effect.orDie)
-        return yield* decodeRows(Identity.ServiceAccount)(rows)
-      }, withSql)
+          WHERE workspace_id = ${workspaceId} ORDER BY created_at`
+        return yield* Sql.decodeRows(Identity.ServiceAccount)(rows)
+      })
 
       const deleteServiceAccount = Effect.fn("Access.deleteServiceAccount")(function* (serviceAccountId: string) {
-        const rows = yield* sql`DELETE FROM service_accounts WHERE id = ${serviceAccountId} RETURNING id`.pipe(
-          Effect.orDie,
-        )
+        const rows = yield* sql`DELETE FROM service_accounts WHERE id = ${serviceAccountId} RETURNING id`
         if (rows.length === 0) return yield* ApiErrors.NotFound.of("service account", serviceAccountId)
-      }, withSql)
-
-      return Access.of({
-        authenticateToken,
-        authorize,
-        locate,
-        createToken,
-        listTokens,
-        revokeToken,
-        createServiceAccount,
-        listServiceAccounts,
-        deleteServiceAccount,
       })
+
+      return Access.of(
+        Sql.edge({
+          authenticateToken,
+          authorize,
+          locate,
+          createToken,
+          listTokens,
+          revokeToken,
+          createServiceAccount,
+          listServiceAccounts,
+          deleteServiceAccount,
+        }),
+      )
     }),
   )
 }

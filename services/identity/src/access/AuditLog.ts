@@ -1,7 +1,8 @@
+import { Sql } from "@starform/db"
 import { ApiErrors, Audit, type IdentityRpc, Ids, WorkspacesAccessApi } from "@starform/domain"
 import { Context, DateTime, Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { decodeRows, inet } from "../store/Sql.ts"
+import { inet } from "../store/Inet.ts"
 
 /**
  * The audit log: appended to, read, and nothing else. There is deliberately no update or delete here; GDPR erasure
@@ -57,7 +58,7 @@ export class AuditLog extends Context.Service<
           userAgent: record.userAgent?.slice(0, 512) ?? null,
           outcome: record.outcome,
           metadata: JSON.stringify(record.metadata),
-        })}`.pipe(Effect.orDie)
+        })}`
       })
 
       const page = Effect.fn("AuditLog.page")(function* (workspaceId: string, query: WorkspacesAccessApi.AuditQuery) {
@@ -78,9 +79,9 @@ export class AuditLog extends Context.Service<
           readonly position: string
           readonly id: string
         }>`SELECT ${sql.literal(columns)} FROM audit_log WHERE ${sql.and(filters)}
-          ORDER BY occurred_at DESC, id DESC LIMIT ${limit + 1}`.pipe(Effect.orDie)
+          ORDER BY occurred_at DESC, id DESC LIMIT ${limit + 1}`
         const kept = rows.slice(0, limit)
-        const entries = yield* decodeRows(Audit.AuditEntry)(kept)
+        const entries = yield* Sql.decodeRows(Audit.AuditEntry)(kept)
         const last = kept[kept.length - 1]
         return new WorkspacesAccessApi.AuditPage({
           entries,
@@ -88,7 +89,7 @@ export class AuditLog extends Context.Service<
         })
       })
 
-      return AuditLog.of({ record, page })
+      return AuditLog.of(Sql.edge({ record, page }))
     }),
   )
 }

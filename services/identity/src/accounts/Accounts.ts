@@ -1,3 +1,4 @@
+import { Sql } from "@starform/db"
 import { ApiErrors, type Identity, IdentityAuthApi, type IdentityRpc, Ids } from "@starform/domain"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -6,7 +7,6 @@ import { IdentityConfig } from "../IdentityConfig.ts"
 import { Passwords } from "../Passwords.ts"
 import * as Outbox from "../store/Outbox.ts"
 import { Sessions } from "../store/Sessions.ts"
-import { constraintOf } from "../store/Sql.ts"
 import * as Users from "../store/Users.ts"
 import * as UserTokens from "../store/UserTokens.ts"
 import { Mfa } from "./Mfa.ts"
@@ -48,15 +48,16 @@ export class Accounts extends Context.Service<
     Accounts,
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
-      const withSql = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        Effect.provideService(effect, SqlClient.SqlClient, sql)
+      const transaction = Sql.transaction(sql)
+      const users = Users.make(sql)
+      const userTokens = UserTokens.make(sql)
       const config = yield* IdentityConfig
       const passwords = yield* Passwords
       const sessions = yield* Sessions
       const mfa = yield* Mfa
 
       const userOf = (userId: string) =>
-        Users.byId(userId).pipe(
+        users.byId(userId).pipe(
           Effect.flatMap(
             Option.match({
               onNone: () => Effect.die(new Error(`user ${userId} vanished mid-sign-in`)),
@@ -68,7 +69,7 @@ export class Accounts extends Context.Service<
       const signIn = Effect.fn("Accounts.signIn")(function* (userId: string, client: IdentityRpc.ClientInfo) {
         const tokens = yield* sessions.start(userId, client)
         return new IdentityAuthApi.SignedIn({ status: "signed_in", user: yield* userOf(userId), tokens })
-      }, withSql)
+      })
 
       const signup = Effect.fn("Accounts.signup")(function* (
         request: IdentityAuthApi.SignupRequest,
@@ -85,37 +86,34 @@ export class Accounts extends Context.Service<
                 name: request.name ?? "",
                 passwordHash,
               })}`
-              const token = yield* UserTokens.issue(userId, "verify_email", config.emailVerificationLifetime)
-              yield* Outbox.enqueue(request.email, Emails.verifyEmail(config.publicUrl, token), userId)
+              const token = yield* userTokens.issue(userId, "verify_email", config.emailVerificationLifetime)
+              yield* Outbox.enqueue(sql, request.email, Emails.verifyEmail(config.publicUrl, token), userId)
             }),
           )
           .pipe(
-            Effect.catchTag("SqlError", (error) =>
-              constraintOf(error) === "users_email_unique"
-                ? Effect.fail(
-                    new ApiErrors.Conflict({
-                      message: "An account with this email address already exists: sign in, or reset its password.",
-                      field: "email",
-                    }),
-                  )
-                : Effect.die(error),
-            ),
+            Sql.refusedBy({
+              users_email_unique: () =>
+                new ApiErrors.Conflict({
+                  message: "An account with this email address already exists: sign in, or reset its password.",
+                  field: "email",
+                }),
+            }),
           )
         return yield* signIn(userId, client)
-      }, withSql)
+      })
 
       const login = Effect.fn("Accounts.login")(function* (
         email: string,
         password: string,
         client: IdentityRpc.ClientInfo,
       ) {
-        const found = yield* Users.credentialsByEmail(email)
+        const found = yield* users.credentialsByEmail(email)
         const hashed = Option.match(found, { onNone: () => null, onSome: (user) => user.passwordHash })
         const ok = yield* passwords.verify(hashed, password)
         if (!ok || Option.isNone(found)) return yield* wrongCredentials
         const user = found.value
         if (user.mfaEnabledAt !== null) {
-          const challengeToken = yield* UserTokens.issue(user.id, "mfa_challenge", config.mfaChallengeLifetime)
+          const challengeToken = yield* userTokens.issue(user.id, "mfa_challenge", config.mfaChallengeLifetime)
           return new IdentityAuthApi.MfaRequired({
             status: "mfa_required",
             challengeToken,
@@ -123,46 +121,46 @@ export class Accounts extends Context.Service<
           })
         }
         return yield* signIn(user.id, client)
-      }, withSql)
+      })
 
       const completeMfa = Effect.fn("Accounts.completeMfa")(function* (
         challengeToken: string,
         code: string,
         client: IdentityRpc.ClientInfo,
       ) {
-        const userId = yield* UserTokens.peek(challengeToken, "mfa_challenge")
+        const userId = yield* userTokens.peek(challengeToken, "mfa_challenge")
         if (userId === undefined) {
           return yield* new ApiErrors.Unauthenticated({
             message: "This sign-in challenge has expired or was already used: sign in with your password again.",
           })
         }
         if (!(yield* mfa.verifySecondFactor(userId, code))) {
-          yield* UserTokens.strike(challengeToken, maxChallengeAttempts)
+          yield* userTokens.strike(challengeToken, maxChallengeAttempts)
           return yield* new ApiErrors.Unauthenticated({
             message: "The code is wrong: enter the current code from the authenticator app, or a recovery code.",
           })
         }
-        const spent = yield* UserTokens.spend(challengeToken, "mfa_challenge")
+        const spent = yield* userTokens.spend(challengeToken, "mfa_challenge")
         if (spent === undefined) {
           return yield* new ApiErrors.Unauthenticated({ message: "This sign-in challenge was already used." })
         }
         return yield* signIn(userId, client)
-      }, withSql)
+      })
 
       const gone = new ApiErrors.Unauthenticated({ message: "This account no longer exists: sign in again." })
 
       const me = Effect.fn("Accounts.me")(function* (userId: string) {
-        const user = yield* Users.byId(userId)
+        const user = yield* users.byId(userId)
         if (Option.isNone(user)) return yield* gone
         return user.value
-      }, withSql)
+      })
 
       const rename = Effect.fn("Accounts.rename")(function* (userId: string, name: string) {
         const rows = yield* sql`UPDATE users SET name = ${name} WHERE id = ${userId} AND status = 'active'
-          RETURNING id`.pipe(Effect.orDie)
+          RETURNING id`
         if (rows.length === 0) return yield* gone
         return yield* me(userId)
-      }, withSql)
+      })
 
       const invalidLink = (what: string) =>
         ApiErrors.ValidationFailed.field(
@@ -172,74 +170,68 @@ export class Accounts extends Context.Service<
         )
 
       const verifyEmail = Effect.fn("Accounts.verifyEmail")(function* (token: string) {
-        const userId = yield* UserTokens.spend(token, "verify_email")
+        const userId = yield* userTokens.spend(token, "verify_email")
         if (userId === undefined) return yield* invalidLink("email verification")
-        yield* sql`UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = ${userId}`.pipe(
-          Effect.orDie,
-        )
-      }, withSql)
+        yield* sql`UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = ${userId}`
+      })
 
       const resendVerification = Effect.fn("Accounts.resendVerification")(function* (userId: string) {
         const user = yield* userOf(userId)
         if (user.emailVerifiedAt !== null) {
           return yield* new ApiErrors.Conflict({ message: "This email address is already verified." })
         }
-        yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              yield* UserTokens.spendAll(userId, "verify_email")
-              const token = yield* UserTokens.issue(userId, "verify_email", config.emailVerificationLifetime)
-              yield* Outbox.enqueue(user.email, Emails.verifyEmail(config.publicUrl, token), userId)
-            }),
-          )
-          .pipe(Effect.orDie)
-      }, withSql)
+        yield* transaction(
+          Effect.gen(function* () {
+            yield* userTokens.spendAll(userId, "verify_email")
+            const token = yield* userTokens.issue(userId, "verify_email", config.emailVerificationLifetime)
+            yield* Outbox.enqueue(sql, user.email, Emails.verifyEmail(config.publicUrl, token), userId)
+          }),
+        )
+      })
 
       const requestPasswordReset = Effect.fn("Accounts.requestPasswordReset")(function* (email: string) {
-        const found = yield* Users.credentialsByEmail(email)
+        const found = yield* users.credentialsByEmail(email)
         if (Option.isNone(found)) return
         const user = found.value
-        yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              const token = yield* UserTokens.issue(user.id, "reset_password", config.passwordResetLifetime)
-              yield* Outbox.enqueue(user.email, Emails.resetPassword(config.publicUrl, token), user.id)
-            }),
-          )
-          .pipe(Effect.orDie)
-      }, withSql)
+        yield* transaction(
+          Effect.gen(function* () {
+            const token = yield* userTokens.issue(user.id, "reset_password", config.passwordResetLifetime)
+            yield* Outbox.enqueue(sql, user.email, Emails.resetPassword(config.publicUrl, token), user.id)
+          }),
+        )
+      })
 
       const resetPassword = Effect.fn("Accounts.resetPassword")(function* (token: string, password: string) {
         const passwordHash = yield* passwords.hash(password)
-        const userId = yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              const userId = yield* UserTokens.spend(token, "reset_password")
-              if (userId === undefined) return undefined
-              const rows = yield* sql<{ email: string }>`UPDATE users SET password_hash = ${passwordHash}
+        const userId = yield* transaction(
+          Effect.gen(function* () {
+            const userId = yield* userTokens.spend(token, "reset_password")
+            if (userId === undefined) return undefined
+            const rows = yield* sql<{ email: string }>`UPDATE users SET password_hash = ${passwordHash}
                 WHERE id = ${userId} RETURNING email`
-              yield* UserTokens.spendAll(userId, "reset_password")
-              yield* Outbox.enqueue(rows[0]!.email, Emails.passwordChanged(), userId)
-              return userId
-            }),
-          )
-          .pipe(Effect.orDie)
+            yield* userTokens.spendAll(userId, "reset_password")
+            yield* Outbox.enqueue(sql, rows[0]!.email, Emails.passwordChanged(), userId)
+            return userId
+          }),
+        )
         if (userId === undefined) return yield* invalidLink("password reset")
         yield* sessions.revokeAll(userId, "password reset")
-      }, withSql)
-
-      return Accounts.of({
-        signup,
-        login,
-        completeMfa,
-        signIn,
-        me,
-        rename,
-        verifyEmail,
-        resendVerification,
-        requestPasswordReset,
-        resetPassword,
       })
+
+      return Accounts.of(
+        Sql.edge({
+          signup,
+          login,
+          completeMfa,
+          signIn,
+          me,
+          rename,
+          verifyEmail,
+          resendVerification,
+          requestPasswordReset,
+          resetPassword,
+        }),
+      )
     }),
   )
 }

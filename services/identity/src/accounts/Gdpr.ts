@@ -1,10 +1,10 @@
+import { Sql } from "@starform/db"
 import { ApiErrors, Audit, type Auth, Identity, IdentityMeApi, WorkspacesApi } from "@starform/domain"
 import { Context, DateTime, Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Passwords } from "../Passwords.ts"
 import * as Secrets from "../Secrets.ts"
 import { Sessions } from "../store/Sessions.ts"
-import { decodeRows } from "../store/Sql.ts"
 import * as Users from "../store/Users.ts"
 import { Workspaces } from "../workspaces/Workspaces.ts"
 
@@ -34,49 +34,47 @@ export class Gdpr extends Context.Service<
       const passwords = yield* Passwords
       const sessions = yield* Sessions
       const workspaces = yield* Workspaces
-      const withSql = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        Effect.provideService(effect, SqlClient.SqlClient, sql)
+      const users = Users.make(sql)
 
       const gone = new ApiErrors.Unauthenticated({ message: "This account no longer exists." })
 
       const exportAccount = Effect.fn("Gdpr.exportAccount")(function* (actor: Auth.Actor) {
         if (actor.userId === null) return yield* gone
         const userId = actor.userId
-        const user = yield* Users.byId(userId)
+        const user = yield* users.byId(userId)
         if (Option.isNone(user)) return yield* gone
-        const q = <A extends object>(statement: Effect.Effect<ReadonlyArray<A>, unknown>) => Effect.orDie(statement)
-        const created = yield* q(sql`SELECT id, name, slug, plan, created_by, deleted_at, created_at, updated_at
-          FROM workspaces WHERE created_by = ${userId} ORDER BY created_at`)
-        const tokens = yield* q(sql`SELECT id, workspace_id, project_id, name, token_prefix, scopes, service_account_id,
+        const created = yield* sql`SELECT id, name, slug, plan, created_by, deleted_at, created_at, updated_at
+          FROM workspaces WHERE created_by = ${userId} ORDER BY created_at`
+        const tokens = yield* sql`SELECT id, workspace_id, project_id, name, token_prefix, scopes, service_account_id,
           created_by, expires_at, last_used_at, revoked_at, created_at, updated_at
-          FROM api_tokens WHERE created_by = ${userId} ORDER BY created_at`)
-        const sso = yield* q(sql`SELECT issuer, subject, user_id, email, created_at FROM sso_identities
-          WHERE user_id = ${userId}`)
-        const invitations = yield* q(sql`SELECT id, workspace_id, email, role, invited_by, expires_at, accepted_at,
+          FROM api_tokens WHERE created_by = ${userId} ORDER BY created_at`
+        const sso = yield* sql`SELECT issuer, subject, user_id, email, created_at FROM sso_identities
+          WHERE user_id = ${userId}`
+        const invitations = yield* sql`SELECT id, workspace_id, email, role, invited_by, expires_at, accepted_at,
           accepted_by, revoked_at, created_at, updated_at FROM invitations WHERE invited_by = ${userId}
-          ORDER BY created_at`)
-        const audit = yield* q(sql`SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type,
+          ORDER BY created_at`
+        const audit = yield* sql`SELECT id, occurred_at, workspace_id, actor_type, actor_id, action, target_type,
           target_id, host(ip) AS ip, user_agent, outcome, metadata, created_at FROM audit_log
-          WHERE actor_id = ${userId} ORDER BY occurred_at DESC LIMIT 10000`)
+          WHERE actor_id = ${userId} ORDER BY occurred_at DESC LIMIT 10000`
         return new IdentityMeApi.AccountExport({
           exportedAt: DateTime.nowUnsafe(),
           user: user.value,
           sessions: yield* sessions.list(userId, actor.sessionId),
           memberships: yield* workspaces.memberships(userId),
-          workspacesCreated: yield* decodeRows(Identity.Workspace)(created),
-          apiTokens: yield* decodeRows(Identity.ApiToken)(tokens),
-          ssoIdentities: yield* decodeRows(Identity.SsoIdentity)(sso),
-          invitationsSent: yield* decodeRows(Identity.Invitation)(invitations),
-          auditEntries: yield* decodeRows(Audit.AuditEntry)(audit),
+          workspacesCreated: yield* Sql.decodeRows(Identity.Workspace)(created),
+          apiTokens: yield* Sql.decodeRows(Identity.ApiToken)(tokens),
+          ssoIdentities: yield* Sql.decodeRows(Identity.SsoIdentity)(sso),
+          invitationsSent: yield* Sql.decodeRows(Identity.Invitation)(invitations),
+          auditEntries: yield* Sql.decodeRows(Audit.AuditEntry)(audit),
         })
-      }, withSql)
+      })
 
       const deleteAccount = Effect.fn("Gdpr.deleteAccount")(function* (
         userId: string,
         password: string | null,
         projectCounts: { readonly [workspaceId: string]: number },
       ) {
-        const found = yield* Users.credentialsById(userId)
+        const found = yield* users.credentialsById(userId)
         if (Option.isNone(found)) return yield* gone
         if (found.value.passwordHash !== null) {
           if (password === null) {
@@ -93,65 +91,63 @@ export class Gdpr extends Context.Service<
           }
         }
         const pseudonym = `pseudonym_${Secrets.randomBase62(24).toLowerCase()}`
-        yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              const owned = yield* sql<{
-                workspaceId: string
-                name: string
-                owners: number
-                others: number
-              }>`SELECT m.workspace_id, w.name,
+        yield* Sql.transaction(sql)(
+          Effect.gen(function* () {
+            const owned = yield* sql<{
+              workspaceId: string
+              name: string
+              owners: number
+              others: number
+            }>`SELECT m.workspace_id, w.name,
                   (SELECT count(*)::int FROM workspace_members o WHERE o.workspace_id = m.workspace_id
                     AND o.role = 'owner' AND o.user_id <> ${userId}) AS owners,
                   (SELECT count(*)::int FROM workspace_members o WHERE o.workspace_id = m.workspace_id
                     AND o.user_id <> ${userId}) AS others
                 FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
                 WHERE m.user_id = ${userId} AND m.role = 'owner' FOR UPDATE OF w`
-              const blocking = owned.filter((w) => w.owners === 0 && w.others > 0)
-              if (blocking.length > 0) {
-                const names = blocking.map((w) => `"${w.name}" (${w.workspaceId}, ${w.others} other member(s))`)
+            const blocking = owned.filter((w) => w.owners === 0 && w.others > 0)
+            if (blocking.length > 0) {
+              const names = blocking.map((w) => `"${w.name}" (${w.workspaceId}, ${w.others} other member(s))`)
+              return yield* new ApiErrors.Conflict({
+                message: `You are the last owner of ${names.join(", ")}: make another member an owner, or remove the other members, before deleting your account.`,
+              })
+            }
+            for (const alone of owned.filter((w) => w.others === 0)) {
+              const projects = projectCounts[alone.workspaceId] ?? 0
+              if (projects > 0) {
                 return yield* new ApiErrors.Conflict({
-                  message: `You are the last owner of ${names.join(", ")}: make another member an owner, or remove the other members, before deleting your account.`,
+                  message: `Your workspace "${alone.name}" (${alone.workspaceId}) cannot be deleted yet: ${WorkspacesApi.stillHasProjects(projects).message}`,
                 })
               }
-              for (const alone of owned.filter((w) => w.others === 0)) {
-                const projects = projectCounts[alone.workspaceId] ?? 0
-                if (projects > 0) {
-                  return yield* new ApiErrors.Conflict({
-                    message: `Your workspace "${alone.name}" (${alone.workspaceId}) cannot be deleted yet: ${WorkspacesApi.stillHasProjects(projects).message}`,
-                  })
-                }
-                yield* workspaces.remove(alone.workspaceId).pipe(
-                  Effect.catchTag("NotFound", () => Effect.void),
-                  Effect.mapError(
-                    (conflict) =>
-                      new ApiErrors.Conflict({
-                        message: `Your workspace "${alone.name}" (${alone.workspaceId}) cannot be deleted yet: ${conflict.message}`,
-                      }),
-                  ),
-                )
-              }
-              yield* sql`UPDATE api_tokens SET revoked_at = now()
+              yield* workspaces.remove(alone.workspaceId).pipe(
+                Effect.catchTag("NotFound", () => Effect.void),
+                Effect.mapError(
+                  (conflict) =>
+                    new ApiErrors.Conflict({
+                      message: `Your workspace "${alone.name}" (${alone.workspaceId}) cannot be deleted yet: ${conflict.message}`,
+                    }),
+                ),
+              )
+            }
+            yield* sql`UPDATE api_tokens SET revoked_at = now()
                 WHERE created_by = ${userId} AND service_account_id IS NULL AND revoked_at IS NULL`
-              // Entries by them lose their address and user agent too; entries about them keep the actor's.
-              yield* sql`UPDATE audit_log SET
+            // Entries by them lose their address and user agent too; entries about them keep the actor's.
+            yield* sql`UPDATE audit_log SET
                   actor_id = CASE WHEN actor_id = ${userId} THEN ${pseudonym} ELSE actor_id END,
                   target_id = CASE WHEN target_id = ${userId} THEN ${pseudonym} ELSE target_id END,
                   ip = CASE WHEN actor_id = ${userId} THEN NULL ELSE ip END,
                   user_agent = CASE WHEN actor_id = ${userId} THEN NULL ELSE user_agent END
                 WHERE actor_id = ${userId} OR target_id = ${userId}`
-              yield* sql`DELETE FROM email_outbox WHERE user_id = ${userId}
+            yield* sql`DELETE FROM email_outbox WHERE user_id = ${userId}
                 OR lower(to_address) = lower(${found.value.email})`
-              yield* sql`DELETE FROM invitations WHERE lower(email) = lower(${found.value.email})`
-              yield* sql`DELETE FROM users WHERE id = ${userId}`
-            }),
-          )
-          .pipe(Effect.catchTag("SqlError", Effect.die))
+            yield* sql`DELETE FROM invitations WHERE lower(email) = lower(${found.value.email})`
+            yield* sql`DELETE FROM users WHERE id = ${userId}`
+          }),
+        )
         return pseudonym
-      }, withSql)
+      })
 
-      return Gdpr.of({ exportAccount, deleteAccount })
+      return Gdpr.of(Sql.edge({ exportAccount, deleteAccount }))
     }),
   )
 }

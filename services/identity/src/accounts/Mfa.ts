@@ -1,4 +1,5 @@
 import { Catalog, FieldCrypto } from "@starform/crypto"
+import { Sql } from "@starform/db"
 import { ApiErrors, IdentityMeApi } from "@starform/domain"
 import { Context, Effect, Layer, Option } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -47,8 +48,8 @@ export class Mfa extends Context.Service<
     Mfa,
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
-      const withSql = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        Effect.provideService(effect, SqlClient.SqlClient, sql)
+      const transaction = Sql.transaction(sql)
+      const users = Users.make(sql)
       const crypto = yield* FieldCrypto
 
       const secretOf = (ciphertext: string | null) =>
@@ -72,9 +73,7 @@ export class Mfa extends Context.Service<
           const step = totpStep(secret, code)
           if (step === undefined) return false
           const claimed = yield* sql`UPDATE users SET totp_last_step = ${step}
-            WHERE id = ${userId} AND (totp_last_step IS NULL OR totp_last_step < ${step}) RETURNING id`.pipe(
-            Effect.orDie,
-          )
+            WHERE id = ${userId} AND (totp_last_step IS NULL OR totp_last_step < ${step}) RETURNING id`
           return claimed.length > 0
         })
 
@@ -89,7 +88,7 @@ export class Mfa extends Context.Service<
         })
 
       const credentials = (userId: string) =>
-        Users.credentialsById(userId).pipe(
+        users.credentialsById(userId).pipe(
           Effect.flatMap(
             Option.match({
               onNone: () => Effect.die(new Error(`user ${userId} vanished mid-request`)),
@@ -118,12 +117,12 @@ export class Mfa extends Context.Service<
         }
         const secret = generateSecret()
         const ciphertext = yield* crypto.encrypt(secret, Catalog.userTotpSecret)
-        yield* sql`UPDATE users SET totp_secret_ciphertext = ${ciphertext} WHERE id = ${userId}`.pipe(Effect.orDie)
+        yield* sql`UPDATE users SET totp_secret_ciphertext = ${ciphertext} WHERE id = ${userId}`
         return new IdentityMeApi.MfaEnrolment({
           secret,
           otpauthUri: generateURI({ issuer: "Starform", label: user.email, secret }),
         })
-      }, withSql)
+      })
 
       const confirm = Effect.fn("Mfa.confirm")(function* (userId: string, code: string) {
         const user = yield* credentials(userId)
@@ -137,36 +136,32 @@ export class Mfa extends Context.Service<
           })
         }
         if (!(yield* acceptTotp(userId, secret.value, code))) return yield* wrongCode
-        return yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              yield* sql`UPDATE users SET mfa_enabled_at = now() WHERE id = ${userId}`
-              yield* Outbox.enqueue(user.email, Emails.mfaEnabled(), userId)
-              return yield* issueRecoveryCodes(userId)
-            }),
-          )
-          .pipe(Effect.orDie)
-      }, withSql)
+        return yield* transaction(
+          Effect.gen(function* () {
+            yield* sql`UPDATE users SET mfa_enabled_at = now() WHERE id = ${userId}`
+            yield* Outbox.enqueue(sql, user.email, Emails.mfaEnabled(), userId)
+            return yield* issueRecoveryCodes(userId)
+          }),
+        )
+      })
 
       const regenerateRecoveryCodes = Effect.fn("Mfa.regenerateRecoveryCodes")(function* (
         userId: string,
         code: string,
       ) {
         yield* requireEnabled(userId, code)
-        return yield* sql.withTransaction(issueRecoveryCodes(userId)).pipe(Effect.orDie)
-      }, withSql)
+        return yield* transaction(issueRecoveryCodes(userId))
+      })
 
       const disable = Effect.fn("Mfa.disable")(function* (userId: string, code: string) {
         yield* requireEnabled(userId, code)
-        yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              yield* sql`UPDATE users SET mfa_enabled_at = NULL, totp_secret_ciphertext = NULL WHERE id = ${userId}`
-              yield* sql`DELETE FROM mfa_recovery_codes WHERE user_id = ${userId}`
-            }),
-          )
-          .pipe(Effect.orDie)
-      }, withSql)
+        yield* transaction(
+          Effect.gen(function* () {
+            yield* sql`UPDATE users SET mfa_enabled_at = NULL, totp_secret_ciphertext = NULL WHERE id = ${userId}`
+            yield* sql`DELETE FROM mfa_recovery_codes WHERE user_id = ${userId}`
+          }),
+        )
+      })
 
       const verifySecondFactor = Effect.fn("Mfa.verifySecondFactor")(function* (userId: string, code: string) {
         const user = yield* credentials(userId)
@@ -174,11 +169,11 @@ export class Mfa extends Context.Service<
         if (Option.isSome(secret) && (yield* acceptTotp(userId, secret.value, code.trim()))) return true
         const spent = yield* sql`UPDATE mfa_recovery_codes SET used_at = now()
           WHERE user_id = ${userId} AND code_hash = ${Secrets.hash(Secrets.normaliseRecoveryCode(code))}
-            AND used_at IS NULL RETURNING user_id`.pipe(Effect.orDie)
+            AND used_at IS NULL RETURNING user_id`
         return spent.length > 0
-      }, withSql)
+      })
 
-      return Mfa.of({ enrol, confirm, regenerateRecoveryCodes, disable, verifySecondFactor })
+      return Mfa.of(Sql.edge({ enrol, confirm, regenerateRecoveryCodes, disable, verifySecondFactor }))
     }),
   )
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto"
+import { Sql } from "@starform/db"
 import { ApiErrors, IdentityAuthApi, type IdentityRpc, Ids } from "@starform/domain"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -104,7 +105,7 @@ export class Sso extends Context.Service<
           codeVerifier,
           redirectUri: provider.redirectUri,
           expiresAt: new Date(Date.now() + stateLifetimeMs),
-        })}`.pipe(Effect.orDie)
+        })}`
         const url = new URL(discovery.authorizationEndpoint)
         url.search = new URLSearchParams({
           response_type: "code",
@@ -121,7 +122,7 @@ export class Sso extends Context.Service<
 
       /** The user an external identity signs in as: linked before, matched by a verified email, or new. */
       const userFor = (issuer: string, claims: { sub: string; email?: string; verified: boolean; name: string }) =>
-        sql.withTransaction(
+        Sql.transaction(sql)(
           Effect.gen(function* () {
             const linked = yield* sql<{ userId: string }>`SELECT user_id FROM sso_identities
               WHERE issuer = ${issuer} AND subject = ${claims.sub}`
@@ -159,7 +160,7 @@ export class Sso extends Context.Service<
         const spent = yield* sql<{ nonce: string; codeVerifier: string; redirectUri: string }>`UPDATE sso_states
           SET used_at = now() WHERE state_hash = ${Secrets.hash(state)} AND provider = ${name}
             AND used_at IS NULL AND expires_at > now()
-          RETURNING nonce, code_verifier, redirect_uri`.pipe(Effect.orDie)
+          RETURNING nonce, code_verifier, redirect_uri`
         const pending = spent[0]
         if (pending === undefined)
           return yield* failed("This sign-in has expired or was already completed: start again.")
@@ -192,7 +193,7 @@ export class Sso extends Context.Service<
           ...(typeof payload.email === "string" ? { email: payload.email } : {}),
           verified: payload.email_verified === true,
           name: typeof payload.name === "string" ? payload.name.trim() : "",
-        }).pipe(Effect.orDie)
+        })
         if (Option.isNone(userId)) {
           return yield* failed(
             "The SSO provider did not share a verified email address, so no Starform account could be matched.",
@@ -201,7 +202,7 @@ export class Sso extends Context.Service<
         return yield* accounts.signIn(userId.value, client)
       })
 
-      return Sso.of({ start, callback })
+      return Sso.of(Sql.edge({ start, callback }))
     }),
   )
 }

@@ -1,13 +1,11 @@
+import { Sql } from "@starform/db"
 import { IdentityRpc } from "@starform/domain"
 import { Effect } from "effect"
-import * as SqlClient from "effect/sql/SqlClient"
-import { decodeRows } from "./Sql.ts"
+import type * as SqlClient from "effect/sql/SqlClient"
 
 /** The rate-limit budgets (`rate_limit_budgets`) the gateway enforces. */
-export const all = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const rows = yield* sql`SELECT name, capacity, refill_per_minute FROM rate_limit_budgets ORDER BY name`.pipe(
-    Effect.orDie,
+export const all = (sql: SqlClient.SqlClient) =>
+  sql`SELECT name, capacity, refill_per_minute FROM rate_limit_budgets ORDER BY name`.pipe(
+    Effect.flatMap(Sql.decodeRows(IdentityRpc.RateLimitBudget)),
+    Sql.orDefect,
   )
-  return yield* decodeRows(IdentityRpc.RateLimitBudget)(rows)
-})

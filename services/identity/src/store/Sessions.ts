@@ -1,10 +1,11 @@
+import { Sql } from "@starform/db"
 import { ApiErrors, IdentityAuthApi, IdentityMeApi, type IdentityRpc, Ids } from "@starform/domain"
 import { Context, DateTime, Duration, Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { IdentityConfig } from "../IdentityConfig.ts"
 import * as Secrets from "../Secrets.ts"
 import { Signer } from "../Signer.ts"
-import { inet } from "./Sql.ts"
+import { inet } from "./Inet.ts"
 
 /**
  * Sessions: one chain of refresh tokens per signed-in device. Each refresh spends the presented token (its row is
@@ -36,6 +37,7 @@ export class Sessions extends Context.Service<
       const sql = yield* SqlClient.SqlClient
       const signer = yield* Signer
       const config = yield* IdentityConfig
+      const transaction = Sql.transaction(sql)
 
       const pair = (userId: string, familyId: string, refreshToken: string) =>
         Effect.map(
@@ -73,7 +75,7 @@ export class Sessions extends Context.Service<
         const id = Ids.newId("session")
         const refreshToken = Secrets.newOpaqueToken("sfr")
         const expiresAt = new Date(Date.now() + Duration.toMillis(config.refreshTokenLifetime))
-        yield* insert({ id, userId, familyId: id, refreshToken, client, expiresAt }).pipe(Effect.orDie)
+        yield* insert({ id, userId, familyId: id, refreshToken, client, expiresAt })
         return yield* pair(userId, id, refreshToken)
       })
 
@@ -82,44 +84,42 @@ export class Sessions extends Context.Service<
       })
 
       const refresh = Effect.fn("Sessions.refresh")(function* (refreshToken: string, client: IdentityRpc.ClientInfo) {
-        const outcome = yield* sql
-          .withTransaction(
-            Effect.gen(function* () {
-              const rows = yield* sql<{
-                id: string
-                userId: string
-                familyId: string
-                expiresAt: Date
-                revokedAt: Date | null
-                revokedReason: string | null
-              }>`SELECT s.id, s.user_id, s.family_id, s.expires_at, s.revoked_at, s.revoked_reason
+        const outcome = yield* transaction(
+          Effect.gen(function* () {
+            const rows = yield* sql<{
+              id: string
+              userId: string
+              familyId: string
+              expiresAt: Date
+              revokedAt: Date | null
+              revokedReason: string | null
+            }>`SELECT s.id, s.user_id, s.family_id, s.expires_at, s.revoked_at, s.revoked_reason
                  FROM sessions s JOIN users u ON u.id = s.user_id AND u.status = 'active'
                  WHERE s.refresh_token_hash = ${Secrets.hash(refreshToken)} FOR UPDATE OF s`
-              const row = rows[0]
-              if (row === undefined) return { _tag: "invalid" } as const
-              if (row.revokedAt !== null) {
-                if (row.revokedReason === "rotated") {
-                  yield* sql`UPDATE sessions SET revoked_at = now(), revoked_reason = ${reused}
+            const row = rows[0]
+            if (row === undefined) return { _tag: "invalid" } as const
+            if (row.revokedAt !== null) {
+              if (row.revokedReason === "rotated") {
+                yield* sql`UPDATE sessions SET revoked_at = now(), revoked_reason = ${reused}
                              WHERE family_id = ${row.familyId} AND revoked_at IS NULL`
-                  return { _tag: "reused" } as const
-                }
-                return { _tag: "invalid" } as const
+                return { _tag: "reused" } as const
               }
-              if (row.expiresAt.getTime() <= Date.now()) return { _tag: "invalid" } as const
-              yield* sql`UPDATE sessions SET revoked_at = now(), revoked_reason = 'rotated' WHERE id = ${row.id}`
-              const next = Secrets.newOpaqueToken("sfr")
-              yield* insert({
-                id: Ids.newId("session"),
-                userId: row.userId,
-                familyId: row.familyId,
-                refreshToken: next,
-                client,
-                expiresAt: row.expiresAt,
-              })
-              return { _tag: "rotated", userId: row.userId, familyId: row.familyId, refreshToken: next } as const
-            }),
-          )
-          .pipe(Effect.orDie)
+              return { _tag: "invalid" } as const
+            }
+            if (row.expiresAt.getTime() <= Date.now()) return { _tag: "invalid" } as const
+            yield* sql`UPDATE sessions SET revoked_at = now(), revoked_reason = 'rotated' WHERE id = ${row.id}`
+            const next = Secrets.newOpaqueToken("sfr")
+            yield* insert({
+              id: Ids.newId("session"),
+              userId: row.userId,
+              familyId: row.familyId,
+              refreshToken: next,
+              client,
+              expiresAt: row.expiresAt,
+            })
+            return { _tag: "rotated", userId: row.userId, familyId: row.familyId, refreshToken: next } as const
+          }),
+        )
         switch (outcome._tag) {
           case "invalid":
             return yield* expired
@@ -138,7 +138,7 @@ export class Sessions extends Context.Service<
         const rows = yield* sql<{ live: boolean }>`SELECT EXISTS (
             SELECT 1 FROM sessions WHERE family_id = ${sessionId} AND user_id = ${userId}
               AND revoked_at IS NULL AND expires_at > now()
-          ) AS live`.pipe(Effect.orDie)
+          ) AS live`
         return rows[0]?.live === true
       })
 
@@ -153,7 +153,7 @@ export class Sessions extends Context.Service<
         }>`SELECT live.family_id, live.user_agent, host(live.ip) AS ip, first.created_at, live.last_used_at, live.expires_at
            FROM sessions live JOIN sessions first ON first.id = live.family_id
            WHERE live.user_id = ${userId} AND live.revoked_at IS NULL AND live.expires_at > now()
-           ORDER BY first.created_at DESC`.pipe(Effect.orDie)
+           ORDER BY first.created_at DESC`
         return rows.map(
           (row) =>
             new IdentityMeApi.SessionInfo({
@@ -170,16 +170,16 @@ export class Sessions extends Context.Service<
 
       const revoke = Effect.fn("Sessions.revoke")(function* (userId: string, sessionId: string, reason: string) {
         const rows = yield* sql`UPDATE sessions SET revoked_at = now(), revoked_reason = ${reason}
-          WHERE user_id = ${userId} AND family_id = ${sessionId} AND revoked_at IS NULL RETURNING id`.pipe(Effect.orDie)
+          WHERE user_id = ${userId} AND family_id = ${sessionId} AND revoked_at IS NULL RETURNING id`
         return rows.length > 0
       })
 
       const revokeAll = Effect.fn("Sessions.revokeAll")(function* (userId: string, reason: string) {
         yield* sql`UPDATE sessions SET revoked_at = now(), revoked_reason = ${reason}
-          WHERE user_id = ${userId} AND revoked_at IS NULL`.pipe(Effect.orDie)
+          WHERE user_id = ${userId} AND revoked_at IS NULL`
       })
 
-      return Sessions.of({ start, refresh, isLive, list, revoke, revokeAll })
+      return Sessions.of(Sql.edge({ start, refresh, isLive, list, revoke, revokeAll }))
     }),
   )
 }
