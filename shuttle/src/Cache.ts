@@ -32,7 +32,7 @@ interface Entry {
 }
 
 const versionOf = (object: KubeObject.KubeObject): bigint => {
-  const text = (object.metadata as { resourceVersion?: string }).resourceVersion ?? "0"
+  const text = object.metadata.resourceVersion ?? "0"
   return /^\d+$/.test(text) ? BigInt(text) : 0n
 }
 
@@ -147,7 +147,7 @@ export class Cache extends Context.Service<
                     return
                   }
                   const object = event.object
-                  version = (object.metadata as { resourceVersion?: string }).resourceVersion ?? version
+                  version = object.metadata.resourceVersion ?? version
                   const namespace = object.metadata.namespace ?? ""
                   const changed =
                     event.type === "DELETED" ? own.remove(namespace, object.metadata.name) : own.put(object)

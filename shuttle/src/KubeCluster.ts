@@ -1,5 +1,4 @@
 import { Kube, type KubeError } from "@starform/kube"
-import type { KubeObject } from "@starform/manifests"
 import { Effect, Layer, Semaphore, Stream } from "effect"
 import { Cluster, ClusterError, fieldManager } from "./Cluster.ts"
 import { Metrics } from "./Metrics.ts"
@@ -48,42 +47,22 @@ export const layer = (options: { readonly maxInFlight?: number } = {}) =>
             return effect.pipe(Effect.mapError(toClusterError))
           }),
         )
-      const asRef = (ref: { apiVersion: string; kind: string; namespace: string; name: string }) => ({
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        name: ref.name,
-        ...(ref.namespace === "" ? {} : { namespace: ref.namespace }),
-      })
       return Cluster.of({
-        apply: (object) =>
-          request(true, kube.apply(object as never, { fieldManager, force: true })) as Effect.Effect<
-            KubeObject.KubeObject,
-            ClusterError
-          >,
+        apply: (object) => request(true, kube.apply(object, { fieldManager, force: true })),
         remove: (ref) =>
           request(
             true,
             kube
-              .delete(asRef(ref), { propagationPolicy: "Background" })
+              .delete(ref, { propagationPolicy: "Background" })
               .pipe(Effect.catchTag("KubeNotFound", () => Effect.void)),
           ),
-        get: (ref) =>
-          request(
-            false,
-            kube.get(asRef(ref)).pipe(
-              Effect.map((object) => object as unknown as KubeObject.KubeObject | null),
-              Effect.catchTag("KubeNotFound", () => Effect.succeed(null)),
-            ),
-          ),
+        get: (ref) => request(false, kube.get(ref).pipe(Effect.catchTag("KubeNotFound", () => Effect.succeed(null)))),
         list: (kind, labelSelector) =>
           request(
             false,
-            kube.listAll({ apiVersion: kind.apiVersion, kind: kind.kind, labelSelector }).pipe(
-              Effect.map((result) => ({
-                items: result.items as unknown as ReadonlyArray<KubeObject.KubeObject>,
-                resourceVersion: result.resourceVersion,
-              })),
-            ),
+            kube
+              .listAll({ apiVersion: kind.apiVersion, kind: kind.kind, labelSelector })
+              .pipe(Effect.map((result) => ({ items: result.items, resourceVersion: result.resourceVersion }))),
           ),
         watch: (kind, labelSelector, resourceVersion) =>
           Stream.suspend(() => {
@@ -100,7 +79,7 @@ export const layer = (options: { readonly maxInFlight?: number } = {}) =>
                 Stream.map((event) =>
                   event.type === "BOOKMARK"
                     ? { type: "BOOKMARK" as const, resourceVersion: event.resourceVersion }
-                    : { type: event.type, object: event.object as unknown as KubeObject.KubeObject },
+                    : { type: event.type, object: event.object },
                 ),
                 Stream.mapError(toClusterError),
               )

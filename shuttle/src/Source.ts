@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from "node:zlib"
 import type { DesiredState } from "@starform/domain"
+import type { KubeObject } from "@starform/manifests"
 import { Context, Effect, Layer, Queue, type Stream, SubscriptionRef } from "effect"
 import * as Backoff from "./Backoff.ts"
 import { Cluster } from "./Cluster.ts"
@@ -68,19 +69,18 @@ export class Source extends Context.Service<
       yield* Effect.gen(function* () {
         for (;;) {
           const sent = yield* Queue.take(toCache)
-          yield* cluster
-            .apply({
-              apiVersion: "v1",
-              kind: "Secret",
-              metadata: {
-                name: cacheName,
-                namespace: settings.namespace,
-                labels: { "app.kubernetes.io/part-of": "starform" },
-              },
-              type: "Opaque",
-              data: { [cacheKey]: gzipSync(JSON.stringify(sent)).toString("base64") },
-            } as never)
-            .pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
+          const secret: KubeObject.Unstructured = {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: {
+              name: cacheName,
+              namespace: settings.namespace,
+              labels: { "app.kubernetes.io/part-of": "starform" },
+            },
+            type: "Opaque",
+            data: { [cacheKey]: gzipSync(JSON.stringify(sent)).toString("base64") },
+          }
+          yield* cluster.apply(secret).pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
         }
       }).pipe(Effect.forkScoped)
 

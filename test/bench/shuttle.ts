@@ -17,7 +17,7 @@
 import { spawn } from "node:child_process"
 import { createInterface } from "node:readline"
 import { Kube, type KubeConfigOptions } from "@starform/kube"
-import { Options, Order, Render } from "@starform/manifests"
+import { type KubeObject, Options, Order, Render } from "@starform/manifests"
 import { Cluster, KubeCluster, Metrics, Settings, Shuttle, Starbase, Supervisor } from "@starform/shuttle"
 import { Context, Effect, Layer, Stream } from "effect"
 import * as Fixtures from "../../packages/manifests/test/fixtures.ts"
@@ -239,7 +239,9 @@ const naive = Effect.gen(function* () {
           listed.items.length === expected &&
           listed.items.every((deployment) => {
             const status = (
-              deployment as unknown as { status?: { availableReplicas?: number; updatedReplicas?: number } }
+              deployment as KubeObject.KubeObject & {
+                status?: { availableReplicas?: number; updatedReplicas?: number }
+              }
             ).status
             return (status?.availableReplicas ?? 0) >= 1 && (status?.updatedReplicas ?? 0) >= 1
           }),

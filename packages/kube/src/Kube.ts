@@ -7,39 +7,17 @@ import {
   type V1APIResource,
   Watch,
 } from "@kubernetes/client-node"
+import { KubeObject as Objects } from "@starform/manifests"
 import { Cause, Context, Effect, Layer, Queue, Stream } from "effect"
 import { fromResponse, fromTransport, type KubeError, Rejected, Unavailable } from "./KubeErrors.ts"
 
-/** Any Kubernetes object as it goes over the wire. */
-export interface KubeObject {
-  readonly apiVersion: string
-  readonly kind: string
-  readonly metadata: ObjectMeta
-  readonly [field: string]: unknown
-}
-
-export interface ObjectMeta {
-  readonly name?: string | undefined
-  readonly namespace?: string | undefined
-  readonly uid?: string | undefined
-  readonly resourceVersion?: string | undefined
-  readonly generation?: number | undefined
-  readonly labels?: Readonly<Record<string, string>> | undefined
-  readonly annotations?: Readonly<Record<string, string>> | undefined
-  readonly deletionTimestamp?: string | undefined
-  readonly finalizers?: ReadonlyArray<string> | undefined
-  readonly ownerReferences?: ReadonlyArray<unknown> | undefined
-  readonly managedFields?: ReadonlyArray<unknown> | undefined
-  readonly [field: string]: unknown
-}
-
-/** Names one object. `namespace` is required for namespaced kinds and ignored for cluster-scoped ones. */
-export interface ObjectRef {
-  readonly apiVersion: string
-  readonly kind: string
-  readonly namespace?: string | undefined
-  readonly name: string
-}
+/** The one object type, shared with the renderers (`@starform/manifests`). */
+export type KubeObject = Objects.KubeObject
+export type ObjectMeta = Objects.ObjectMeta
+/** Names one object; `namespace` is "" for cluster-scoped kinds. */
+export type ObjectRef = Objects.ObjectRef
+/** What a read returns when the caller names no narrower type: any kind, its other fields unknown. */
+export type Unstructured = Objects.Unstructured
 
 export interface ListQuery {
   readonly apiVersion: string
@@ -64,13 +42,13 @@ export interface WatchQuery extends ListQuery {
   readonly timeoutSeconds?: number | undefined
 }
 
-export interface ListResult<A extends KubeObject = KubeObject> {
+export interface ListResult<A extends KubeObject = Unstructured> {
   readonly items: ReadonlyArray<A>
   readonly resourceVersion: string
   readonly continue?: string | undefined
 }
 
-export type WatchEvent<A extends KubeObject = KubeObject> =
+export type WatchEvent<A extends KubeObject = Unstructured> =
   | { readonly type: "ADDED" | "MODIFIED" | "DELETED"; readonly object: A }
   | { readonly type: "BOOKMARK"; readonly resourceVersion: string; readonly initialEventsEnd: boolean }
 
@@ -168,27 +146,27 @@ export class Kube extends Context.Service<
     readonly apply: <A extends KubeObject>(object: A, options: ApplyOptions) => Effect.Effect<A, KubeError>
     /** Server-side apply to the `/status` subresource (controllers reporting status). */
     readonly applyStatus: <A extends KubeObject>(object: A, options: ApplyOptions) => Effect.Effect<A, KubeError>
-    readonly get: <A extends KubeObject = KubeObject>(ref: ObjectRef) => Effect.Effect<A, KubeError>
-    readonly list: <A extends KubeObject = KubeObject>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
+    readonly get: <A extends KubeObject = Unstructured>(ref: ObjectRef) => Effect.Effect<A, KubeError>
+    readonly list: <A extends KubeObject = Unstructured>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
     /** Every page of a list, following `continue` tokens. */
-    readonly listAll: <A extends KubeObject = KubeObject>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
+    readonly listAll: <A extends KubeObject = Unstructured>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
     /**
      * One watch connection as a Stream. It ends when the server closes the watch (resume from the last
      * resourceVersion seen) and fails with Gone when that version is too old (list again).
      */
-    readonly watch: <A extends KubeObject = KubeObject>(query: WatchQuery) => Stream.Stream<WatchEvent<A>, KubeError>
+    readonly watch: <A extends KubeObject = Unstructured>(query: WatchQuery) => Stream.Stream<WatchEvent<A>, KubeError>
     readonly create: <A extends KubeObject>(object: A, options?: WriteOptions) => Effect.Effect<A, KubeError>
     /** PUT: with `metadata.resourceVersion` set, fails with Conflict if the object changed since. */
     readonly replace: <A extends KubeObject>(object: A, options?: WriteOptions) => Effect.Effect<A, KubeError>
     readonly delete: (ref: ObjectRef, options?: DeleteOptions) => Effect.Effect<void, KubeError>
     /** A JSON merge patch of `status` through the `/status` subresource. */
-    readonly patchStatus: <A extends KubeObject = KubeObject>(
+    readonly patchStatus: <A extends KubeObject = Unstructured>(
       ref: ObjectRef,
       status: unknown,
       options?: WriteOptions,
     ) => Effect.Effect<A, KubeError>
     /** A JSON merge patch (RFC 7386) of the object. */
-    readonly mergePatch: <A extends KubeObject = KubeObject>(
+    readonly mergePatch: <A extends KubeObject = Unstructured>(
       ref: ObjectRef,
       patch: unknown,
       options?: WriteOptions,
@@ -360,14 +338,9 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
     return parts.join("/")
   })
 
-  const refOf = (object: KubeObject): ObjectRef => {
-    const name = object.metadata.name ?? ""
-    return { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name }
-  }
-
   const applyTo = (subresource: string | undefined) =>
     Effect.fn("Kube.apply")(function* <A extends KubeObject>(object: A, options: ApplyOptions) {
-      const ref = refOf(object)
+      const ref = Objects.refOf(object)
       const target = describe(ref)
       yield* Effect.annotateCurrentSpan("kube.object", target)
       const path = yield* pathOf(ref, subresource)
@@ -564,7 +537,7 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
     listAll,
     watch,
     create: Effect.fn("Kube.create")(function* <A extends KubeObject>(object: A, options: WriteOptions = {}) {
-      const ref = refOf(object)
+      const ref = Objects.refOf(object)
       const path = yield* pathOf({ ...ref, name: undefined })
       return yield* call<A>(
         describe(ref),
@@ -575,7 +548,7 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
       )
     }),
     replace: Effect.fn("Kube.replace")(function* <A extends KubeObject>(object: A, options: WriteOptions = {}) {
-      const ref = refOf(object)
+      const ref = Objects.refOf(object)
       const path = yield* pathOf(ref)
       return yield* call<A>(
         describe(ref),

@@ -10,6 +10,7 @@ export {
   type ObjectMeta,
   type ObjectRef,
   type ResourceInfo,
+  type Unstructured,
   type WatchEvent,
   type WatchQuery,
   type WriteOptions,
