@@ -1,6 +1,6 @@
 import { Kube, type KubeError } from "@starform/kube"
 import { Effect, Layer, Semaphore, Stream } from "effect"
-import { Cluster, ClusterError, fieldManager } from "./Cluster.ts"
+import { Cluster, fieldManager } from "./Cluster.ts"
 import { Metrics } from "./Metrics.ts"
 
 /**
@@ -8,29 +8,6 @@ import { Metrics } from "./Metrics.ts"
  * counted, and at most `maxInFlight` run at once (watches aside) so a thousand service fibers starting together
  * queue here instead of flooding the API server.
  */
-
-const statusOf = (error: KubeError): number => {
-  switch (error._tag) {
-    case "KubeConflict":
-      return 409
-    case "KubeNotFound":
-      return 404
-    case "KubeGone":
-      return 410
-    case "KubeInvalid":
-      return 422
-    case "KubeUnavailable":
-    case "KubeRejected":
-      return error.status
-  }
-}
-
-const toClusterError = (error: KubeError) =>
-  new ClusterError({
-    status: statusOf(error),
-    reason: "reason" in error && typeof error.reason === "string" ? error.reason : error._tag.replace(/^Kube/, ""),
-    message: error.message,
-  })
 
 export const layer = (options: { readonly maxInFlight?: number } = {}) =>
   Layer.effect(
@@ -44,7 +21,7 @@ export const layer = (options: { readonly maxInFlight?: number } = {}) =>
           Effect.suspend(() => {
             metrics.requests++
             if (write) metrics.writes++
-            return effect.pipe(Effect.mapError(toClusterError))
+            return effect
           }),
         )
       return Cluster.of({
@@ -81,7 +58,6 @@ export const layer = (options: { readonly maxInFlight?: number } = {}) =>
                     ? { type: "BOOKMARK" as const, resourceVersion: event.resourceVersion }
                     : { type: event.type, object: event.object },
                 ),
-                Stream.mapError(toClusterError),
               )
           }),
       })

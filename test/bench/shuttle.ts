@@ -16,7 +16,7 @@
  */
 import { spawn } from "node:child_process"
 import { createInterface } from "node:readline"
-import { Kube, type KubeConfigOptions } from "@starform/kube"
+import { Kube, type KubeConfigOptions, type KubeError } from "@starform/kube"
 import { type KubeObject, Options, Order, Render } from "@starform/manifests"
 import { Cluster, KubeCluster, Metrics, Settings, Shuttle, Starbase, Supervisor } from "@starform/shuttle"
 import { Context, Effect, Layer, Stream } from "effect"
@@ -121,7 +121,7 @@ const deploymentsSeen = (sim: { readonly kubeConfig: KubeConfigOptions }) =>
     const seen = new Map<string, number>()
     const kind = { apiVersion: "apps/v1", kind: "Deployment" }
     const selector = "app.kubernetes.io/managed-by=shuttle"
-    const follow = (from: string): Effect.Effect<void, Cluster.ClusterError> =>
+    const follow = (from: string): Effect.Effect<void, KubeError> =>
       Effect.suspend(() => {
         let version = from
         return cluster.watch(kind, selector, version).pipe(
