@@ -1,11 +1,11 @@
 import { Kube, type KubeError } from "@starform/kube"
 import { Effect, Layer, Semaphore, Stream } from "effect"
 import { Cluster, fieldManager } from "./Cluster.ts"
-import { Metrics } from "./Metrics.ts"
+import * as Metrics from "./Metrics.ts"
 
 /**
  * `Cluster` over the `Kube` service (`@starform/kube`, the one client of the Kubernetes API). Every request is
- * counted, and at most `maxInFlight` run at once (watches aside) so a thousand service fibers starting together
+ * counted (`Metrics`, in the registry this layer is built with), and at most `maxInFlight` run at once (watches aside) so a thousand service fibers starting together
  * queue here instead of flooding the API server.
  */
 
@@ -14,13 +14,17 @@ export const layer = (options: { readonly maxInFlight?: number } = {}) =>
     Cluster,
     Effect.gen(function* () {
       const kube = yield* Kube
-      const metrics = yield* Metrics
+      // Counted in this layer's registry, whichever fiber sends the request.
+      const context = yield* Effect.context<never>()
+      const count = (write: boolean) => {
+        Metrics.requests.updateUnsafe(1, context)
+        if (write) Metrics.writes.updateUnsafe(1, context)
+      }
       const slots = Semaphore.makeUnsafe(options.maxInFlight ?? 32)
       const request = <A>(write: boolean, effect: Effect.Effect<A, KubeError>) =>
         slots.withPermits(1)(
           Effect.suspend(() => {
-            metrics.requests++
-            if (write) metrics.writes++
+            count(write)
             return effect
           }),
         )
@@ -43,7 +47,7 @@ export const layer = (options: { readonly maxInFlight?: number } = {}) =>
           ),
         watch: (kind, labelSelector, resourceVersion) =>
           Stream.suspend(() => {
-            metrics.requests++
+            count(false)
             return kube
               .watch({
                 apiVersion: kind.apiVersion,

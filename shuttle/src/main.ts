@@ -5,7 +5,6 @@ import { Options } from "@starform/manifests"
 import { Config, Effect, Layer, Redacted } from "effect"
 import * as Health from "./Health.ts"
 import * as KubeCluster from "./KubeCluster.ts"
-import { Metrics } from "./Metrics.ts"
 import * as Settings from "./Settings.ts"
 import * as Shuttle from "./Shuttle.ts"
 import * as Starbase from "./Starbase.ts"
@@ -41,7 +40,6 @@ const program = Effect.gen(function* () {
       Layer.provideMerge(Shuttle.layer(settings)),
       Layer.provide(KubeCluster.layer()),
       Layer.provide(Kube.layerFromDefault()),
-      Layer.provide(Metrics.layer),
       Layer.provide(
         Starbase.layer({
           url: config.starbaseUrl,
