@@ -19,16 +19,29 @@ import { Starbase } from "./Starbase.ts"
 export const cacheName = "shuttle-desired-state"
 const cacheKey = "desired-state.json.gz"
 
+/** What the cache Secret holds is not a cached version (written by another release, or damaged). */
+export class CacheUnreadable extends Schema.TaggedError<CacheUnreadable>()("CacheUnreadable", {
+  detail: Schema.String,
+}) {
+  override get message() {
+    return `the Secret ${cacheName} does not hold a cached desired state (${this.detail}); it is rewritten with the next version`
+  }
+}
+
 const decodeCached = Schema.decodeUnknownResult(Schema.fromJsonString(Document.Sent))
 
-/** The version cached in the Secret (null: none is), or why what is there cannot be read. */
-const sentIn = (secret: KubeObject.KubeObject | null): Result.Result<Document.Sent | null, string> => {
+/** The version cached in the Secret (null: none is). */
+const sentIn = (secret: KubeObject.KubeObject | null): Result.Result<Document.Sent | null, CacheUnreadable> => {
   const data = secret !== null && "data" in secret && isRecord(secret.data) ? secret.data[cacheKey] : undefined
   if (typeof data !== "string") return Result.succeed(null)
   return Result.try({
     try: () => gunzipSync(Buffer.from(data, "base64")).toString("utf8"),
-    catch: (error) => `the Secret ${cacheName} does not hold gzip data: ${error}`,
-  }).pipe(Result.flatMap((text) => Result.mapError(decodeCached(text), (error) => error.message)))
+    catch: (error) => new CacheUnreadable({ detail: `not gzip: ${error}` }),
+  }).pipe(
+    Result.flatMap((text) =>
+      Result.mapError(decodeCached(text), (error) => new CacheUnreadable({ detail: error.message })),
+    ),
+  )
 }
 
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
@@ -58,11 +71,11 @@ export class Source extends Context.Service<
         .pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
       let cached: DesiredState.DesiredState | null = null
       const fromCache = Result.flatMap(sentIn(cachedSecret), (sent) =>
-        sent === null ? Result.succeed(null) : Result.mapError(Document.open(sent, memo), (error) => error.message),
+        sent === null ? Result.succeed(null) : Document.open(sent, memo),
       )
       if (Result.isFailure(fromCache)) {
         yield* Effect.logWarning(
-          `the cached desired state is unusable, waiting for the projects service: ${fromCache.failure}`,
+          `the cached desired state is unusable, waiting for the projects service: ${fromCache.failure.message}`,
         )
       } else if (fromCache.success !== null) {
         memo = fromCache.success.memo
