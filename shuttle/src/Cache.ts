@@ -1,7 +1,8 @@
+import type { KubeError } from "@starform/kube"
 import { type KubeObject, Labels } from "@starform/manifests"
 import { Context, Deferred, Effect, Layer, Stream } from "effect"
 import * as Backoff from "./Backoff.ts"
-import { Cluster, type ClusterError, type Kind } from "./Cluster.ts"
+import { Cluster, type Kind } from "./Cluster.ts"
 import { CurrentSettings } from "./Settings.ts"
 
 /**
@@ -32,7 +33,7 @@ interface Entry {
 }
 
 const versionOf = (object: KubeObject.KubeObject): bigint => {
-  const text = (object.metadata as { resourceVersion?: string }).resourceVersion ?? "0"
+  const text = object.metadata.resourceVersion ?? "0"
   return /^\d+$/.test(text) ? BigInt(text) : 0n
 }
 
@@ -136,7 +137,7 @@ export class Cache extends Context.Service<
           if (syncedKinds.size === kinds.length) yield* Deferred.succeed(allSynced, undefined)
           return listed.resourceVersion
         })
-        const watchFrom = (start: string): Effect.Effect<never, ClusterError> =>
+        const watchFrom = (start: string): Effect.Effect<never, KubeError> =>
           Effect.suspend(() => {
             let version = start
             return cluster.watch(kind, Labels.managedSelector, version).pipe(
@@ -147,7 +148,7 @@ export class Cache extends Context.Service<
                     return
                   }
                   const object = event.object
-                  version = (object.metadata as { resourceVersion?: string }).resourceVersion ?? version
+                  version = object.metadata.resourceVersion ?? version
                   const namespace = object.metadata.namespace ?? ""
                   const changed =
                     event.type === "DELETED" ? own.remove(namespace, object.metadata.name) : own.put(object)
@@ -161,7 +162,7 @@ export class Cache extends Context.Service<
         return relist.pipe(
           Effect.flatMap(watchFrom),
           Effect.tapError((error) =>
-            error.gone
+            error._tag === "KubeGone"
               ? Effect.void
               : Effect.logWarning(`watching ${kind.kind} failed, listing again: ${error.message}`),
           ),

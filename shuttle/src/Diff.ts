@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { DesiredState } from "@starform/domain"
-import { KubeObject } from "@starform/manifests"
+import type { KubeObject } from "@starform/manifests"
 
 /**
  * The diff step: does a live object need writing? Shuttle applies only objects that drifted, so a pass over an
@@ -61,5 +61,5 @@ export const drifted = (stamped: KubeObject.KubeObject, live: KubeObject.KubeObj
   const liveDigest = live.metadata.annotations?.[appliedAnnotation]
   const wantedDigest = stamped.metadata.annotations?.[appliedAnnotation]
   if (liveDigest !== wantedDigest) return true
-  return !covers(KubeObject.fields(live), KubeObject.fields(stamped))
+  return !covers(live, stamped)
 }

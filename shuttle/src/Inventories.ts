@@ -1,8 +1,9 @@
+import type { KubeError } from "@starform/kube"
 import { KubeObject } from "@starform/manifests"
 import { Context, Effect, Layer, Semaphore } from "effect"
 import * as Apply from "./Apply.ts"
 import { Cache } from "./Cache.ts"
-import type { Cluster, ClusterError } from "./Cluster.ts"
+import type { Cluster } from "./Cluster.ts"
 import * as Inventory from "./Inventory.ts"
 
 /**
@@ -18,12 +19,12 @@ export class Inventories extends Context.Service<
       where: { readonly namespace: string; readonly name: string; readonly labels: Readonly<Record<string, string>> },
       owner: string,
       keys: Iterable<string>,
-    ) => Effect.Effect<void, ClusterError, Cluster>
+    ) => Effect.Effect<void, KubeError, Cluster>
     /** Adds objects to several owners at once (one write at most): what is about to be written for them. */
     readonly extend: (
       where: { readonly namespace: string; readonly name: string; readonly labels: Readonly<Record<string, string>> },
       additions: ReadonlyMap<string, Iterable<string>>,
-    ) => Effect.Effect<void, ClusterError, Cluster>
+    ) => Effect.Effect<void, KubeError, Cluster>
   }
 >()("starform/shuttle/Inventories") {
   static readonly layer = Layer.effect(

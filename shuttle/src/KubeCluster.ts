@@ -1,93 +1,53 @@
 import { Kube, type KubeError } from "@starform/kube"
-import type { KubeObject } from "@starform/manifests"
 import { Effect, Layer, Semaphore, Stream } from "effect"
-import { Cluster, ClusterError, fieldManager } from "./Cluster.ts"
-import { Metrics } from "./Metrics.ts"
+import { Cluster, fieldManager } from "./Cluster.ts"
+import * as Metrics from "./Metrics.ts"
 
 /**
  * `Cluster` over the `Kube` service (`@starform/kube`, the one client of the Kubernetes API). Every request is
- * counted, and at most `maxInFlight` run at once (watches aside) so a thousand service fibers starting together
+ * counted (`Metrics`, in the registry this layer is built with), and at most `maxInFlight` run at once (watches aside) so a thousand service fibers starting together
  * queue here instead of flooding the API server.
  */
-
-const statusOf = (error: KubeError): number => {
-  switch (error._tag) {
-    case "KubeConflict":
-      return 409
-    case "KubeNotFound":
-      return 404
-    case "KubeGone":
-      return 410
-    case "KubeInvalid":
-      return 422
-    case "KubeUnavailable":
-    case "KubeRejected":
-      return error.status
-  }
-}
-
-const toClusterError = (error: KubeError) =>
-  new ClusterError({
-    status: statusOf(error),
-    reason: "reason" in error && typeof error.reason === "string" ? error.reason : error._tag.replace(/^Kube/, ""),
-    message: error.message,
-  })
 
 export const layer = (options: { readonly maxInFlight?: number } = {}) =>
   Layer.effect(
     Cluster,
     Effect.gen(function* () {
       const kube = yield* Kube
-      const metrics = yield* Metrics
+      // Counted in this layer's registry, whichever fiber sends the request.
+      const context = yield* Effect.context<never>()
+      const count = (write: boolean) => {
+        Metrics.requests.updateUnsafe(1, context)
+        if (write) Metrics.writes.updateUnsafe(1, context)
+      }
       const slots = Semaphore.makeUnsafe(options.maxInFlight ?? 32)
       const request = <A>(write: boolean, effect: Effect.Effect<A, KubeError>) =>
         slots.withPermits(1)(
           Effect.suspend(() => {
-            metrics.requests++
-            if (write) metrics.writes++
-            return effect.pipe(Effect.mapError(toClusterError))
+            count(write)
+            return effect
           }),
         )
-      const asRef = (ref: { apiVersion: string; kind: string; namespace: string; name: string }) => ({
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        name: ref.name,
-        ...(ref.namespace === "" ? {} : { namespace: ref.namespace }),
-      })
       return Cluster.of({
-        apply: (object) =>
-          request(true, kube.apply(object as never, { fieldManager, force: true })) as Effect.Effect<
-            KubeObject.KubeObject,
-            ClusterError
-          >,
+        apply: (object) => request(true, kube.apply(object, { fieldManager, force: true })),
         remove: (ref) =>
           request(
             true,
             kube
-              .delete(asRef(ref), { propagationPolicy: "Background" })
+              .delete(ref, { propagationPolicy: "Background" })
               .pipe(Effect.catchTag("KubeNotFound", () => Effect.void)),
           ),
-        get: (ref) =>
-          request(
-            false,
-            kube.get(asRef(ref)).pipe(
-              Effect.map((object) => object as unknown as KubeObject.KubeObject | null),
-              Effect.catchTag("KubeNotFound", () => Effect.succeed(null)),
-            ),
-          ),
+        get: (ref) => request(false, kube.get(ref).pipe(Effect.catchTag("KubeNotFound", () => Effect.succeed(null)))),
         list: (kind, labelSelector) =>
           request(
             false,
-            kube.listAll({ apiVersion: kind.apiVersion, kind: kind.kind, labelSelector }).pipe(
-              Effect.map((result) => ({
-                items: result.items as unknown as ReadonlyArray<KubeObject.KubeObject>,
-                resourceVersion: result.resourceVersion,
-              })),
-            ),
+            kube
+              .listAll({ apiVersion: kind.apiVersion, kind: kind.kind, labelSelector })
+              .pipe(Effect.map((result) => ({ items: result.items, resourceVersion: result.resourceVersion }))),
           ),
         watch: (kind, labelSelector, resourceVersion) =>
           Stream.suspend(() => {
-            metrics.requests++
+            count(false)
             return kube
               .watch({
                 apiVersion: kind.apiVersion,
@@ -100,9 +60,8 @@ export const layer = (options: { readonly maxInFlight?: number } = {}) =>
                 Stream.map((event) =>
                   event.type === "BOOKMARK"
                     ? { type: "BOOKMARK" as const, resourceVersion: event.resourceVersion }
-                    : { type: event.type, object: event.object as unknown as KubeObject.KubeObject },
+                    : { type: event.type, object: event.object },
                 ),
-                Stream.mapError(toClusterError),
               )
           }),
       })

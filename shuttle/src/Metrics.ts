@@ -1,14 +1,34 @@
-import { Context, Layer } from "effect"
+import { Effect, Layer, Metric } from "effect"
 
 /**
- * Counts of what Shuttle asked the API server: every request, and the writes among them (apply, delete). The
- * benchmark reads them around a pass; a pass over an unchanged cluster must add nothing.
+ * What Shuttle asked of the API server, as `effect` counters: every request (watches included) and the writes among
+ * them (server-side applies and deletes). The benchmark and the tests read them around a pass; a pass over an
+ * unchanged cluster must add nothing.
  */
-export interface Counters {
-  requests: number
-  writes: number
+
+export const requests = Metric.counter("shuttle_kube_requests", {
+  description: "Requests Shuttle sent the Kubernetes API server, watches included",
+  incremental: true,
+})
+
+export const writes = Metric.counter("shuttle_kube_writes", {
+  description: "Writes (server-side applies and deletes) Shuttle sent the Kubernetes API server",
+  incremental: true,
+})
+
+/**
+ * A metric registry of its own for one Shuttle, so that several in one process (tests, the benchmark) are counted
+ * apart. A deployed Shuttle uses the process's registry.
+ */
+export const layerIsolated = Layer.sync(Metric.MetricRegistry, () => new Map())
+
+export interface Counts {
+  readonly requests: number
+  readonly writes: number
 }
 
-export class Metrics extends Context.Service<Metrics, Counters>()("starform/shuttle/Metrics") {
-  static readonly layer = Layer.sync(Metrics, () => ({ requests: 0, writes: 0 }))
-}
+/** The counts so far in the registry of the current context. */
+export const counts: Effect.Effect<Counts> = Effect.all({
+  requests: Metric.value(requests),
+  writes: Metric.value(writes),
+}).pipe(Effect.map((states) => ({ requests: states.requests.count, writes: states.writes.count })))

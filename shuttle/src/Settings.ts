@@ -8,7 +8,7 @@ export interface Settings {
   readonly render: Options.Options
   /** How often every service is reconciled again even if nothing was heard of it (level-driven). */
   readonly resyncMs: number
-  /** How long one `GetDesiredState` long-poll waits. */
+  /** How long one `GetDesiredStateDocument` long-poll waits. */
   readonly pollWaitMs: number
   /** The longest a rolling-out service waits between looks when no change wakes it. */
   readonly recheckMs: number

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib"
 import type { DesiredState } from "@starform/domain"
-import { Context, Effect, Layer, Queue, type Stream, SubscriptionRef } from "effect"
+import type { KubeObject } from "@starform/manifests"
+import { Context, Effect, Layer, Queue, Result, Schema, type Stream, SubscriptionRef } from "effect"
 import * as Backoff from "./Backoff.ts"
 import { Cluster } from "./Cluster.ts"
 import * as Document from "./Document.ts"
@@ -17,6 +18,34 @@ import { Starbase } from "./Starbase.ts"
 
 export const cacheName = "shuttle-desired-state"
 const cacheKey = "desired-state.json.gz"
+
+/** What the cache Secret holds is not a cached version (written by another release, or damaged). */
+export class CacheUnreadable extends Schema.TaggedError<CacheUnreadable>()("CacheUnreadable", {
+  detail: Schema.String,
+}) {
+  override get message() {
+    return `the Secret ${cacheName} does not hold a cached desired state (${this.detail}); it is rewritten with the next version`
+  }
+}
+
+const decodeCached = Schema.decodeUnknownResult(Schema.fromJsonString(Document.Sent))
+
+/** The version cached in the Secret (null: none is). */
+const sentIn = (secret: KubeObject.KubeObject | null): Result.Result<Document.Sent | null, CacheUnreadable> => {
+  const data = secret !== null && "data" in secret && isRecord(secret.data) ? secret.data[cacheKey] : undefined
+  if (typeof data !== "string") return Result.succeed(null)
+  return Result.try({
+    try: () => gunzipSync(Buffer.from(data, "base64")).toString("utf8"),
+    catch: (error) => new CacheUnreadable({ detail: `not gzip: ${error}` }),
+  }).pipe(
+    Result.flatMap((text) =>
+      Result.mapError(decodeCached(text), (error) => new CacheUnreadable({ detail: error.message })),
+    ),
+  )
+}
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
 
 export class Source extends Context.Service<
   Source,
@@ -37,28 +66,21 @@ export class Source extends Context.Service<
       const ref = { apiVersion: "v1", kind: "Secret", namespace: settings.namespace, name: cacheName }
       let memo = Document.emptyMemo
 
-      const fromCache = (secret: unknown): Document.Sent | null => {
-        const data = (secret as { data?: Record<string, string> } | null)?.data?.[cacheKey]
-        if (data === undefined) return null
-        try {
-          return JSON.parse(gunzipSync(Buffer.from(data, "base64")).toString("utf8")) as Document.Sent
-        } catch {
-          return null
-        }
-      }
-      const sentCached = fromCache(
-        yield* cluster.get(ref).pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs))),
-      )
+      const cachedSecret = yield* cluster
+        .get(ref)
+        .pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
       let cached: DesiredState.DesiredState | null = null
-      if (sentCached !== null) {
-        try {
-          const opened = Document.open(sentCached, memo)
-          memo = opened.memo
-          cached = opened.state
-          yield* Effect.logInfo(`desired state version ${cached.version} loaded from the cluster cache`)
-        } catch (error) {
-          yield* Effect.logWarning(`the cached desired state is unusable, waiting for the projects service: ${error}`)
-        }
+      const fromCache = Result.flatMap(sentIn(cachedSecret), (sent) =>
+        sent === null ? Result.succeed(null) : Document.open(sent, memo),
+      )
+      if (Result.isFailure(fromCache)) {
+        yield* Effect.logWarning(
+          `the cached desired state is unusable, waiting for the projects service: ${fromCache.failure.message}`,
+        )
+      } else if (fromCache.success !== null) {
+        memo = fromCache.success.memo
+        cached = fromCache.success.state
+        yield* Effect.logInfo(`desired state version ${cached.version} loaded from the cluster cache`)
       }
       const state = yield* SubscriptionRef.make<DesiredState.DesiredState | null>(cached)
       let reachable = false
@@ -68,19 +90,18 @@ export class Source extends Context.Service<
       yield* Effect.gen(function* () {
         for (;;) {
           const sent = yield* Queue.take(toCache)
-          yield* cluster
-            .apply({
-              apiVersion: "v1",
-              kind: "Secret",
-              metadata: {
-                name: cacheName,
-                namespace: settings.namespace,
-                labels: { "app.kubernetes.io/part-of": "starform" },
-              },
-              type: "Opaque",
-              data: { [cacheKey]: gzipSync(JSON.stringify(sent)).toString("base64") },
-            } as never)
-            .pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
+          const secret: KubeObject.Unstructured = {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: {
+              name: cacheName,
+              namespace: settings.namespace,
+              labels: { "app.kubernetes.io/part-of": "starform" },
+            },
+            type: "Opaque",
+            data: { [cacheKey]: gzipSync(JSON.stringify(sent)).toString("base64") },
+          }
+          yield* cluster.apply(secret).pipe(Effect.retry(Backoff.schedule("100 millis", settings.retryCapMs)))
         }
       }).pipe(Effect.forkScoped)
 
@@ -92,17 +113,18 @@ export class Source extends Context.Service<
         reachable = true
         if (answer._tag !== "ChangedDocument" || answer.version <= known) return
         const sent = { version: answer.version, hash: answer.hash, document: answer.document }
-        const opened = yield* Effect.try({
-          try: () => Document.open(sent, memo),
-          catch: (error) => new Error(`desired state version ${answer.version} refused: ${error}`),
-        })
+        const opened = yield* Effect.fromResult(Document.open(sent, memo))
         memo = opened.memo
         yield* SubscriptionRef.set(state, opened.state)
         yield* Queue.offer(toCache, sent)
       })
       yield* poll.pipe(
         Effect.tapError((error) =>
-          Effect.logWarning(`desired state not fetched, going on from the cache: ${error.message}`),
+          Effect.logWarning(
+            error._tag === "DocumentCorrupt" || error._tag === "DocumentInvalid"
+              ? `desired state refused, going on from the cache: ${error.message}`
+              : `desired state not fetched, going on from the cache: ${error.message}`,
+          ),
         ),
         Effect.retry(Backoff.schedule("200 millis", settings.retryCapMs)),
         Effect.forever,

@@ -2,10 +2,10 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Ids } from "@starform/domain"
 import { Kube } from "@starform/kube"
 import { Options } from "@starform/manifests"
+import { Tracing } from "@starform/tracing"
 import { Config, Effect, Layer, Redacted } from "effect"
 import * as Health from "./Health.ts"
 import * as KubeCluster from "./KubeCluster.ts"
-import { Metrics } from "./Metrics.ts"
 import * as Settings from "./Settings.ts"
 import * as Shuttle from "./Shuttle.ts"
 import * as Starbase from "./Starbase.ts"
@@ -13,7 +13,7 @@ import * as Starbase from "./Starbase.ts"
 /**
  * Shuttle in a workload cluster (`k8s/shuttle/deployment.yaml`): the Kubernetes API from the pod's service account
  * (or `KUBECONFIG`), the projects service at `STARBASE_URL` with the cluster's `SHUTTLE_CLUSTER_ID` and
- * `SHUTTLE_TOKEN`, its health on `SHUTTLE_HEALTH_PORT`.
+ * `SHUTTLE_TOKEN`, its health on `SHUTTLE_HEALTH_PORT`; its spans to `OTEL_EXPORTER_OTLP_ENDPOINT` when set.
  */
 const ShuttleConfig = Config.all({
   starbaseUrl: Config.String("STARBASE_URL"),
@@ -41,7 +41,6 @@ const program = Effect.gen(function* () {
       Layer.provideMerge(Shuttle.layer(settings)),
       Layer.provide(KubeCluster.layer()),
       Layer.provide(Kube.layerFromDefault()),
-      Layer.provide(Metrics.layer),
       Layer.provide(
         Starbase.layer({
           url: config.starbaseUrl,
@@ -53,4 +52,6 @@ const program = Effect.gen(function* () {
   )
 })
 
-NodeRuntime.runMain(program)
+NodeRuntime.runMain(
+  program.pipe(Effect.provide(Tracing.layer("shuttle", (line) => Effect.logInfo(`shuttle: ${line}`)))),
+)

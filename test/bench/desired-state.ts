@@ -10,18 +10,18 @@
  * - `doc_bytes`: the document's size.
  * - `notify_p50_ms` / `notify_p99_ms`: from a change to one service being committed (a release starts and
  *   completes in one transaction) until a Shuttle long-poll waiting over HTTP (`GetDesiredStateDocument`) has
- *   returned the new version's bytes; `open_document_ms` is then checking their hash and decoding them;
- *   `notify_structured_p50_ms` is the same through `GetDesiredState`, whose answer is encoded and decoded field by
- *   field; `rtt_baseline_ms` is the client's round trip for a call that returns at once with a one-service document,
- *   and `notify_ratio` notify_p50 over it.
+ *   returned the new version's bytes; `open_document_ms` is then checking their hash and decoding them as Shuttle
+ *   does (`Document.open`, nothing remembered); `rtt_baseline_ms` is the client's round trip for a call that returns
+ *   at once with a one-service document, and `notify_ratio` notify_p50 over it.
  */
 import { randomBytes } from "node:crypto"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Catalog, FieldCrypto } from "@starform/crypto"
-import { DesiredState, Ids, ServiceConfig, ShuttleRpc } from "@starform/domain"
+import { Ids, ServiceConfig, ShuttleRpc } from "@starform/domain"
 import { Builder, Clusters, Deployments, DesiredStateFeed, Server, Snapshot } from "@starform/projects"
+import { Document } from "@starform/shuttle"
 import { Fixtures, TestDatabase } from "@starform/testkit"
-import { Effect, Fiber, Layer, Schema } from "effect"
+import { Effect, Fiber, Layer, Result, Schema } from "effect"
 import { HttpServer } from "effect/http"
 import { RpcClient, RpcSerialization } from "effect/rpc"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -205,13 +205,6 @@ const program = Effect.gen(function* () {
 
   // Shuttle over HTTP
   const server = yield* HttpServer.HttpServer
-  const protocol = yield* Layer.build(
-    RpcClient.layerProtocolHttp({ url: `${HttpServer.formatAddress(server.address)}${ShuttleRpc.path}` }).pipe(
-      Layer.provide(RpcSerialization.layerJson),
-      Layer.provide(NodeHttpClient.layerUndici),
-    ),
-  )
-  const shuttle = yield* RpcClient.make(ShuttleRpc.ShuttleRpcs).pipe(Effect.provideContext(protocol))
   const documents = yield* RpcClient.make(ShuttleRpc.ShuttleDocumentRpcs).pipe(
     Effect.provideContext(
       yield* Layer.build(
@@ -233,8 +226,8 @@ const program = Effect.gen(function* () {
   const rtts: Array<number> = []
   for (let i = 0; i < 20; i++) {
     const start = performance.now()
-    yield* shuttle
-      .GetDesiredState({ clusterId: small.cluster.id, knownVersion: 0, waitMs: 0 })
+    yield* documents
+      .GetDesiredStateDocument({ clusterId: small.cluster.id, knownVersion: 0, waitMs: 0 })
       .pipe(RpcClient.withHeaders({ authorization: `Bearer ${small.token}` }))
     rtts.push(performance.now() - start)
   }
@@ -285,20 +278,9 @@ const program = Effect.gen(function* () {
     notifies.push(ms)
     if (answer._tag === "ChangedDocument") {
       const start = performance.now()
-      DesiredState.fromDocument(answer)
+      if (Result.isFailure(Document.open(answer, Document.emptyMemo))) throw new Error("the document did not open")
       opens.push(performance.now() - start)
     }
-  }
-  // the same through the structured answer, which both sides encode and decode field by field
-  const structured: Array<number> = []
-  for (let round = notifyRounds; round < notifyRounds + 20; round++) {
-    const { ms } = yield* notifyOnce(
-      round,
-      (knownVersion) =>
-        shuttle.GetDesiredState({ clusterId: cluster.id, knownVersion, waitMs: 10_000 }).pipe(asCluster),
-      (answer) => (answer._tag === "Changed" ? answer.state.version : 0),
-    )
-    structured.push(ms)
   }
   // in-process: commit until the feed has published (no HTTP), to tell the rebuild from the transfer
   const inProcess: Array<number> = []
@@ -333,7 +315,6 @@ const program = Effect.gen(function* () {
   print("notify_p50_ms", median(notifies))
   print("notify_p99_ms", percentile(notifies, 99))
   print("open_document_ms", median(opens))
-  print("notify_structured_p50_ms", median(structured))
   print("rtt_baseline_ms", median(rtts))
   print("notify_ratio", median(notifies) / median(rtts))
 })

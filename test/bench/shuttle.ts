@@ -16,8 +16,8 @@
  */
 import { spawn } from "node:child_process"
 import { createInterface } from "node:readline"
-import { Kube, type KubeConfigOptions } from "@starform/kube"
-import { Options, Order, Render } from "@starform/manifests"
+import { Kube, type KubeConfigOptions, type KubeError } from "@starform/kube"
+import { type KubeObject, Options, Order, Render } from "@starform/manifests"
 import { Cluster, KubeCluster, Metrics, Settings, Shuttle, Starbase, Supervisor } from "@starform/shuttle"
 import { Context, Effect, Layer, Stream } from "effect"
 import * as Fixtures from "../../packages/manifests/test/fixtures.ts"
@@ -110,7 +110,7 @@ const startSim = Effect.acquireRelease(
 const clusterLayer = (sim: { readonly kubeConfig: KubeConfigOptions }) =>
   KubeCluster.layer().pipe(
     Layer.provide(Kube.layerFromOptions(sim.kubeConfig)),
-    Layer.provideMerge(Metrics.Metrics.layer),
+    Layer.provideMerge(Metrics.layerIsolated),
   )
 
 /** When each Deployment was first seen on a watch of the API server, by namespace/name (the bench's own connection). */
@@ -121,7 +121,7 @@ const deploymentsSeen = (sim: { readonly kubeConfig: KubeConfigOptions }) =>
     const seen = new Map<string, number>()
     const kind = { apiVersion: "apps/v1", kind: "Deployment" }
     const selector = "app.kubernetes.io/managed-by=shuttle"
-    const follow = (from: string): Effect.Effect<void, Cluster.ClusterError> =>
+    const follow = (from: string): Effect.Effect<void, KubeError> =>
       Effect.suspend(() => {
         let version = from
         return cluster.watch(kind, selector, version).pipe(
@@ -164,7 +164,7 @@ const shuttle = Effect.gen(function* () {
     ),
   )
   const supervisor = Context.get(context, Supervisor.Supervisor)
-  const metrics = Context.get(context, Metrics.Metrics)
+  const counts = Metrics.counts.pipe(Effect.provideContext(context))
   const cluster = Context.get(context, Cluster.Cluster)
   const seen = yield* deploymentsSeen(sim)
 
@@ -182,11 +182,12 @@ const shuttle = Effect.gen(function* () {
   )
 
   yield* supervisor.idle
-  const before = { ...metrics }
+  const before = yield* counts
   yield* supervisor.pass
-  const noopWrites = metrics.writes - before.writes
+  const after = yield* counts
+  const noopWrites = after.writes - before.writes
   print("noop_writes", noopWrites)
-  print("noop_requests", metrics.requests - before.requests)
+  print("noop_requests", after.requests - before.requests)
 
   const latencies: Array<number> = []
   for (let round = 0; round < changes; round++) {
@@ -219,7 +220,7 @@ const naive = Effect.gen(function* () {
   const sim = yield* startSim
   const context = yield* Layer.build(clusterLayer(sim))
   const cluster = Context.get(context, Cluster.Cluster)
-  const metrics = Context.get(context, Metrics.Metrics)
+  const counts = Metrics.counts.pipe(Effect.provideContext(context))
   const environments = fleet()
   const objects = environments.flatMap((environment) => [
     ...Render.environment(environment),
@@ -239,7 +240,9 @@ const naive = Effect.gen(function* () {
           listed.items.length === expected &&
           listed.items.every((deployment) => {
             const status = (
-              deployment as unknown as { status?: { availableReplicas?: number; updatedReplicas?: number } }
+              deployment as KubeObject.KubeObject & {
+                status?: { availableReplicas?: number; updatedReplicas?: number }
+              }
             ).status
             return (status?.availableReplicas ?? 0) >= 1 && (status?.updatedReplicas ?? 0) >= 1
           }),
@@ -253,11 +256,12 @@ const naive = Effect.gen(function* () {
   }
   const convergeS = (Date.now() - started) / 1000
   print("naive_converge_s", convergeS)
-  const before = { ...metrics }
+  const before = yield* counts
   yield* pass
-  const noopWrites = metrics.writes - before.writes
+  const after = yield* counts
+  const noopWrites = after.writes - before.writes
   print("naive_noop_writes", noopWrites)
-  print("naive_noop_requests", metrics.requests - before.requests)
+  print("naive_noop_requests", after.requests - before.requests)
   return { convergeS, noopWrites }
 }).pipe(Effect.scoped)
 

@@ -210,20 +210,3 @@ export class DocumentCorrupt extends Schema.TaggedError<DocumentCorrupt>()("Docu
     return `desired state document hashes to ${this.actual}, not the ${this.expected} it was sent with`
   }
 }
-
-const decodeContent = Schema.decodeUnknownSync(Content)
-
-/**
- * The document from its canonical bytes (as `ShuttleRpc.GetDesiredStateDocument` sends them): the hash is checked
- * over the exact bytes, then the content is parsed and decoded.
- */
-export const fromDocument = (sent: {
-  readonly version: number
-  readonly hash: string
-  readonly document: string
-}): DesiredState => {
-  const actual = hashOfBytes(sent.document)
-  if (actual !== sent.hash) throw new DocumentCorrupt({ expected: sent.hash, actual })
-  const content = decodeContent(JSON.parse(sent.document))
-  return { clusterId: content.clusterId, version: sent.version, hash: sent.hash, environments: content.environments }
-}

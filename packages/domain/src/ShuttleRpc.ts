@@ -1,6 +1,5 @@
 import { Context, Schema } from "effect"
 import { Rpc, RpcGroup, RpcMiddleware } from "effect/rpc"
-import { DesiredState } from "./DesiredState.ts"
 import { ClusterId, DeploymentId, ServiceId } from "./Ids.ts"
 import * as Rules from "./Rules.ts"
 
@@ -33,14 +32,10 @@ export class ClusterAuthentication extends RpcMiddleware.Service<ClusterAuthenti
   { error: ClusterUnauthorized },
 ) {}
 
-/** The longest a `GetDesiredState` call waits for a newer version. */
+/** The longest a `GetDesiredStateDocument` call waits for a newer version. */
 export const maxWaitMs = 60_000
 /** How long it waits when the call does not say. */
 export const defaultWaitMs = 30_000
-
-/** A newer version than the caller holds. */
-export const Changed = Schema.TaggedStruct("Changed", { state: DesiredState })
-export type Changed = typeof Changed.Type
 
 /** Nothing newer appeared while the call waited: the caller's version is current. */
 export const NotModified = Schema.TaggedStruct("NotModified", {
@@ -49,28 +44,10 @@ export const NotModified = Schema.TaggedStruct("NotModified", {
 })
 export type NotModified = typeof NotModified.Type
 
-export const DesiredStateAnswer = Schema.Union([Changed, NotModified])
-export type DesiredStateAnswer = typeof DesiredStateAnswer.Type
-
 /**
- * The cluster's desired state. Answers at once with `Changed` when a version newer than `knownVersion` exists
- * (0: the caller holds none); otherwise waits up to `waitMs` for one and answers `Changed` the moment it is
- * published, or `NotModified` when the wait ends.
- */
-export const GetDesiredState = Rpc.make("GetDesiredState", {
-  payload: {
-    clusterId: ClusterId,
-    knownVersion: Rules.int(0),
-    waitMs: Schema.optionalKey(Rules.int(0, maxWaitMs)),
-  },
-  success: DesiredStateAnswer,
-  error: ClusterUnauthorized,
-})
-
-/**
- * A newer version as the canonical JSON of its content: the exact bytes `hash` is the SHA-256 of. Cheaper than
- * `Changed` for a large cluster (no per-field encoding on either side) and verifiable byte for byte; open it with
- * `DesiredState.fromDocument`, and keep the bytes as they are to cache them.
+ * A newer version than the caller holds, as the canonical JSON of its content: the exact bytes `hash` is the SHA-256
+ * of (`DesiredState.hashOfBytes`), so the receiver checks them byte for byte and can cache them as they are. The
+ * content decodes with `DesiredState.Content`; Shuttle opens it in `shuttle/src/Document.ts`.
  */
 export const ChangedDocument = Schema.TaggedStruct("ChangedDocument", {
   clusterId: ClusterId,
@@ -83,7 +60,11 @@ export type ChangedDocument = typeof ChangedDocument.Type
 export const DesiredDocumentAnswer = Schema.Union([ChangedDocument, NotModified])
 export type DesiredDocumentAnswer = typeof DesiredDocumentAnswer.Type
 
-/** `GetDesiredState` with the document sent as its canonical bytes (`ChangedDocument`); same waiting rules. */
+/**
+ * The cluster's desired state. Answers at once with `ChangedDocument` when a version newer than `knownVersion`
+ * exists (0: the caller holds none); otherwise waits up to `waitMs` for one and answers `ChangedDocument` the moment
+ * it is published, or `NotModified` when the wait ends.
+ */
 export const GetDesiredStateDocument = Rpc.make("GetDesiredStateDocument", {
   payload: {
     clusterId: ClusterId,
@@ -149,17 +130,12 @@ export const ReportObservedState = Rpc.make("ReportObservedState", {
   error: ClusterUnauthorized,
 })
 
-export class ShuttleRpcs extends RpcGroup.make(GetDesiredState, ReportObservedState).middleware(
-  ClusterAuthentication,
-) {}
+export class ShuttleRpcs extends RpcGroup.make(ReportObservedState).middleware(ClusterAuthentication) {}
 
 /** The path the projects service serves these RPCs on. */
 export const path = "/rpc/shuttle"
 
-/**
- * `GetDesiredStateDocument`, a group of its own (same token, same middleware) so that existing implementations of
- * `ShuttleRpcs` stay complete; served at `documentPath`.
- */
+/** `GetDesiredStateDocument`, a group of its own (same token, same middleware), served at `documentPath`. */
 export class ShuttleDocumentRpcs extends RpcGroup.make(GetDesiredStateDocument).middleware(ClusterAuthentication) {}
 
 export const documentPath = "/rpc/shuttle/document"

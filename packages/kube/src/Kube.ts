@@ -5,147 +5,31 @@ import {
   KubernetesObjectApi,
   RequestContext,
   type V1APIResource,
-  Watch,
 } from "@kubernetes/client-node"
-import { Cause, Context, Effect, Layer, Queue, Stream } from "effect"
+import { KubeObject as Objects } from "@starform/manifests"
+import { Context, Effect, Layer, Stream } from "effect"
 import { fromResponse, fromTransport, type KubeError, Rejected, Unavailable } from "./KubeErrors.ts"
-
-/** Any Kubernetes object as it goes over the wire. */
-export interface KubeObject {
-  readonly apiVersion: string
-  readonly kind: string
-  readonly metadata: ObjectMeta
-  readonly [field: string]: unknown
-}
-
-export interface ObjectMeta {
-  readonly name?: string | undefined
-  readonly namespace?: string | undefined
-  readonly uid?: string | undefined
-  readonly resourceVersion?: string | undefined
-  readonly generation?: number | undefined
-  readonly labels?: Readonly<Record<string, string>> | undefined
-  readonly annotations?: Readonly<Record<string, string>> | undefined
-  readonly deletionTimestamp?: string | undefined
-  readonly finalizers?: ReadonlyArray<string> | undefined
-  readonly ownerReferences?: ReadonlyArray<unknown> | undefined
-  readonly managedFields?: ReadonlyArray<unknown> | undefined
-  readonly [field: string]: unknown
-}
-
-/** Names one object. `namespace` is required for namespaced kinds and ignored for cluster-scoped ones. */
-export interface ObjectRef {
-  readonly apiVersion: string
-  readonly kind: string
-  readonly namespace?: string | undefined
-  readonly name: string
-}
-
-export interface ListQuery {
-  readonly apiVersion: string
-  readonly kind: string
-  /** Omit to list across all namespaces. */
-  readonly namespace?: string | undefined
-  /** `app=web,tier in (a,b)`, or a map of labels that must all match. */
-  readonly labelSelector?: string | Readonly<Record<string, string>> | undefined
-  /** `metadata.name=web` (the API server indexes only a few fields per kind). */
-  readonly fieldSelector?: string | undefined
-  readonly limit?: number | undefined
-  readonly continue?: string | undefined
-}
-
-export interface WatchQuery extends ListQuery {
-  /** Start after this resourceVersion; omit to get the current objects as ADDED first. */
-  readonly resourceVersion?: string | undefined
-  /** Ask for BOOKMARK events (they carry a resourceVersion to resume from). */
-  readonly allowBookmarks?: boolean | undefined
-  /** Initial ADDED events then a BOOKMARK marked `initialEventsEnd` (the streaming-list protocol). */
-  readonly sendInitialEvents?: boolean | undefined
-  readonly timeoutSeconds?: number | undefined
-}
-
-export interface ListResult<A extends KubeObject = KubeObject> {
-  readonly items: ReadonlyArray<A>
-  readonly resourceVersion: string
-  readonly continue?: string | undefined
-}
-
-export type WatchEvent<A extends KubeObject = KubeObject> =
-  | { readonly type: "ADDED" | "MODIFIED" | "DELETED"; readonly object: A }
-  | { readonly type: "BOOKMARK"; readonly resourceVersion: string; readonly initialEventsEnd: boolean }
-
-export interface ApplyOptions {
-  /** Who owns the applied fields (`starform-shuttle`). Required by server-side apply. */
-  readonly fieldManager: string
-  /** Take over fields other managers own instead of failing with Conflict (FieldManagerConflict). */
-  readonly force?: boolean | undefined
-  /** Validate and compute the result without persisting it. */
-  readonly dryRun?: boolean | undefined
-}
-
-export interface WriteOptions {
-  readonly fieldManager?: string | undefined
-  readonly dryRun?: boolean | undefined
-}
-
-export interface DeleteOptions {
-  /** Background (the default for most kinds), Foreground, or Orphan (leave dependents behind). */
-  readonly propagationPolicy?: "Background" | "Foreground" | "Orphan" | undefined
-  readonly gracePeriodSeconds?: number | undefined
-  /** Delete only if the object still has this uid / resourceVersion (else Conflict). */
-  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string } | undefined
-  readonly dryRun?: boolean | undefined
-}
-
-/** What discovery says about a kind. */
-export interface ResourceInfo {
-  readonly plural: string
-  readonly namespaced: boolean
-  readonly verbs: ReadonlyArray<string>
-}
-
-/** The kubeconfig fields `KubeConfig.loadFromOptions` takes (what `KubeSim`'s `sim.kubeConfig` is). */
-export interface KubeConfigOptions {
-  readonly clusters: ReadonlyArray<{
-    readonly name: string
-    readonly server: string
-    readonly skipTLSVerify?: boolean
-    readonly caData?: string
-  }>
-  readonly users: ReadonlyArray<{ readonly name: string; readonly token?: string }>
-  readonly contexts: ReadonlyArray<{
-    readonly name: string
-    readonly cluster: string
-    readonly user: string
-    readonly namespace?: string
-  }>
-  readonly currentContext: string
-}
-
-export interface KubeSettings {
-  /** Per request, watches excluded. Default 30 seconds. */
-  readonly requestTimeoutMs?: number
-}
+import {
+  type ApplyOptions,
+  type DeleteOptions,
+  describe,
+  type KubeConfigOptions,
+  type KubeObject,
+  type KubeSettings,
+  type ListQuery,
+  type ListResult,
+  type ObjectRef,
+  type ResourceInfo,
+  selectorText,
+  type Unstructured,
+  type WatchEvent,
+  type WatchQuery,
+  type WriteOptions,
+} from "./Requests.ts"
+import * as Watches from "./Watches.ts"
 
 const applyPatch = "application/apply-patch+yaml"
 const mergePatchType = "application/merge-patch+json"
-
-const selectorText = (selector: ListQuery["labelSelector"]): string | undefined =>
-  selector === undefined
-    ? undefined
-    : typeof selector === "string"
-      ? selector
-      : Object.entries(selector)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(",")
-
-const describe = (ref: {
-  readonly apiVersion: string
-  readonly kind: string
-  readonly namespace?: string | undefined
-  readonly name?: string | undefined
-}) =>
-  `${ref.kind}${ref.apiVersion.includes("/") ? `.${ref.apiVersion.split("/")[0]}` : ""} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name ?? "(all)"}`
 
 interface RawResponse {
   readonly status: number
@@ -168,27 +52,27 @@ export class Kube extends Context.Service<
     readonly apply: <A extends KubeObject>(object: A, options: ApplyOptions) => Effect.Effect<A, KubeError>
     /** Server-side apply to the `/status` subresource (controllers reporting status). */
     readonly applyStatus: <A extends KubeObject>(object: A, options: ApplyOptions) => Effect.Effect<A, KubeError>
-    readonly get: <A extends KubeObject = KubeObject>(ref: ObjectRef) => Effect.Effect<A, KubeError>
-    readonly list: <A extends KubeObject = KubeObject>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
+    readonly get: <A extends KubeObject = Unstructured>(ref: ObjectRef) => Effect.Effect<A, KubeError>
+    readonly list: <A extends KubeObject = Unstructured>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
     /** Every page of a list, following `continue` tokens. */
-    readonly listAll: <A extends KubeObject = KubeObject>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
+    readonly listAll: <A extends KubeObject = Unstructured>(query: ListQuery) => Effect.Effect<ListResult<A>, KubeError>
     /**
      * One watch connection as a Stream. It ends when the server closes the watch (resume from the last
      * resourceVersion seen) and fails with Gone when that version is too old (list again).
      */
-    readonly watch: <A extends KubeObject = KubeObject>(query: WatchQuery) => Stream.Stream<WatchEvent<A>, KubeError>
+    readonly watch: <A extends KubeObject = Unstructured>(query: WatchQuery) => Stream.Stream<WatchEvent<A>, KubeError>
     readonly create: <A extends KubeObject>(object: A, options?: WriteOptions) => Effect.Effect<A, KubeError>
     /** PUT: with `metadata.resourceVersion` set, fails with Conflict if the object changed since. */
     readonly replace: <A extends KubeObject>(object: A, options?: WriteOptions) => Effect.Effect<A, KubeError>
     readonly delete: (ref: ObjectRef, options?: DeleteOptions) => Effect.Effect<void, KubeError>
     /** A JSON merge patch of `status` through the `/status` subresource. */
-    readonly patchStatus: <A extends KubeObject = KubeObject>(
+    readonly patchStatus: <A extends KubeObject = Unstructured>(
       ref: ObjectRef,
       status: unknown,
       options?: WriteOptions,
     ) => Effect.Effect<A, KubeError>
     /** A JSON merge patch (RFC 7386) of the object. */
-    readonly mergePatch: <A extends KubeObject = KubeObject>(
+    readonly mergePatch: <A extends KubeObject = Unstructured>(
       ref: ObjectRef,
       patch: unknown,
       options?: WriteOptions,
@@ -360,14 +244,9 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
     return parts.join("/")
   })
 
-  const refOf = (object: KubeObject): ObjectRef => {
-    const name = object.metadata.name ?? ""
-    return { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name }
-  }
-
   const applyTo = (subresource: string | undefined) =>
     Effect.fn("Kube.apply")(function* <A extends KubeObject>(object: A, options: ApplyOptions) {
-      const ref = refOf(object)
+      const ref = Objects.refOf(object)
       const target = describe(ref)
       yield* Effect.annotateCurrentSpan("kube.object", target)
       const path = yield* pathOf(ref, subresource)
@@ -431,80 +310,7 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
       Effect.gen(function* () {
         const target = describe(query)
         const path = yield* pathOf({ apiVersion: query.apiVersion, kind: query.kind, namespace: query.namespace })
-        return Stream.callback<WatchEvent<A>, KubeError>((queue) =>
-          Effect.gen(function* () {
-            const watcher = new Watch(kc)
-            const params: Record<string, string> = {}
-            const selector = selectorText(query.labelSelector)
-            if (selector) params.labelSelector = selector
-            if (query.fieldSelector) params.fieldSelector = query.fieldSelector
-            if (query.resourceVersion !== undefined) params.resourceVersion = query.resourceVersion
-            if (query.allowBookmarks) params.allowWatchBookmarks = "true"
-            if (query.sendInitialEvents) {
-              params.sendInitialEvents = "true"
-              params.resourceVersionMatch = "NotOlderThan"
-            }
-            if (query.timeoutSeconds !== undefined) params.timeoutSeconds = String(query.timeoutSeconds)
-            const fail = (error: KubeError) => Queue.failCauseUnsafe(queue, Cause.fail(error))
-            const controller = yield* Effect.promise(() =>
-              watcher.watch(
-                path,
-                params,
-                (type: string, object: unknown) => {
-                  const obj = (object ?? {}) as {
-                    code?: number
-                    message?: string
-                    metadata?: { resourceVersion?: string; annotations?: Record<string, string> }
-                  }
-                  if (type === "ERROR") {
-                    fail(fromResponse(target, obj.code ?? 500, JSON.stringify(obj)))
-                    return
-                  }
-                  if (type === "BOOKMARK") {
-                    Queue.offerUnsafe(queue, {
-                      type: "BOOKMARK",
-                      resourceVersion: obj.metadata?.resourceVersion ?? "",
-                      initialEventsEnd: obj.metadata?.annotations?.["k8s.io/initial-events-end"] === "true",
-                    })
-                    return
-                  }
-                  if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") {
-                    const item = object as A
-                    Queue.offerUnsafe(queue, {
-                      type,
-                      object: {
-                        ...item,
-                        apiVersion: item.apiVersion ?? query.apiVersion,
-                        kind: item.kind ?? query.kind,
-                      } as A,
-                    })
-                  }
-                },
-                (error: unknown) => {
-                  if (error === null || error === undefined) {
-                    Queue.endUnsafe(queue)
-                    return
-                  }
-                  const statusCode = (error as { statusCode?: unknown }).statusCode
-                  if (typeof statusCode === "number") {
-                    fail(fromResponse(target, statusCode, ""))
-                    return
-                  }
-                  // The client's inactivity timeout: the watch is over, not broken.
-                  if (
-                    (error as { name?: unknown }).name === "TimeoutError" ||
-                    (error as { name?: unknown }).name === "AbortError"
-                  ) {
-                    Queue.endUnsafe(queue)
-                    return
-                  }
-                  fail(fromTransport(target, error))
-                },
-              ),
-            )
-            yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
-          }),
-        )
+        return Watches.follow<A>(kc, path, query, target)
       }),
     )
 
@@ -564,7 +370,7 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
     listAll,
     watch,
     create: Effect.fn("Kube.create")(function* <A extends KubeObject>(object: A, options: WriteOptions = {}) {
-      const ref = refOf(object)
+      const ref = Objects.refOf(object)
       const path = yield* pathOf({ ...ref, name: undefined })
       return yield* call<A>(
         describe(ref),
@@ -575,7 +381,7 @@ const make = (kc: KubeConfig, settings: KubeSettings): Kube["Service"] => {
       )
     }),
     replace: Effect.fn("Kube.replace")(function* <A extends KubeObject>(object: A, options: WriteOptions = {}) {
-      const ref = refOf(object)
+      const ref = Objects.refOf(object)
       const path = yield* pathOf(ref)
       return yield* call<A>(
         describe(ref),

@@ -1,18 +1,19 @@
-export {
-  type ApplyOptions,
-  type DeleteOptions,
-  Kube,
-  type KubeConfigOptions,
-  type KubeObject,
-  type KubeSettings,
-  type ListQuery,
-  type ListResult,
-  type ObjectMeta,
-  type ObjectRef,
-  type ResourceInfo,
-  type WatchEvent,
-  type WatchQuery,
-  type WriteOptions,
-} from "./Kube.ts"
+export { Kube } from "./Kube.ts"
 export type { KubeError } from "./KubeErrors.ts"
 export * as KubeErrors from "./KubeErrors.ts"
+export type {
+  ApplyOptions,
+  DeleteOptions,
+  KubeConfigOptions,
+  KubeObject,
+  KubeSettings,
+  ListQuery,
+  ListResult,
+  ObjectMeta,
+  ObjectRef,
+  ResourceInfo,
+  Unstructured,
+  WatchEvent,
+  WatchQuery,
+  WriteOptions,
+} from "./Requests.ts"

@@ -1,6 +1,6 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as k8s from "@kubernetes/client-node"
-import { Kube, KubeErrors, type KubeObject } from "@starform/kube"
+import { Kube, KubeErrors, type Unstructured } from "@starform/kube"
 import { KubeSim } from "@starform/kube-sim"
 import { Effect, Fiber, Layer, Stream } from "effect"
 
@@ -23,9 +23,9 @@ const kubeFrom = (layer: Layer.Layer<Kube>) =>
     layer,
   )
 
-const namespace = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } })
+const namespace = (name: string): Unstructured => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } })
 
-const deployment = (ns: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({
+const deployment = (ns: string, name: string, extra: Record<string, unknown> = {}): Unstructured => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name, namespace: ns, labels: { app: name } },
@@ -55,21 +55,16 @@ layer(Env)("Kube over the simulated cluster", (it) => {
         const kc = new k8s.KubeConfig()
         kc.loadFromOptions(sim.kubeConfig)
         const objects = k8s.KubernetesObjectApi.makeApiClient(kc)
+        // The client's own object type: the same Deployment, its metadata in the client's model.
+        const forClient: k8s.KubernetesObject = {
+          ...structuredClone(withFuture),
+          metadata: { name: "web", namespace: "models", labels: { app: "web" } },
+        }
         const viaClient = yield* Effect.promise(() =>
-          objects.patch(
-            structuredClone(withFuture) as unknown as k8s.KubernetesObject,
-            undefined,
-            undefined,
-            "typed-client",
-            true,
-            k8s.PatchStrategy.ServerSideApply,
-          ),
+          objects.patch(forClient, undefined, undefined, "typed-client", true, k8s.PatchStrategy.ServerSideApply),
         )
-        const clientContainer = (viaClient as k8s.V1Deployment).spec?.template.spec?.containers[0] as unknown as Record<
-          string,
-          unknown
-        >
-        expect(clientContainer.futureProbeMode).toBeUndefined()
+        const clientContainer: object = (viaClient as k8s.V1Deployment).spec?.template.spec?.containers[0] ?? {}
+        expect("futureProbeMode" in clientContainer ? clientContainer.futureProbeMode : undefined).toBeUndefined()
         const storedAfterClient = sim.get("apps/v1", "Deployment", "models", "web")!
         expect(JSON.stringify(storedAfterClient.spec)).not.toContain("futureProbeMode")
 
@@ -167,11 +162,13 @@ layer(Env)("Kube over the simulated cluster", (it) => {
       expect(storm).toBeInstanceOf(KubeErrors.Unavailable)
       expect((storm as KubeErrors.Unavailable).status).toBe(503)
       sim.faults.errors(1, 429)
-      const throttled = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Namespace", name: "faults" }))
+      const throttled = yield* Effect.flip(
+        kube.get({ apiVersion: "v1", kind: "Namespace", namespace: "", name: "faults" }),
+      )
       expect((throttled as KubeErrors.Unavailable).retryAfterSeconds).toBe(1)
 
       sim.faults.outage()
-      const down = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Namespace", name: "faults" }))
+      const down = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Namespace", namespace: "", name: "faults" }))
       expect(down).toBeInstanceOf(KubeErrors.Unavailable)
       expect((down as KubeErrors.Unavailable).status).toBe(0)
       sim.faults.restore()
@@ -200,12 +197,14 @@ layer(Env)("Kube over the simulated cluster", (it) => {
       const sim = yield* KubeSim
       const kube = yield* kubeFrom(Kube.layerFromOptions(sim.kubeConfig))
       sim.faults.errors(1, 503, { verbs: ["discovery"] })
-      const failed = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Namespace", name: "default" }))
+      const failed = yield* Effect.flip(
+        kube.get({ apiVersion: "v1", kind: "Namespace", namespace: "", name: "default" }),
+      )
       expect(failed).toBeInstanceOf(KubeErrors.Unavailable)
       expect((failed as KubeErrors.Unavailable).status).toBe(503)
-      const ns = yield* kube.get({ apiVersion: "v1", kind: "Namespace", name: "default" })
+      const ns = yield* kube.get({ apiVersion: "v1", kind: "Namespace", namespace: "", name: "default" })
       expect(ns.metadata.name).toBe("default")
-      const unknown = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Widget", name: "x" }))
+      const unknown = yield* Effect.flip(kube.get({ apiVersion: "v1", kind: "Widget", namespace: "", name: "x" }))
       expect(unknown).toBeInstanceOf(KubeErrors.Rejected)
       expect(unknown.message).toContain('no resource of kind "Widget" in version "v1"')
     }),
@@ -254,7 +253,7 @@ layer(Env)("Kube over the simulated cluster", (it) => {
       })
       expect(paged.items.map((i) => i.metadata.name)).toEqual(["a", "b", "c"])
 
-      const route: KubeObject = {
+      const route: Unstructured = {
         apiVersion: "gateway.networking.k8s.io/v1",
         kind: "HTTPRoute",
         metadata: { name: "r", namespace: "lists" },
@@ -294,7 +293,7 @@ layer(Env)("Kube over the simulated cluster", (it) => {
           })
           .pipe(Stream.take(3), Stream.runCollect, Effect.forkChild)
         yield* Effect.promise(() => sim.waitFor(() => sim.openWatches > 0))
-        const cm = (data: string): KubeObject => ({
+        const cm = (data: string): Unstructured => ({
           apiVersion: "v1",
           kind: "ConfigMap",
           metadata: { name: "c", namespace: "watching", labels: { app: "x" } },
@@ -330,7 +329,7 @@ describe("Kube layers", () => {
       const sim = yield* KubeSim
       const kube = yield* kubeFrom(Kube.layerFromYaml(sim.kubeConfigYaml))
       expect(kube.server).toBe(sim.url)
-      const ns = yield* kube.get({ apiVersion: "v1", kind: "Namespace", name: "kube-system" })
+      const ns = yield* kube.get({ apiVersion: "v1", kind: "Namespace", namespace: "", name: "kube-system" })
       expect(ns.metadata.name).toBe("kube-system")
     }).pipe(Effect.provide(Sim)),
   )

@@ -84,7 +84,7 @@ describe("Kube over TLS", () => {
         const kube = yield* Kube
         const out: Array<string | undefined> = []
         for (const name of names10)
-          out.push((yield* kube.get({ apiVersion: "v1", kind: "Namespace", name })).metadata.name)
+          out.push((yield* kube.get({ apiVersion: "v1", kind: "Namespace", namespace: "", name })).metadata.name)
         return out
       }).pipe(Effect.provide(layer))
       expect(names).toEqual(names10)

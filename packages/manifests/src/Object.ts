@@ -1,13 +1,23 @@
 /**
- * The shape every rendered object shares, as Shuttle handles it generically (diff, apply, prune): its type, its
- * identity and its metadata. Each renderer returns its kind's full upstream type; this is their common view.
+ * The shape every Kubernetes object shares, as Shuttle and the `Kube` client handle them generically (diff, apply,
+ * prune, get, list, watch): its type, its identity and its metadata. Each renderer returns its kind's full
+ * upstream type; this is their common view. It is the one definition: `@starform/kube` uses it too.
  */
 
 export interface ObjectMeta {
   readonly name: string
-  readonly namespace?: string
-  readonly labels?: Readonly<Record<string, string>>
-  readonly annotations?: Readonly<Record<string, string>>
+  readonly namespace?: string | undefined
+  readonly labels?: Readonly<Record<string, string>> | undefined
+  readonly annotations?: Readonly<Record<string, string>> | undefined
+  /** Set by the API server on what it returns; never sent by a renderer. */
+  readonly uid?: string | undefined
+  readonly resourceVersion?: string | undefined
+  readonly generation?: number | undefined
+  readonly creationTimestamp?: string | undefined
+  readonly deletionTimestamp?: string | undefined
+  readonly finalizers?: ReadonlyArray<string> | undefined
+  readonly ownerReferences?: ReadonlyArray<unknown> | undefined
+  readonly managedFields?: ReadonlyArray<unknown> | undefined
 }
 
 export interface KubeObject {
@@ -16,9 +26,13 @@ export interface KubeObject {
   readonly metadata: ObjectMeta
 }
 
-/** Any object's fields, for generic comparison. */
-export const fields = (object: KubeObject): Readonly<Record<string, unknown>> =>
-  object as unknown as Record<string, unknown>
+/**
+ * An object as it comes over the wire, of any kind: the common view, and every other field (`spec`, `status`,
+ * `data`) present but unknown until the reader checks it.
+ */
+export interface Unstructured extends KubeObject {
+  readonly [field: string]: unknown
+}
 
 /** Which object: enough to get, apply or delete it. `namespace` is "" for cluster-scoped kinds. */
 export interface ObjectRef {

@@ -3,7 +3,7 @@ import { Builds } from "@starform/builds"
 import { DesiredState } from "@starform/domain"
 import { Kube } from "@starform/kube"
 import { Options } from "@starform/manifests"
-import { KubeCluster, Metrics, Settings, Shuttle, Starbase } from "@starform/shuttle"
+import { KubeCluster, Settings, Shuttle, Starbase } from "@starform/shuttle"
 import { GithubPayloads, TestDatabase } from "@starform/testkit"
 import { Effect, Layer } from "effect"
 import { connected, post, start } from "./githubHarness.ts"
@@ -77,7 +77,6 @@ layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })(
           }).pipe(
             Layer.provideMerge(KubeCluster.layer()),
             Layer.provide(Kube.layerFromOptions(sim.kubeConfig)),
-            Layer.provideMerge(Metrics.Metrics.layer),
             Layer.provide(
               Starbase.layer({
                 url: world.running.projectsUrl,

@@ -4,6 +4,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
 import { FieldCrypto } from "@starform/crypto"
 import { type Ids, ProjectsRpc, ShuttleRpc } from "@starform/domain"
+import { Document } from "@starform/shuttle"
 import { ControlPlane } from "@starform/starbase"
 import { TestDatabase } from "@starform/testkit"
 import { Effect, Layer } from "effect"
@@ -49,6 +50,9 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })("proje
       })
       const shuttle = yield* RpcClient.make(ShuttleRpc.ShuttleRpcs).pipe(
         Effect.provideContext(yield* protocolTo(`${running.projectsUrl}${ShuttleRpc.path}`)),
+      )
+      const documents = yield* RpcClient.make(ShuttleRpc.ShuttleDocumentRpcs).pipe(
+        Effect.provideContext(yield* protocolTo(`${running.projectsUrl}${ShuttleRpc.documentPath}`)),
       )
       const asCluster = RpcClient.withHeaders({ authorization: `Bearer ${registered.token}` })
       const clusterId = registered.cluster.id
@@ -134,9 +138,11 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })("proje
       expect(first.status).toBe(201)
       expect(first.body).toMatchObject({ number: 1, status: "deploying", trigger: "api", createdBy: ada.userId })
 
-      const pulled = yield* shuttle.GetDesiredState({ clusterId, knownVersion: 0, waitMs: 0 }).pipe(asCluster)
-      if (pulled._tag !== "Changed") throw new Error("Shuttle expected the document")
-      const running1 = pulled.state.environments
+      const pulled = yield* documents.GetDesiredStateDocument({ clusterId, knownVersion: 0, waitMs: 0 }).pipe(asCluster)
+      if (pulled._tag !== "ChangedDocument") throw new Error("Shuttle expected the document")
+      // Opened as Shuttle opens it: the bytes checked against their hash, then decoded.
+      const opened = yield* Effect.fromResult(Document.open(pulled, Document.emptyMemo))
+      const running1 = opened.state.environments
         .flatMap((entry) => entry.services)
         .find((s) => s.serviceId === serviceId)
       expect(running1).toMatchObject({

@@ -6,7 +6,7 @@ import { HttpRouter } from "effect/http"
 import { RpcSerialization, RpcServer } from "effect/rpc"
 import { Clusters } from "./Clusters.ts"
 import { Deployments } from "./Deployments.ts"
-import { DesiredStateFeed, type Published } from "./Feed.ts"
+import { DesiredStateFeed } from "./Feed.ts"
 import { ObservedState } from "./Observed.ts"
 import { Projects } from "./Projects.ts"
 import { Services } from "./Services.ts"
@@ -103,16 +103,8 @@ const ClusterAuthenticationLive = Layer.effect(
   }),
 )
 
-const stateOf = (published: Published) => ({
-  clusterId: published.clusterId,
-  version: published.version,
-  hash: published.hash,
-  environments: published.content.environments,
-})
-
 const ShuttleHandlers = ShuttleRpc.ShuttleRpcs.toLayer(
   Effect.gen(function* () {
-    const feed = yield* DesiredStateFeed
     const observed = yield* ObservedState
     const ownCluster = (clusterId: string) =>
       Effect.flatMap(ShuttleRpc.CurrentCluster, (current) =>
@@ -121,14 +113,6 @@ const ShuttleHandlers = ShuttleRpc.ShuttleRpcs.toLayer(
           : Effect.fail(unauthorized(`This token belongs to another cluster than ${clusterId}.`)),
       )
     return ShuttleRpc.ShuttleRpcs.of({
-      GetDesiredState: ({ clusterId, knownVersion, waitMs }) =>
-        Effect.gen(function* () {
-          const own = yield* ownCluster(clusterId)
-          const answer = yield* feed.await(own, knownVersion, waitMs ?? ShuttleRpc.defaultWaitMs)
-          return answer._tag === "Changed"
-            ? ({ _tag: "Changed", state: stateOf(answer.published) } as const)
-            : ({ _tag: "NotModified", version: answer.published.version, hash: answer.published.hash } as const)
-        }),
       ReportObservedState: ({ clusterId, services }) =>
         Effect.flatMap(ownCluster(clusterId), (own) => observed.report(own, services)),
     })

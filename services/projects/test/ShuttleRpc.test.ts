@@ -4,6 +4,7 @@ import { expect, layer } from "@effect/vitest"
 import { FieldCrypto } from "@starform/crypto"
 import { type Ids, ShuttleRpc } from "@starform/domain"
 import { Deployments, Server } from "@starform/projects"
+import { Document } from "@starform/shuttle"
 import { TestDatabase } from "@starform/testkit"
 import { Effect, Fiber, Layer } from "effect"
 import { HttpServer } from "effect/http"
@@ -16,17 +17,31 @@ const TestServer = Server.layer({ host: "127.0.0.1", port: 0 }).pipe(
   Layer.provideMerge(TestDatabase.layer),
 )
 
+const protocolAt = (path: string) =>
+  Effect.gen(function* () {
+    const server = yield* HttpServer.HttpServer
+    const url = `${HttpServer.formatAddress(server.address)}${path}`
+    return yield* Layer.build(
+      RpcClient.layerProtocolHttp({ url }).pipe(
+        Layer.provide(RpcSerialization.layerJson),
+        Layer.provide(NodeHttpClient.layerUndici),
+      ),
+    )
+  })
+
 const shuttle = Effect.gen(function* () {
-  const server = yield* HttpServer.HttpServer
-  const url = `${HttpServer.formatAddress(server.address)}${ShuttleRpc.path}`
-  const protocol = yield* Layer.build(
-    RpcClient.layerProtocolHttp({ url }).pipe(
-      Layer.provide(RpcSerialization.layerJson),
-      Layer.provide(NodeHttpClient.layerUndici),
-    ),
+  const reports = yield* RpcClient.make(ShuttleRpc.ShuttleRpcs).pipe(
+    Effect.provideContext(yield* protocolAt(ShuttleRpc.path)),
   )
-  return yield* RpcClient.make(ShuttleRpc.ShuttleRpcs).pipe(Effect.provideContext(protocol))
+  const documents = yield* RpcClient.make(ShuttleRpc.ShuttleDocumentRpcs).pipe(
+    Effect.provideContext(yield* protocolAt(ShuttleRpc.documentPath)),
+  )
+  return { ...reports, ...documents }
 })
+
+/** The desired state in a `ChangedDocument`, opened as Shuttle opens it (hash checked, then decoded). */
+const opened = (answer: ShuttleRpc.ChangedDocument) =>
+  Effect.fromResult(Document.open(answer, Document.emptyMemo)).pipe(Effect.map((result) => result.state))
 
 const bearer = (token: string) => RpcClient.withHeaders({ authorization: `Bearer ${token}` })
 
@@ -36,14 +51,17 @@ layer(TestServer, { timeout: 60_000, excludeTestServices: true })("Shuttle's RPC
       const mine = yield* cluster()
       const other = yield* cluster()
       const client = yield* shuttle
-      const ask = (clusterId: Ids.ClusterId) => client.GetDesiredState({ clusterId, knownVersion: 0, waitMs: 0 })
+      const ask = (clusterId: Ids.ClusterId) =>
+        client.GetDesiredStateDocument({ clusterId, knownVersion: 0, waitMs: 0 })
 
       expect((yield* Effect.flip(ask(mine.cluster.id)))._tag).toBe("ClusterUnauthorized")
       expect((yield* Effect.flip(ask(mine.cluster.id).pipe(bearer("sfc_forged"))))._tag).toBe("ClusterUnauthorized")
       const crossed = yield* Effect.flip(ask(mine.cluster.id).pipe(bearer(other.token)))
       expect(crossed).toMatchObject({ _tag: "ClusterUnauthorized" })
       const answer = yield* ask(mine.cluster.id).pipe(bearer(mine.token))
-      expect(answer).toMatchObject({ _tag: "Changed", state: { clusterId: mine.cluster.id, version: 1 } })
+      expect(answer).toMatchObject({ _tag: "ChangedDocument", clusterId: mine.cluster.id, version: 1 })
+      if (answer._tag !== "ChangedDocument") return
+      expect(yield* opened(answer)).toMatchObject({ clusterId: mine.cluster.id, version: 1 })
     }).pipe(Effect.scoped),
   )
 
@@ -55,26 +73,32 @@ layer(TestServer, { timeout: 60_000, excludeTestServices: true })("Shuttle's RPC
         const { environment } = yield* project({ regionId: target.regionId })
         const api = yield* imageService(environment.id, "api")
         const client = yield* shuttle
-        const first = yield* client.GetDesiredState({ clusterId: target.id, knownVersion: 0 }).pipe(bearer(token))
-        if (first._tag !== "Changed") throw new Error("expected the first call to return the document")
-        const known = first.state.version
+        const first = yield* client
+          .GetDesiredStateDocument({ clusterId: target.id, knownVersion: 0 })
+          .pipe(bearer(token))
+        if (first._tag !== "ChangedDocument") throw new Error("expected the first call to return the document")
+        const firstState = yield* opened(first)
+        const known = firstState.version
 
         const quiet = yield* client
-          .GetDesiredState({ clusterId: target.id, knownVersion: known, waitMs: 200 })
+          .GetDesiredStateDocument({ clusterId: target.id, knownVersion: known, waitMs: 200 })
           .pipe(bearer(token))
-        expect(quiet).toEqual({ _tag: "NotModified", version: known, hash: first.state.hash })
+        expect(quiet).toEqual({ _tag: "NotModified", version: known, hash: firstState.hash })
 
         const waiting = yield* Effect.forkChild(
-          client.GetDesiredState({ clusterId: target.id, knownVersion: known, waitMs: 10_000 }).pipe(bearer(token)),
+          client
+            .GetDesiredStateDocument({ clusterId: target.id, knownVersion: known, waitMs: 10_000 })
+            .pipe(bearer(token)),
         )
         yield* Effect.sleep("100 millis")
         const deployments = yield* Deployments
         const deployment = yield* deployments.create(api.id, {}, "api", null)
         const next = yield* Fiber.join(waiting)
-        expect(next._tag).toBe("Changed")
-        if (next._tag !== "Changed") return
-        expect(next.state.version).toBe(known + 1)
-        const services = next.state.environments.flatMap((entry) => entry.services)
+        expect(next._tag).toBe("ChangedDocument")
+        if (next._tag !== "ChangedDocument") return
+        const nextState = yield* opened(next)
+        expect(nextState.version).toBe(known + 1)
+        const services = nextState.environments.flatMap((entry) => entry.services)
         expect(services.map((service) => [service.serviceId, service.release.deploymentId])).toEqual([
           [api.id, deployment.id],
         ])

@@ -1,7 +1,7 @@
 import { Names, ProjectsRpc } from "@starform/domain"
 import { Kube } from "@starform/kube"
 import { KubeSim, Seeds } from "@starform/kube-sim"
-import { KubeCluster, Metrics, Settings, Shuttle, Starbase } from "@starform/shuttle"
+import { KubeCluster, Settings, Shuttle, Starbase } from "@starform/shuttle"
 import { Effect, Layer, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { RpcClient } from "effect/rpc"
@@ -63,7 +63,6 @@ export const startShuttle = (projectsUrl: string) =>
       }).pipe(
         Layer.provide(KubeCluster.layer()),
         Layer.provide(Kube.layerFromOptions(sim.kubeConfig)),
-        Layer.provide(Metrics.Metrics.layer),
         Layer.provide(Starbase.layer({ url: projectsUrl, clusterId, token })),
       ),
     )

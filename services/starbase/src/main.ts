@@ -1,4 +1,5 @@
 import { NodeRuntime } from "@effect/platform-node"
+import { Tracing } from "@starform/tracing"
 import { Cause, Console, Effect, Exit, Option } from "effect"
 import * as Starbase from "./Starbase.ts"
 
@@ -25,7 +26,10 @@ const explain = (error: unknown): string => {
 }
 
 // Ctrl-C interrupts the program; once every finalizer has run that is a clean stop, so the exit code is 0.
-NodeRuntime.runMain(Starbase.run.pipe(Effect.tapCause(report)), {
+// Spans (every Effect.fn of every service in this process) go to OTEL_EXPORTER_OTLP_ENDPOINT when it is set.
+const traced = Starbase.run.pipe(Effect.provide(Tracing.layer("starbase", (line) => Console.log(`starform: ${line}`))))
+
+NodeRuntime.runMain(traced.pipe(Effect.tapCause(report)), {
   disableErrorReporting: true,
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
 })

@@ -3,7 +3,7 @@ import { KubeSim, Seeds, type Simulator } from "@starform/kube-sim"
 import { Options } from "@starform/manifests"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as KubeCluster from "../../src/KubeCluster.ts"
-import { Metrics } from "../../src/Metrics.ts"
+import * as Metrics from "../../src/Metrics.ts"
 import * as Settings from "../../src/Settings.ts"
 import * as Shuttle from "../../src/Shuttle.ts"
 import * as Starbase from "../../src/Starbase.ts"
@@ -48,11 +48,11 @@ export const make = Effect.fn("Harness.make")(function* (overrides: Partial<Sett
   )
   const projects = yield* Projects.make()
   let scope: Scope.Closeable | null = null
-  let context: Context.Context<Metrics | Supervisor> | null = null
+  let context: Context.Context<Supervisor> | null = null
   const layer = Shuttle.layer({ ...settings, ...overrides }).pipe(
     Layer.provideMerge(KubeCluster.layer()),
     Layer.provide(Kube.layerFromOptions(sim.kubeConfig)),
-    Layer.provideMerge(Metrics.layer),
+    Layer.provideMerge(Metrics.layerIsolated),
     Layer.provide(Starbase.layer({ url: projects.url, clusterId: projects.clusterId, token: projects.token })),
   )
   const start = Effect.gen(function* () {
@@ -74,10 +74,7 @@ export const make = Effect.fn("Harness.make")(function* (overrides: Partial<Sett
     projects,
     start,
     stop,
-    metrics: Effect.sync(() => {
-      const counters = Context.get(context!, Metrics)
-      return { requests: counters.requests, writes: counters.writes }
-    }),
+    metrics: Effect.suspend(() => Metrics.counts.pipe(Effect.provideContext(context!))),
     supervisor: Effect.sync(() => Context.get(context!, Supervisor)),
   }
   return running

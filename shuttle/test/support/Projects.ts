@@ -72,7 +72,6 @@ export const make = Effect.fn("Projects.make")(function* () {
       ),
   })
   const handlers = ShuttleRpc.ShuttleRpcs.toLayer({
-    GetDesiredState: ({ knownVersion, waitMs }) => waitForNewer(knownVersion, waitMs ?? ShuttleRpc.defaultWaitMs),
     ReportObservedState: ({ services }) =>
       Effect.sync(() => {
         for (const service of services) {

@@ -1,0 +1,1 @@
+export * as Tracing from "./Tracing.ts"
