@@ -1,7 +1,7 @@
 import { ApiErrors, type BuildsRpc, type DeploymentsApi, type Ids } from "@starform/domain"
 import { Cause, Context, Effect, Layer, Option, Schema } from "effect"
 import { GithubApp } from "../github/GithubApp.ts"
-import { type InstallationRow, Installations } from "../github/Installations.ts"
+import { type Installation, Installations } from "../github/Installations.ts"
 import { Projects } from "../Projects.ts"
 import { Pipeline } from "../pipeline/Pipeline.ts"
 import { Deliveries } from "./Deliveries.ts"
@@ -80,10 +80,7 @@ export class GithubEvents extends Context.Service<
       const pipeline = yield* Pipeline
 
       /** The paths the push changed; null when they cannot all be known. */
-      const changedPaths = Effect.fn("GithubEvents.changedPaths")(function* (
-        push: Push,
-        installation: InstallationRow,
-      ) {
+      const changedPaths = Effect.fn("GithubEvents.changedPaths")(function* (push: Push, installation: Installation) {
         const commits = push.commits ?? []
         const complete = !push.created && !push.forced && !zeros.test(push.before) && commits.length < maxListedCommits
         if (complete && commits.length > 0) {

@@ -1,0 +1,37 @@
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Option, Schedule, Stream } from "effect"
+import { Wakeups } from "./Wakeups.ts"
+
+/**
+ * The projects service's word that a deployment started or stopped waiting for its build: PostgreSQL notifies
+ * `channel` (a trigger on `deployments`, migration 0033) when the deployment commits, and the pipeline runs a pass
+ * at once instead of at its next poll. A dropped connection is listened on again; the poll covers the gap, and a
+ * pass runs on each (re)connection for what was missed.
+ */
+
+/** The channel, payload the deployment's id. */
+export const channel = "starform_deployments_building"
+
+/** How long the next try to listen waits after a failure: growing from 100 ms, at most 5 s. */
+const relisten = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")])
+
+/** Listens while the layer lives; without PostgreSQL (no `PgClient`) the poll alone drives the pipeline. */
+export const layer = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const pg = yield* Effect.serviceOption(PgClient.PgClient)
+    if (Option.isNone(pg)) return
+    const wakeups = yield* Wakeups
+    const listen = Effect.scoped(
+      Effect.gen(function* () {
+        const notifications = yield* pg.value.listen(channel)
+        yield* wakeups.wake
+        yield* Stream.fromQueue(notifications).pipe(Stream.runForEach(() => wakeups.wake))
+      }),
+    ).pipe(
+      Effect.tapError((error) =>
+        Effect.logWarning(`builds: listening on ${channel} failed; listening again (the poll covers the gap)`, error),
+      ),
+    )
+    yield* Effect.forkScoped(listen.pipe(Effect.retry(relisten)))
+  }),
+)
