@@ -33,7 +33,10 @@ export class Admission extends Context.Service<
                 plan: plans.get(row.workspaceId ?? "") ?? ("hobby" as const),
               }))
               const { start, wait } = Policy.admit(candidates, running)
-              for (const build of wait) yield* store.setWaiting(build.id, build.reason)
+              // builds of one workspace wait for one reason: one statement per reason
+              const waiting = new Map<string, Array<string>>()
+              for (const build of wait) waiting.set(build.reason, [...(waiting.get(build.reason) ?? []), build.id])
+              for (const [reason, ids] of waiting) yield* store.setWaiting(ids, reason)
               const started: Array<string> = []
               for (const build of start) {
                 const row = byId.get(build.id)

@@ -1,4 +1,4 @@
-import { PgClient } from "@effect/sql-pg"
+import { PgClient, PgConnection } from "@effect/sql-pg"
 import { Effect, Layer, Option, Schedule, Stream } from "effect"
 import { Wakeups } from "./Wakeups.ts"
 
@@ -6,7 +6,8 @@ import { Wakeups } from "./Wakeups.ts"
  * The projects service's word that a deployment started or stopped waiting for its build: PostgreSQL notifies
  * `channel` (a trigger on `deployments`, migration 0033) when the deployment commits, and the pipeline runs a pass
  * at once instead of at its next poll. A dropped connection is listened on again; the poll covers the gap, and a
- * pass runs on each (re)connection for what was missed.
+ * pass runs on each (re)connection for what was missed. The listening session is a connection of its own, not one
+ * of the pool's: the pool keeps its size, and its shutdown never waits for a listener that outlives it.
  */
 
 /** The channel, payload the deployment's id. */
@@ -23,7 +24,8 @@ export const layer = Layer.effectDiscard(
     const wakeups = yield* Wakeups
     const listen = Effect.scoped(
       Effect.gen(function* () {
-        const notifications = yield* pg.value.listen(channel)
+        const connection = yield* PgConnection.make(pg.value.config)
+        const notifications = yield* connection.listen(channel)
         yield* wakeups.wake
         yield* Stream.fromQueue(notifications).pipe(Stream.runForEach(() => wakeups.wake))
       }),

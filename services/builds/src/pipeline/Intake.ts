@@ -24,6 +24,9 @@ export interface Taken {
   readonly calledOff: ReadonlyArray<{ readonly row: BuildRecord; readonly reason: string }>
 }
 
+/** Deployments taken in at once: a burst of pushes is queued in a few round trips' time, not one by one. */
+const concurrency = 8
+
 export class Intake extends Context.Service<
   Intake,
   {
@@ -95,20 +98,31 @@ export class Intake extends Context.Service<
           const waiting = yield* projects.ListBuildingDeployments({ limit: 500 })
           const waitingIds = new Set<string>(waiting.map((w) => w.deployment.id))
           const built = yield* store.deploymentsWithBuilds([...waitingIds])
-          const plans = new Map<string, Identity.WorkspacePlan>()
-          for (const { workspaceId, plan, deployment } of waiting) {
-            plans.set(workspaceId, plan)
-            if (!built.has(deployment.id)) yield* create(workspaceId, plan, deployment)
-          }
-          const calledOff: Array<{ readonly row: BuildRecord; readonly reason: string }> = []
-          for (const row of yield* store.withStatus(unfinished)) {
-            if (waitingIds.has(row.deploymentId)) continue
-            const deployment = yield* projects.GetDeployment({ deploymentId: row.deploymentId }).pipe(Effect.option)
-            if (Option.isSome(deployment) && deployment.value.status === "building") continue
-            const status = Option.match(deployment, { onNone: () => "deleted", onSome: (d) => d.status })
-            calledOff.push({ row, reason: `Cancelled: its deployment is ${status}.` })
-          }
-          return { plans, calledOff }
+          const plans = new Map<string, Identity.WorkspacePlan>(waiting.map((w) => [w.workspaceId, w.plan]))
+          yield* Effect.forEach(
+            waiting.filter((w) => !built.has(w.deployment.id)),
+            ({ workspaceId, plan, deployment }) => create(workspaceId, plan, deployment),
+            { concurrency, discard: true },
+          )
+          const stale = (yield* store.withStatus(unfinished)).filter((row) => !waitingIds.has(row.deploymentId))
+          const calledOff = yield* Effect.forEach(
+            stale,
+            (row) =>
+              Effect.map(
+                projects.GetDeployment({ deploymentId: row.deploymentId }).pipe(Effect.option),
+                (deployment) =>
+                  Option.isSome(deployment) && deployment.value.status === "building"
+                    ? []
+                    : [
+                        {
+                          row,
+                          reason: `Cancelled: its deployment is ${Option.match(deployment, { onNone: () => "deleted", onSome: (d) => d.status })}.`,
+                        },
+                      ],
+              ),
+            { concurrency },
+          )
+          return { plans, calledOff: calledOff.flat() }
         }),
       })
     }),

@@ -87,7 +87,10 @@ export class Pipeline extends Context.Service<
     const take = Effect.gen(function* () {
       const taken = yield* intake.take()
       for (const [workspaceId, plan] of taken.plans) plans.set(workspaceId, plan)
-      for (const { row, reason } of taken.calledOff) yield* cancelRow(row, reason)
+      yield* Effect.forEach(taken.calledOff, ({ row, reason }) => cancelRow(row, reason), {
+        concurrency: 8,
+        discard: true,
+      })
     })
 
     /** Builds in progress with nobody watching them here (a restart), and endings nobody was told of. */

@@ -99,7 +99,8 @@ export class BuildStore extends Context.Service<
     readonly due: (limit: number) => Effect.Effect<ReadonlyArray<BuildRecord>>
     /** How many builds each workspace runs now. */
     readonly runningPerWorkspace: () => Effect.Effect<ReadonlyMap<string, number>>
-    readonly setWaiting: (id: string, reason: string | null) => Effect.Effect<void>
+    /** Says why these queued builds wait (one statement for the lot). */
+    readonly setWaiting: (ids: ReadonlyArray<string>, reason: string) => Effect.Effect<void>
     readonly withStatus: (statuses: ReadonlyArray<Deploys.BuildStatus>) => Effect.Effect<ReadonlyArray<BuildRecord>>
     readonly setRunnerJob: (id: string, job: string) => Effect.Effect<void>
     readonly setPredeploy: (id: string, status: PredeployStatus, reason: string | null) => Effect.Effect<void>
@@ -232,9 +233,13 @@ export class BuildStore extends Context.Service<
             Effect.map((rows) => new Map(rows.map((row) => [row.workspaceId, Number(row.running)]))),
           ),
 
-        setWaiting: (id: string, reason: string | null) =>
-          sql`UPDATE builds SET waiting_reason = ${reason}
-              WHERE id = ${id} AND status = 'queued' AND waiting_reason IS DISTINCT FROM ${reason}`.pipe(Effect.asVoid),
+        setWaiting: (ids: ReadonlyArray<string>, reason: string) =>
+          ids.length === 0
+            ? Effect.void
+            : sql`UPDATE builds SET waiting_reason = ${reason}
+                WHERE ${sql.in("id", ids)} AND status = 'queued' AND waiting_reason IS DISTINCT FROM ${reason}`.pipe(
+                Effect.asVoid,
+              ),
 
         withStatus: (statuses: ReadonlyArray<Deploys.BuildStatus>) =>
           sql`SELECT * FROM builds WHERE ${sql.in("status", statuses)} ORDER BY queued_at, id`.pipe(
