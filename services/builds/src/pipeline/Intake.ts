@@ -24,8 +24,9 @@ export interface Taken {
   readonly calledOff: ReadonlyArray<{ readonly row: BuildRecord; readonly reason: string }>
 }
 
-/** Deployments taken in at once: a burst of pushes is queued in a few round trips' time, not one by one. */
-const concurrency = 8
+/** Deployments taken in at once: a burst of pushes is queued faster than one by one, and most of the connection pool
+ * (shared with the other services in one process) is left to the requests. */
+const concurrency = 4
 
 export class Intake extends Context.Service<
   Intake,

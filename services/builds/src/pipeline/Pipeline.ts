@@ -88,7 +88,7 @@ export class Pipeline extends Context.Service<
       const taken = yield* intake.take()
       for (const [workspaceId, plan] of taken.plans) plans.set(workspaceId, plan)
       yield* Effect.forEach(taken.calledOff, ({ row, reason }) => cancelRow(row, reason), {
-        concurrency: 8,
+        concurrency: 4,
         discard: true,
       })
     })
@@ -97,10 +97,7 @@ export class Pipeline extends Context.Service<
     const adopt = Effect.gen(function* () {
       for (const row of yield* store.withStatus(["cloning", "building", "pushing"]))
         yield* track(row.id, supervision.supervise(row.id))
-      for (const row of yield* store.withStatus(["succeeded"])) {
-        if (row.predeployStatus === "pending" || row.predeployStatus === "running")
-          yield* track(row.id, predeploy.run(row))
-      }
+      for (const row of yield* store.predeploysUnfinished()) yield* track(row.id, predeploy.run(row))
       for (const row of yield* store.unreported())
         yield* report(row.id).pipe(logFailure(`builds: reporting build ${row.id} failed`))
     })

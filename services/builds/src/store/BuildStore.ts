@@ -102,6 +102,8 @@ export class BuildStore extends Context.Service<
     /** Says why these queued builds wait (one statement for the lot). */
     readonly setWaiting: (ids: ReadonlyArray<string>, reason: string) => Effect.Effect<void>
     readonly withStatus: (statuses: ReadonlyArray<Deploys.BuildStatus>) => Effect.Effect<ReadonlyArray<BuildRecord>>
+    /** Built images whose pre-deploy command has not finished (not every succeeded build ever). */
+    readonly predeploysUnfinished: () => Effect.Effect<ReadonlyArray<BuildRecord>>
     readonly setRunnerJob: (id: string, job: string) => Effect.Effect<void>
     readonly setPredeploy: (id: string, status: PredeployStatus, reason: string | null) => Effect.Effect<void>
     readonly markReported: (id: string) => Effect.Effect<void>
@@ -245,6 +247,11 @@ export class BuildStore extends Context.Service<
           sql`SELECT * FROM builds WHERE ${sql.in("status", statuses)} ORDER BY queued_at, id`.pipe(
             Effect.flatMap(decodeBuilds),
           ),
+
+        predeploysUnfinished: () =>
+          sql`
+            SELECT * FROM builds WHERE status = 'succeeded' AND predeploy_status IN ('pending', 'running')
+            ORDER BY finished_at, id`.pipe(Effect.flatMap(decodeBuilds)),
 
         setRunnerJob: (id: string, job: string) =>
           sql`UPDATE builds SET runner_job = ${job} WHERE id = ${id}`.pipe(Effect.asVoid),
