@@ -10,6 +10,10 @@
  *   in the same run; `throughput_ratio` is deliveries_per_s over it.
  * - `duplicate_builds`: deployments or builds made more than once for one push (must be 0).
  * - `lost_deliveries`: distinct pushes without their deployment or not recorded as processed (must be 0).
+ * - `api_deploy_to_build_start_p99_ms` / `_p50_ms`: then, while those builds still run, a person deploys 30 services
+ *   of another workspace one after the other through the gateway's `POST /v1/services/:id/deployments`; each is
+ *   timed from the request until its build Job exists in the cluster (each build ends before the next deploy, so
+ *   the plan's concurrency never holds one back).
  */
 import { randomBytes } from "node:crypto"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -29,11 +33,24 @@ const redeliveries = 100
 const concurrency = 32
 const repositories = 50
 const installationId = 4242
+const apiDeploys = 30
+const apiInstallationId = 4243
 
 const percentile = (values: ReadonlyArray<number>, p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
+/** Resolves when `check` holds, looking every 2 ms: the in-process cluster is cheap to ask. */
+const until = (check: () => boolean, what: string, ms = 60_000) =>
+  new Promise<void>((resolve, reject) => {
+    const deadline = performance.now() + ms
+    const look = () => {
+      if (check()) return resolve()
+      if (performance.now() > deadline) return reject(new Error(`timed out waiting for ${what}`))
+      setTimeout(look, 2)
+    }
+    look()
+  })
 const print = (key: string, value: number) => console.log(`${key}=${Math.round(value * 100) / 100}`)
 
 /** Sends `requests` with at most `concurrency` in flight; each one's latency, and the whole run's time. */
@@ -66,6 +83,8 @@ const program = Effect.gen(function* () {
   )
   // builds run (and wait) as long as the benchmark: it measures intake, not the simulated builds
   sim.pods.script({ labels: { [Builds.Job.component]: "build" } }, { exit: { afterMs: 86_400_000, exitCode: 0 } })
+  // the gateway reads its budgets at start-up: a person deploys 10 times a minute, the benchmark deploys 30 at once
+  yield* sql`UPDATE rate_limit_budgets SET capacity = 1000, refill_per_minute = 1000 WHERE name = 'deploy'`
   const running = yield* ControlPlane.start({
     host: "127.0.0.1",
     port: 0,
@@ -165,6 +184,88 @@ const program = Effect.gen(function* () {
   const processedIds = new Set(processed.map((row) => row.deliveryId))
   const lost = pushes.filter((delivery, i) => !deployedShas.has(shas[i]!) || !processedIds.has(delivery.id)).length
 
+  // a person deploys through the API: from the request until the build Job is in the cluster
+  const person = yield* Effect.promise(() =>
+    fetch(`${url}/v1/auth/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        email: `bench-${Date.now()}@example.com`,
+        password: "correct horse battery staple",
+        name: "Bench",
+      }),
+    }).then((r) => r.json() as Promise<{ readonly tokens: { readonly accessToken: string } }>),
+  )
+  const token = person.tokens.accessToken
+  const authorized = { authorization: `Bearer ${token}`, "content-type": "application/json" }
+  const apiWorkspace = yield* Effect.promise(() =>
+    fetch(`${url}/v1/workspaces`, {
+      method: "POST",
+      headers: authorized,
+      body: JSON.stringify({ name: "Bench API" }),
+    }).then((r) => r.json() as Promise<{ readonly id: string }>),
+  )
+  const apiProject = yield* ops.CreateProject({
+    workspaceId: apiWorkspace.id as never,
+    request: { name: "bench-api" as never, regionId: region.id },
+  })
+  const [apiProduction] = yield* ops.ListEnvironments({ projectId: apiProject.id })
+  github.addInstallation({ id: apiInstallationId, account: { login: "benchapi", id: 2, type: "Organization" } })
+  yield* sql`INSERT INTO github_installations ${sql.insert({
+    id: `ghi_${Date.now().toString(36).padStart(9, "0")}${randomBytes(8).toString("hex").slice(0, 15)}`,
+    workspaceId: apiWorkspace.id,
+    installationId: apiInstallationId,
+    accountLogin: "benchapi",
+    accountType: "Organization",
+  })}`
+  // this workspace's builds end quickly, so each deploy finds the plan's one build slot free
+  sim.pods.script(
+    { labels: { [Builds.Job.component]: "build", "starform.io/workspace-id": apiWorkspace.id } },
+    {
+      exit: { afterMs: 1000, exitCode: 0 },
+      logs: [
+        "::starform phase=cloning",
+        { atMs: 500, line: `::starform pushed digest=sha256:${"ab".repeat(32)} size=1000` },
+      ],
+    },
+  )
+  const jobType = sim.cluster.registry.lookup("batch/v1", "Job")!
+  const jobOf = (deploymentId: string) =>
+    sim.cluster.list(jobType, Builds.Job.namespace, { labelSelector: `starform.io/deployment-id=${deploymentId}` })
+      .items.length > 0
+  const deployLatencies: Array<number> = []
+  for (let i = 0; i < apiDeploys; i++) {
+    const service = yield* ops.CreateService({
+      environmentId: apiProduction!.id,
+      request: {
+        name: `api-${i}` as never,
+        type: "worker",
+        source: {
+          type: "repo",
+          repoFullName: `benchapi/api-${i}` as never,
+          branch: "main",
+          rootDirectory: "/" as never,
+        },
+      },
+    })
+    const sent = performance.now()
+    const deployment = yield* Effect.promise(() =>
+      fetch(`${url}/v1/services/${service.id}/deployments`, {
+        method: "POST",
+        headers: authorized,
+        body: JSON.stringify({ commitSha: randomBytes(20).toString("hex") }),
+      }).then(async (r) => {
+        if (r.status !== 201) throw new Error(`deploying through the API answered ${r.status}: ${await r.text()}`)
+        return (await r.json()) as { readonly id: string }
+      }),
+    )
+    yield* Effect.promise(() => until(() => jobOf(deployment.id), `the build Job of ${deployment.id}`))
+    deployLatencies.push(performance.now() - sent)
+    const finished = sql<{ readonly n: number }>`
+      SELECT count(*)::int AS n FROM builds WHERE deployment_id = ${deployment.id} AND reported_at IS NOT NULL`
+    while ((yield* finished)[0]!.n === 0) yield* Effect.sleep(20)
+  }
+
   const failed = [...run.statuses].filter(([status]) => status !== 200).reduce((sum, [, n]) => sum + n, 0)
   print("deliveries", deliveries.length)
   print("duplicates_posted", redeliveries)
@@ -177,6 +278,9 @@ const program = Effect.gen(function* () {
   print("non_200_answers", failed)
   print("duplicate_builds", counts!.extraDeployments + counts!.extraBuilds)
   print("lost_deliveries", lost)
+  print("api_deploys", apiDeploys)
+  print("api_deploy_to_build_start_p50_ms", percentile(deployLatencies, 50))
+  print("api_deploy_to_build_start_p99_ms", percentile(deployLatencies, 99))
 })
 
 Effect.runPromise(program.pipe(Effect.provide(TestDatabase.layer), Effect.scoped)).then(

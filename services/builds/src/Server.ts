@@ -1,10 +1,9 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { ApiErrors, BuildsRpc, type Identity, type Ids } from "@starform/domain"
-import { DateTime, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Clock, DateTime, Effect, Layer, Option, Schema, Stream } from "effect"
 import { HttpRouter } from "effect/http"
 import { RpcServer } from "effect/rpc"
-import * as SqlClient from "effect/sql/SqlClient"
 import { GithubApp } from "./github/GithubApp.ts"
 import { Installations, view as installationView } from "./github/Installations.ts"
 import { BuildLogs } from "./logs/BuildLogs.ts"
@@ -12,6 +11,7 @@ import * as Policy from "./Policy.ts"
 import { Projects } from "./Projects.ts"
 import { Pipeline } from "./pipeline/Pipeline.ts"
 import * as KubeRunner from "./runner/KubeRunner.ts"
+import { BuildSettings } from "./store/BuildSettings.ts"
 import { BuildStore } from "./store/BuildStore.ts"
 import { Deliveries } from "./webhooks/Deliveries.ts"
 import { GithubEvents } from "./webhooks/GithubEvents.ts"
@@ -38,7 +38,7 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
     const logs = yield* BuildLogs
     const pipeline = yield* Pipeline
     const projects = yield* Projects
-    const sql = yield* SqlClient.SqlClient
+    const buildSettings = yield* BuildSettings
 
     const build = (buildId: string) =>
       Effect.flatMap(store.get(buildId), (row) =>
@@ -46,9 +46,7 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
       )
 
     const settingsOf = Effect.fn("Builds.settingsOf")(function* (serviceId: string, plan: Identity.WorkspacePlan) {
-      const rows = yield* sql<{ readonly timeoutSeconds: number | null }>`
-        SELECT timeout_seconds FROM service_build_settings WHERE service_id = ${serviceId}`.pipe(Effect.orDie)
-      const own = rows[0]?.timeoutSeconds ?? null
+      const own = yield* buildSettings.timeoutOf(serviceId)
       const limits = Policy.limits[plan]
       return {
         serviceId: serviceId as Ids.ServiceId,
@@ -78,7 +76,7 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
 
       CreateInstallLink: ({ workspaceId, userId }) =>
         Effect.gen(function* () {
-          const expiresAt = Date.now() + installLinkLifetimeMs
+          const expiresAt = (yield* Clock.currentTimeMillis) + installLinkLifetimeMs
           const state = yield* github.signState(Schema.encodeSync(InstallState)({ workspaceId, userId, expiresAt }))
           return {
             url: yield* github.installUrl(state),
@@ -96,7 +94,7 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
               "install-state",
               "must be the state of an install link made by Starform",
             )
-          if (decoded.value.expiresAt < Date.now())
+          if (decoded.value.expiresAt < (yield* Clock.currentTimeMillis))
             return yield* ApiErrors.ValidationFailed.field(
               "state",
               "install-state",
@@ -188,14 +186,12 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
             .GetService({ serviceId })
             .pipe(Effect.catchCause(() => Effect.fail(ApiErrors.NotFound.of("service", serviceId))))
           if (service.projectId !== projectId) return yield* ApiErrors.NotFound.of("service", serviceId)
-          yield* sql`
-            INSERT INTO service_build_settings ${sql.insert({
-              serviceId,
-              projectId: service.projectId,
-              environmentId: service.environmentId,
-              timeoutSeconds: request.timeoutSeconds,
-            })}
-            ON CONFLICT (service_id) DO UPDATE SET timeout_seconds = excluded.timeout_seconds`.pipe(Effect.orDie)
+          yield* buildSettings.setTimeout({
+            serviceId,
+            projectId: service.projectId,
+            environmentId: service.environmentId,
+            timeoutSeconds: request.timeoutSeconds,
+          })
           return yield* settingsOf(serviceId, plan)
         }),
     })
@@ -205,7 +201,9 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
 /** Everything below the RPC handlers (the pipeline's loop runs while it is alive). */
 export const ServicesLive = Layer.mergeAll(GithubEvents.layer).pipe(
   Layer.provideMerge(Pipeline.layer),
-  Layer.provideMerge(Layer.mergeAll(BuildStore.layer, BuildLogs.layer, Deliveries.layer, Installations.layer)),
+  Layer.provideMerge(
+    Layer.mergeAll(BuildStore.layer, BuildSettings.layer, BuildLogs.layer, Deliveries.layer, Installations.layer),
+  ),
 )
 
 /** The RPC routes. */

@@ -49,7 +49,7 @@ const linked = (installationId: number, login: string) =>
     })
   })
 
-layer(Env)("GitHub App installation tokens", (it) => {
+layer(Env, { excludeTestServices: true })("GitHub App installation tokens", (it) => {
   it.effect("a token is minted once and reused from the database, where it is stored only encrypted", () =>
     Effect.gen(function* () {
       const installations = yield* Installations.Installations
@@ -104,7 +104,11 @@ layer(Env)("GitHub App installation tokens", (it) => {
       yield* installations.token(row)
       github.installations.get(103)!.suspendedAt = "2026-05-01T12:00:00Z"
       const suspended = yield* installations.setStatus(103, "suspended")
-      expect(Option.getOrThrow(suspended).accessTokenCiphertext).toBeNull()
+      // the cached token is no field of the installation: it is read where it is stored
+      const sql = yield* SqlClient.SqlClient
+      const [cached] = yield* sql<{ readonly accessTokenCiphertext: string | null }>`
+        SELECT access_token_ciphertext FROM github_installations WHERE id = ${row.id}`
+      expect(cached!.accessTokenCiphertext).toBeNull()
       const refused = yield* Effect.flip(installations.token(Option.getOrThrow(suspended)))
       expect(refused).toMatchObject({ _tag: "GithubRefused", status: 403 })
     }),

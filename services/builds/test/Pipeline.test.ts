@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Builds } from "@starform/builds"
 import { GithubPayloads } from "@starform/testkit"
-import { Effect } from "effect"
+import { DateTime, Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import {
   buildsFor,
@@ -52,7 +52,7 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
         const steps = yield* transitions(build!.id)
         expect(steps.map((s) => s.status)).toEqual(["queued", "cloning", "building", "pushing", "succeeded"])
         for (let i = 1; i < steps.length; i++)
-          expect(steps[i]!.at.getTime()).toBeGreaterThanOrEqual(steps[i - 1]!.at.getTime())
+          expect(DateTime.toEpochMillis(steps[i]!.at)).toBeGreaterThanOrEqual(DateTime.toEpochMillis(steps[i - 1]!.at))
 
         const deployment = yield* deploymentOf(deploymentId)
         expect(deployment.status).toBe("deploying")
@@ -109,7 +109,9 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
         [2, "succeeded", null],
       ])
       expect(rows[0]!.failureReason).toMatch(/registry did not accept the push.*retried automatically/)
-      expect(rows[1]!.notBefore.getTime()).toBeGreaterThanOrEqual(rows[0]!.finishedAt!.getTime() + 50)
+      expect(DateTime.toEpochMillis(rows[1]!.notBefore)).toBeGreaterThanOrEqual(
+        DateTime.toEpochMillis(rows[0]!.finishedAt!) + 50,
+      )
       expect((yield* deploymentOf(outcome.deploymentIds[0]!)).status).toBe("deploying")
     }),
   )

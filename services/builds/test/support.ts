@@ -50,29 +50,33 @@ const WorldLive = Layer.effect(
   }),
 )
 
-/** The builds service's parts (no HTTP server), its pipeline polling every 40 ms and retrying after 60 ms. */
-export const TestLayer = Layer.unwrap(
-  Effect.map(Effect.service(World), (world) =>
-    Builds.Server.ServicesLive.pipe(
-      Layer.provide(Builds.KubeRunner.layer),
-      Layer.provide(Kube.layerFromOptions(world.sim.kubeConfig)),
-      Layer.provideMerge(Builds.Projects.Projects.layer(world.projectsUrl)),
-      Layer.provideMerge(Builds.Pipeline.PipelineOptionsService.layer({ pollMs: 40, retryBaseMs: 60 })),
-      Layer.provideMerge(
-        Builds.GithubApp.GithubApp.layer({
-          appId: String(world.github.appId),
-          privateKey: Redacted.make(world.github.privateKey),
-          apiUrl: world.github.url,
-          appUrl: "https://github.com/apps/starform-test",
-        }),
+/** The builds service's parts (no HTTP server) with the pipeline's pace `options`. */
+export const testLayer = (options: Partial<Builds.Pipeline.PipelineOptions>) =>
+  Layer.unwrap(
+    Effect.map(Effect.service(World), (world) =>
+      Builds.Server.ServicesLive.pipe(
+        Layer.provide(Builds.KubeRunner.layer),
+        Layer.provide(Kube.layerFromOptions(world.sim.kubeConfig)),
+        Layer.provideMerge(Builds.Projects.Projects.layer(world.projectsUrl)),
+        Layer.provideMerge(Builds.Pipeline.PipelineOptionsService.layer(options)),
+        Layer.provideMerge(
+          Builds.GithubApp.GithubApp.layer({
+            appId: String(world.github.appId),
+            privateKey: Redacted.make(world.github.privateKey),
+            apiUrl: world.github.url,
+            appUrl: "https://github.com/apps/starform-test",
+          }),
+        ),
       ),
     ),
-  ),
-).pipe(
-  Layer.provideMerge(WorldLive),
-  Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))),
-  Layer.provideMerge(TestDatabase.layer),
-)
+  ).pipe(
+    Layer.provideMerge(WorldLive),
+    Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))),
+    Layer.provideMerge(TestDatabase.layer),
+  )
+
+/** The builds service's parts (no HTTP server), its pipeline polling every 40 ms and retrying after 60 ms. */
+export const TestLayer = testLayer({ pollMs: 40, retryBaseMs: 60 })
 
 const decodeService = Schema.decodeUnknownSync(ServicesApi.CreateServiceRequest)
 

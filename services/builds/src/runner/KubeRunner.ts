@@ -1,5 +1,5 @@
 import { Kube, type KubeObject } from "@starform/kube"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Clock, Effect, Layer, Option, Redacted } from "effect"
 import * as Job from "./Job.ts"
 import type { Ending } from "./Protocol.ts"
 import { type JobRef, Runner, RunnerUnavailable } from "./Runner.ts"
@@ -141,7 +141,7 @@ export const layer = Layer.effect(
               Effect.catch(() => Effect.succeed("")),
             )
         const all = text.length === 0 ? [] : text.replace(/\n$/, "").split("\n")
-        const at = new Date()
+        const at = new Date(yield* Clock.currentTimeMillis)
         // the ending is read after the log, so no line written before the end is missed
         return {
           lines: all.slice(cursor).map((line) => ({ at, line })),

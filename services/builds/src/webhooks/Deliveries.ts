@@ -1,5 +1,6 @@
-import { Ids } from "@starform/domain"
-import { Context, Effect, Layer } from "effect"
+import { Sql } from "@starform/db"
+import { Ids, Integrations } from "@starform/domain"
+import { Context, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 
 /**
@@ -10,6 +11,12 @@ import * as SqlClient from "effect/sql/SqlClient"
 
 /** A claim older than this with no outcome is taken to be a processor that died. */
 export const staleAfterSeconds = 300
+
+const Claimed = Schema.Struct({ id: Integrations.WebhookDelivery.fields.id })
+const Outcome = Schema.Struct({
+  detail: Integrations.WebhookDelivery.fields.detail,
+  status: Integrations.WebhookDelivery.fields.status,
+})
 
 export class Deliveries extends Context.Service<
   Deliveries,
@@ -27,9 +34,10 @@ export class Deliveries extends Context.Service<
     Deliveries,
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
-      return Deliveries.of({
-        claim: (deliveryId, event) =>
-          sql<{ readonly id: string }>`
+      return Deliveries.of(
+        Sql.edge({
+          claim: (deliveryId: string, event: string) =>
+            sql`
             INSERT INTO webhook_deliveries (id, provider, delivery_id, event, status)
             VALUES (${Ids.makeId(Ids.prefixes.webhookDelivery)}, 'github', ${deliveryId}, ${event}, 'received')
             ON CONFLICT (provider, delivery_id) DO UPDATE
@@ -38,24 +46,28 @@ export class Deliveries extends Context.Service<
                 OR (webhook_deliveries.status = 'received'
                   AND webhook_deliveries.received_at < now() - make_interval(secs => ${staleAfterSeconds}))
             RETURNING id`.pipe(
-            Effect.orDie,
-            Effect.map((rows) => rows.length === 1),
-          ),
+              Effect.flatMap(Sql.decodeRows(Claimed)),
+              Effect.map((rows) => rows.length === 1),
+            ),
 
-        finish: (deliveryId, outcome) =>
-          sql`
+          finish: (
+            deliveryId: string,
+            outcome: { readonly status: "processed" | "ignored" | "failed"; readonly detail: string },
+          ) =>
+            sql`
             UPDATE webhook_deliveries SET status = ${outcome.status}, processed_at = now(),
               detail = ${outcome.detail.slice(0, 2000)},
               error = ${outcome.status === "failed" ? outcome.detail.slice(0, 2000) : null}
-            WHERE provider = 'github' AND delivery_id = ${deliveryId}`.pipe(Effect.orDie, Effect.asVoid),
+            WHERE provider = 'github' AND delivery_id = ${deliveryId}`.pipe(Effect.asVoid),
 
-        detail: (deliveryId) =>
-          sql<{ readonly detail: string | null; readonly status: string }>`
+          detail: (deliveryId: string) =>
+            sql`
             SELECT detail, status FROM webhook_deliveries WHERE provider = 'github' AND delivery_id = ${deliveryId}`.pipe(
-            Effect.orDie,
-            Effect.map((rows) => rows[0]?.detail ?? (rows[0] === undefined ? null : `still being processed`)),
-          ),
-      })
+              Effect.flatMap(Sql.decodeRows(Outcome)),
+              Effect.map((rows) => rows[0]?.detail ?? (rows[0] === undefined ? null : `still being processed`)),
+            ),
+        }),
+      )
     }),
   )
 }

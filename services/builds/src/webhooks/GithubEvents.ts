@@ -1,7 +1,14 @@
-import { ApiErrors, type BuildsRpc, type DeploymentsApi, type Ids } from "@starform/domain"
+import {
+  ApiErrors,
+  type BuildsRpc,
+  type DeploymentsApi,
+  Deploys,
+  type Ids,
+  Projects as ProjectsDomain,
+} from "@starform/domain"
 import { Cause, Context, Effect, Layer, Option, Schema } from "effect"
 import { GithubApp } from "../github/GithubApp.ts"
-import { type InstallationRow, Installations } from "../github/Installations.ts"
+import { type Installation, Installations } from "../github/Installations.ts"
 import { Projects } from "../Projects.ts"
 import { Pipeline } from "../pipeline/Pipeline.ts"
 import { Deliveries } from "./Deliveries.ts"
@@ -15,11 +22,11 @@ import { Deliveries } from "./Deliveries.ts"
 const Push = Schema.Struct({
   ref: Schema.String,
   before: Schema.String,
-  after: Schema.String,
+  after: Deploys.CommitSha,
   created: Schema.optionalKey(Schema.Boolean),
   deleted: Schema.optionalKey(Schema.Boolean),
   forced: Schema.optionalKey(Schema.Boolean),
-  repository: Schema.Struct({ full_name: Schema.String }),
+  repository: Schema.Struct({ full_name: ProjectsDomain.RepoFullName }),
   installation: Schema.optionalKey(Schema.Struct({ id: Schema.Number })),
   commits: Schema.optionalKey(
     Schema.Array(
@@ -80,10 +87,7 @@ export class GithubEvents extends Context.Service<
       const pipeline = yield* Pipeline
 
       /** The paths the push changed; null when they cannot all be known. */
-      const changedPaths = Effect.fn("GithubEvents.changedPaths")(function* (
-        push: Push,
-        installation: InstallationRow,
-      ) {
+      const changedPaths = Effect.fn("GithubEvents.changedPaths")(function* (push: Push, installation: Installation) {
         const commits = push.commits ?? []
         const complete = !push.created && !push.forced && !zeros.test(push.before) && commits.length < maxListedCommits
         if (complete && commits.length > 0) {
@@ -129,9 +133,9 @@ export class GithubEvents extends Context.Service<
           Effect.catch(() => Effect.succeed(null)),
         )
         const made = yield* projects.DeployPush({
-          repoFullName: payload.repository.full_name as never,
+          repoFullName: payload.repository.full_name,
           branch,
-          commitSha: payload.after as never,
+          commitSha: payload.after,
           commitMessage: payload.head_commit?.message.slice(0, 10_000) ?? null,
           workspaceId: installation.workspaceId,
           changedPaths: paths,
