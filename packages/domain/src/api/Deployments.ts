@@ -79,6 +79,24 @@ export const CreateDeploymentRequest = Schema.Struct({
 })
 export type CreateDeploymentRequest = typeof CreateDeploymentRequest.Type
 
+/**
+ * The Starform CLI names itself in `User-Agent: starform-cli/<version>`; a deploy it asks for is recorded with the
+ * trigger `cli`. Any other caller, a person or an API token, is an API call: `api`.
+ */
+export const cliUserAgent = /^starform-cli\//
+
+/** How a deploy asked for over the REST API was triggered, from the request's `User-Agent`. */
+export const triggerOf = (userAgent: string | undefined): "api" | "cli" =>
+  userAgent !== undefined && cliUserAgent.test(userAgent) ? "cli" : "api"
+
+export const CreateDeploymentHeaders = Schema.Struct({
+  "user-agent": Schema.optionalKey(
+    Schema.String.annotate({
+      description: "`starform-cli/<version>` when the Starform CLI deploys: the deployment's trigger is then `cli`",
+    }),
+  ),
+})
+
 export const ListDeploymentsQuery = Schema.Struct({
   /** At most this many, newest first (default 20). */
   limit: Schema.optionalKey(
@@ -100,6 +118,7 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
     }).annotate(OpenApi.Summary, "A service's deployments, newest first"),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
+      headers: CreateDeploymentHeaders,
       payload: CreateDeploymentRequest,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,

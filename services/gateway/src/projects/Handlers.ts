@@ -1,4 +1,4 @@
-import { PublicApi } from "@starform/domain"
+import { DeploymentsApi, PublicApi } from "@starform/domain"
 import { Effect, Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { acting, guard, guardWorkspace } from "./Access.ts"
@@ -229,7 +229,7 @@ const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (han
           call(projects.ListDeployments({ serviceId: params.serviceId, limit: query.limit ?? 20 })),
         ),
       )
-      .handle("createDeployment", ({ params, payload }) =>
+      .handle("createDeployment", ({ params, headers, payload }) =>
         Effect.gen(function* () {
           yield* guard(projects, "deployment.create", "service", params.serviceId)
           const actor = yield* acting
@@ -237,7 +237,7 @@ const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (han
             projects.CreateDeployment({
               serviceId: params.serviceId,
               request: payload,
-              trigger: actor.type === "user" ? "api" : "cli",
+              trigger: DeploymentsApi.triggerOf(headers["user-agent"]),
               createdBy: actor.userId,
             }),
           )
