@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { CommitSha, DeploymentStatus, DeploymentTrigger, ImageDigest } from "../Deploys.ts"
 import { DeploymentId, EnvironmentId, ProjectId, ServiceId, UserId } from "../Ids.ts"
@@ -115,43 +116,54 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       query: ListDeploymentsQuery,
       success: Schema.Array(DeploymentView),
       error: [ValidationFailed, Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "A service's deployments, newest first"),
+    })
+      .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "A service's deployments, newest first"),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       headers: CreateDeploymentHeaders,
       payload: CreateDeploymentRequest,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables"),
+    })
+      .annotateMerge(Auth.requires("deployment.create", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables"),
     HttpApiEndpoint.get("getDeployment", "/v1/deployments/:deploymentId", {
       params: deploymentId,
       success: DeploymentView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("deployment.read", Auth.ofResource("deployment", "deploymentId"))),
     HttpApiEndpoint.post("rollbackDeployment", "/v1/deployments/:deploymentId/rollback", {
       params: deploymentId,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(
-      OpenApi.Summary,
-      "Serve this earlier release again: a new deployment of its image and configuration, no build",
-    ),
+    })
+      .annotateMerge(Auth.requires("deployment.rollback", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Serve this earlier release again: a new deployment of its image and configuration, no build",
+      ),
     HttpApiEndpoint.post("redeployDeployment", "/v1/deployments/:deploymentId/redeploy", {
       params: deploymentId,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(
-      OpenApi.Summary,
-      "Deploy this release's source again with the service's current configuration and variables",
-    ),
+    })
+      .annotateMerge(Auth.requires("deployment.create", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Deploy this release's source again with the service's current configuration and variables",
+      ),
     HttpApiEndpoint.post("cancelDeployment", "/v1/deployments/:deploymentId/cancel", {
       params: deploymentId,
       success: DeploymentView,
       error: [Forbidden, NotFound, Conflict],
-    }).annotate(
-      OpenApi.Summary,
-      "Stop a deployment that is queued, building or rolling out; the serving release stays",
-    ),
+    })
+      .annotateMerge(Auth.requires("deployment.cancel", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Stop a deployment that is queued, building or rolling out; the serving release stays",
+      ),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Deployments")
