@@ -1,8 +1,8 @@
-import { Cache, Duration, Effect, Equal, Exit, Hash, MutableHashMap, Option } from "effect"
+import { Cache, Context, Duration, Effect, Exit, MutableHashMap, Option } from "effect"
 
 /**
  * Identity's recent answers (who a token is, whether a session is live, an authorization decision), remembered for
- * a few seconds so a burst of requests costs one round trip: Effect's `Cache`, keyed by a string while each caller
+ * a few seconds so a burst of requests costs one round trip: Effect's `Cache`, keyed by a string, where each caller
  * brings the lookup for its key. What `Cache` gives and this keeps: requests that miss together share one lookup (no
  * stampede when an entry expires under load), and the lookup finishes for the others if the request that started it
  * is cancelled. What the time-to-live adds: a failed lookup is not remembered. What `clear` relies on: it empties the
@@ -10,43 +10,32 @@ import { Cache, Duration, Effect, Equal, Exit, Hash, MutableHashMap, Option } fr
  * (its entry is no longer the cache's), so an answer asked for before a revocation is never remembered after it.
  */
 
-/** A cache key that carries the lookup of its answer; equal, and hashed, by its string alone. */
-class Question<V, E> implements Equal.Equal {
-  readonly key: string
-  readonly lookup: Effect.Effect<V, E>
-
-  constructor(key: string, lookup: Effect.Effect<V, E>) {
-    this.key = key
-    this.lookup = lookup
-  }
-
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof Question && that.key === this.key
-  }
-
-  [Hash.symbol](): number {
-    return Hash.string(this.key)
-  }
-}
-
-/** Peeking never looks up: it only names the key. */
-const noLookup = Effect.die(new Error("RecentAnswers: a peek does not look up"))
+/** Each cache has a service of its own through which a caller hands its lookup to the cache. */
+let caches = 0
 
 export class RecentAnswers<V, E = never> {
-  readonly #cache: Cache.Cache<Question<V, E>, V, E>
+  readonly #cache: Cache.Cache<string, V, E, Lookup<V, E>>
+  readonly #lookup: Context.Service<Lookup<V, E>, Effect.Effect<V, E>>
 
-  private constructor(cache: Cache.Cache<Question<V, E>, V, E>) {
+  private constructor(
+    cache: Cache.Cache<string, V, E, Lookup<V, E>>,
+    lookup: Context.Service<Lookup<V, E>, Effect.Effect<V, E>>,
+  ) {
     this.#cache = cache
+    this.#lookup = lookup
   }
 
   /** Answers remembered for `ttl`, at most `capacity` of them (the least recently used go first). */
   static make<V, E = never>(ttl: Duration.Input, capacity = 10_000): Effect.Effect<RecentAnswers<V, E>> {
+    const lookup = Context.Service<Lookup<V, E>, Effect.Effect<V, E>>(`starform/gateway/RecentAnswers/${++caches}`)
+    // The lookup runs in a fiber forked from the caller that missed, so it finds the lookup that caller provided.
     return Effect.map(
-      Cache.makeWith((question: Question<V, E>) => question.lookup, {
+      Cache.makeWith<string, V, E, Lookup<V, E>, "lookup">((_key) => Effect.flatten(Effect.service(lookup)), {
         capacity,
         timeToLive: (exit) => (Exit.isSuccess(exit) ? ttl : Duration.zero),
+        requireServicesAt: "lookup",
       }),
-      (cache) => new RecentAnswers(cache),
+      (cache) => new RecentAnswers(cache, lookup),
     )
   }
 
@@ -55,12 +44,12 @@ export class RecentAnswers<V, E = never> {
    * lookup: those who miss while it runs wait for it and get its answer or its error.
    */
   getOrLoad(key: string, lookup: Effect.Effect<V, E>): Effect.Effect<V, E> {
-    return Cache.get(this.#cache, new Question(key, lookup))
+    return Effect.provideService(Cache.get(this.#cache, key), this.#lookup, lookup)
   }
 
   /** The answer remembered for `key` (waiting for one under way), without looking it up. */
   get(key: string): Effect.Effect<V | undefined, E> {
-    return Effect.map(Cache.getOption(this.#cache, new Question<V, E>(key, noLookup)), Option.getOrUndefined)
+    return Effect.map(Cache.getOption(this.#cache, key), Option.getOrUndefined)
   }
 
   /**
@@ -70,4 +59,11 @@ export class RecentAnswers<V, E = never> {
   clear(): void {
     MutableHashMap.clear(this.#cache.map)
   }
+}
+
+/** The identifier of a cache's lookup service. */
+interface Lookup<V, E> {
+  readonly _: unique symbol
+  readonly answer: V
+  readonly error: E
 }
