@@ -23,8 +23,10 @@ import { type Rpc, RpcClient, type RpcClientError, type RpcGroup, type RpcSerial
  * export const call = ServiceClient.orDie("projects")
  * ```
  *
- * A caller that must go on without the service (Shuttle, from its cache) maps `RpcClientError` itself instead of
- * using `orDie`; one that several groups share a token with builds each with `make` in one scope.
+ * The identity service's contract is served at the URL itself (`IDENTITY_URL`, e.g. `http://127.0.0.1:8081/rpc`):
+ * leave `path` out and pass `IdentityRpc.serialization`. A caller that must go on without the service (Shuttle, from
+ * its cache) maps `RpcClientError` itself instead of using `orDie`; a caller of several groups of one service
+ * (Shuttle again) builds each with `make` in one scope.
  */
 
 /** The client of a contract: one method per RPC, failing with the RPC's errors or `RpcClientError` (the wire). */
