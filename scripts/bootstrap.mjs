@@ -7,6 +7,7 @@ import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterFrozenInstall } from "./installPolicy.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const [script, ...args] = process.argv.slice(2)
@@ -52,8 +53,8 @@ if (!existsSync(pnpmEntry)) {
 
 /**
  * Installs exactly what pnpm-lock.yaml records. A lockfile that has fallen behind the manifests (a package.json
- * committed without its lockfile change) is resolved afresh rather than failing the run, and said loudly, so the
- * lockfile can be committed.
+ * committed without its lockfile change) fails the run in CI (`CI` set); on a developer's machine it is resolved
+ * afresh and said loudly, so the lockfile can be committed (see installPolicy.mjs).
  */
 const install = () => {
   const frozen = spawnSync(process.execPath, [pnpmEntry, "install", "--frozen-lockfile"], {
@@ -61,16 +62,15 @@ const install = () => {
     stdio: ["inherit", "inherit", "pipe"],
     encoding: "utf8",
   })
-  if (frozen.status === 0) return
+  const next = afterFrozenInstall({ status: frozen.status, stderr: frozen.stderr, env: process.env })
+  if (next.kind === "done") return
   process.stderr.write(frozen.stderr ?? "")
-  if (!/lockfile|ERR_PNPM_OUTDATED|NO_IMPORTER/i.test(frozen.stderr ?? "")) {
+  if (next.kind === "fail") {
     if (heldLock) rmSync(heldLock, { force: true, recursive: true })
-    console.error(`starform: pnpm install failed (exit ${frozen.status ?? frozen.signal})`)
+    console.error(next.message)
     process.exit(frozen.status || 1)
   }
-  console.error(
-    "starform: WARNING pnpm-lock.yaml does not match the manifests; resolving afresh — commit the updated lockfile",
-  )
+  console.error(next.warning)
   run(process.execPath, [pnpmEntry, "install", "--no-frozen-lockfile"], "pnpm install")
 }
 

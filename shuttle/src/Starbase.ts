@@ -1,7 +1,7 @@
 import { type Ids, ShuttleRpc } from "@starform/domain"
+import { ServiceClient } from "@starform/rpc"
 import { Context, Duration, Effect, Layer, Schema } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
-import { RpcClient, RpcSerialization } from "effect/rpc"
+import { RpcSerialization } from "effect/rpc"
 
 /**
  * The one module that talks to the projects service: Shuttle's side of `ShuttleRpc`, authenticated with the
@@ -47,11 +47,9 @@ const unreachable = (error: unknown) =>
   })
 
 const make = Effect.fn("Starbase.make")(function* (config: Config) {
-  // Each contract group is served at a path of its own; the two clients share the HTTP client and token.
-  const client = yield* RpcClient.make(ShuttleRpc.ShuttleRpcs).pipe(Effect.provide(protocol(config, ShuttleRpc.path)))
-  const documents = yield* RpcClient.make(ShuttleRpc.ShuttleDocumentRpcs).pipe(
-    Effect.provide(protocol(config, ShuttleRpc.documentPath)),
-  )
+  // Each contract group is served at a path of its own; both clients carry the cluster's token.
+  const client = yield* ServiceClient.make(ShuttleRpc.ShuttleRpcs, options(config, ShuttleRpc.path))
+  const documents = yield* ServiceClient.make(ShuttleRpc.ShuttleDocumentRpcs, options(config, ShuttleRpc.documentPath))
   const call = <A, E>(effect: Effect.Effect<A, E>, timeout: Duration.Input): Effect.Effect<A, Failure> =>
     effect.pipe(
       Effect.timeoutOrElse({
@@ -86,14 +84,11 @@ const make = Effect.fn("Starbase.make")(function* (config: Config) {
 })
 
 /** Over HTTP (fetch), JSON-serialized as the projects service serves it, with the bearer token on each call. */
-const protocol = (config: Config, path: string) =>
-  RpcClient.layerProtocolHttp({
-    url: `${config.url.replace(/\/+$/, "")}${path}`,
-    transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(config.token)),
-  })
+const options = (config: Config, path: string): ServiceClient.Options => ({
+  url: config.url,
+  path,
+  serialization: RpcSerialization.layerJson,
+  bearerToken: config.token,
+})
 
-export const layer = (config: Config): Layer.Layer<Starbase> =>
-  Layer.effect(Starbase, make(config)).pipe(
-    Layer.provide(RpcSerialization.layerJson),
-    Layer.provide(FetchHttpClient.layer),
-  )
+export const layer = (config: Config): Layer.Layer<Starbase> => Layer.effect(Starbase, make(config))

@@ -1,12 +1,16 @@
 import { Context, Effect, Schema } from "effect"
-import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
-import { type Forbidden, type NotFound, RateLimited, Unauthenticated } from "./ApiErrors.ts"
+import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
+import { Forbidden, NotFound, RateLimited, Unauthenticated } from "./ApiErrors.ts"
+import type { locatableKinds } from "./BuildsRpc.ts"
 import { ApiTokenId, ProjectId, SessionId, UserId, WorkspaceId } from "./Ids.ts"
+import type { ResourceKind } from "./ProjectsRpc.ts"
 
 /**
- * Who is calling and what they may do. Every authenticated request carries an `Actor` (`CurrentActor`); every
- * handler asks the `Authorizer` whether that actor may perform one `Action` on a workspace (and project) before it
- * touches anything. The tenant is resolved from the resource by the handler, never taken from the client.
+ * Who is calling and what they may do. Every authenticated request carries an `Actor` (`CurrentActor`); before a
+ * handler touches anything, the `Authorizer` decides whether that actor may perform one `Action` on a workspace (and
+ * project). An endpoint declares which action and where its tenant comes from with `requires` (a `Permission`
+ * annotation); the `Authorization` middleware resolves the tenant from the resource, never from the client, and
+ * asks the `Authorizer`.
  */
 
 export {
@@ -206,3 +210,66 @@ export const authorize = (
     const authorizer = yield* Authorizer
     yield* authorizer.authorize(actor, action, target)
   })
+
+/**
+ * Where an endpoint's tenant is read from: the workspace named by a path parameter, or the resource a path
+ * parameter names, located by the service that owns it (`Locate` of the projects or builds service).
+ */
+export type TenantSource =
+  | { readonly from: "workspace"; readonly param: string }
+  | { readonly from: "projects"; readonly kind: ResourceKind; readonly param: string }
+  | { readonly from: "builds"; readonly kind: (typeof locatableKinds)[number]; readonly param: string }
+
+/** The workspace in path parameter `param` (default `workspaceId`). */
+export const inWorkspace = (param = "workspaceId"): TenantSource => ({ from: "workspace", param })
+
+/** The projects service's resource `kind` whose id is path parameter `param`. */
+export const ofResource = (kind: ResourceKind, param: string): TenantSource => ({ from: "projects", kind, param })
+
+/** The builds service's resource `kind` (a build, a GitHub installation) whose id is path parameter `param`. */
+export const ofBuildsResource = (kind: (typeof locatableKinds)[number], param: string): TenantSource => ({
+  from: "builds",
+  kind,
+  param,
+})
+
+/** What an endpoint requires: one action, decided on the tenant `tenant` names. */
+export interface Permission {
+  readonly action: Action
+  readonly tenant: TenantSource
+}
+
+/** The `Permission` annotation of an endpoint, read by the `Authorization` middleware. */
+export class RequiredPermission extends Context.Service<RequiredPermission, Permission>()(
+  "starform/Auth/RequiredPermission",
+) {}
+
+/**
+ * Declares an endpoint's authorization, once, in the contract: `.annotateMerge(Auth.requires("deployment.create",
+ * Auth.ofResource("service", "serviceId")))`. The OpenAPI document shows it as `x-starform-permission` (the action)
+ * and `x-starform-tenant` (where the tenant is read from).
+ */
+export const requires = (action: Action, tenant: TenantSource) =>
+  Context.make(RequiredPermission, { action, tenant }).pipe(
+    Context.add(OpenApi.Override, {
+      "x-starform-permission": action,
+      "x-starform-tenant":
+        tenant.from === "workspace" ? `workspace :${tenant.param}` : `${tenant.kind} :${tenant.param}`,
+    }),
+  )
+
+/** Where the request's resource lives, as `Authorization` located it: for handlers that need its workspace. */
+export class CurrentTenant extends Context.Service<
+  CurrentTenant,
+  { readonly workspaceId: WorkspaceId; readonly projectId: ProjectId | null }
+>()("starform/CurrentTenant") {}
+
+/**
+ * Authorizes each request by its endpoint's `RequiredPermission`: locates the tenant, asks the `Authorizer`, and
+ * gives the handler `CurrentTenant`. A resource of a workspace the caller cannot see answers 404 exactly like a
+ * missing one. Goes inside `Authentication` (add it to a group first), which provides the actor and `Authorizer`.
+ */
+export class Authorization extends HttpApiMiddleware.Service<
+  Authorization,
+  { provides: CurrentTenant; requires: CurrentActor | Authorizer }
+>()("starform/Authorization", { error: [Forbidden, NotFound] }) {}

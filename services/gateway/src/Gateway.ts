@@ -4,6 +4,7 @@ import { PublicApi } from "@starform/domain"
 import { Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
+import * as Authorization from "./auth/Authorization.ts"
 import * as BuildsHandlers from "./builds/Handlers.ts"
 import * as Pipeline from "./errors/Pipeline.ts"
 import * as GithubHandlers from "./github/Handlers.ts"
@@ -16,8 +17,8 @@ import * as GithubWebhooks from "./webhooks/Github.ts"
 
 /**
  * The REST API's routes, `/openapi.json` and `/reference`, behind the pipeline that records audited requests and gives
- * every error a JSON body. Handler layers are provided above `IdentityWiring.services`, which gives them the
- * `Authorizer`. Needs `SqlClient`, `IdentityClient` and `RateLimiter` (see `IdentityWiring.dependencies`).
+ * every error a JSON body. Handler layers are provided above `Authorization` (each endpoint's declared permission)
+ * and `IdentityWiring.services`, which gives them `Authentication` and the `Authorizer`. Needs `SqlClient`, `IdentityClient` and `RateLimiter` (see `IdentityWiring.dependencies`).
  */
 export const app = Layer.mergeAll(
   HttpApiBuilder.layer(PublicApi.Api, { openapiPath: "/openapi.json" }).pipe(
@@ -26,6 +27,7 @@ export const app = Layer.mergeAll(
     Layer.provide(ProjectsHandlers.handlers),
     Layer.provide(BuildsHandlers.handlers),
     Layer.provide(GithubHandlers.handlers),
+    Layer.provide(Authorization.layer),
     Layer.provide(IdentityWiring.services),
   ),
   Reference.layer,

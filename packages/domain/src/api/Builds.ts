@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { BuildFailureKind, BuildLogStream, BuildStatus } from "../Deploys.ts"
 import { BuildId, DeploymentId, EnvironmentId, ProjectId, ServiceId } from "../Ids.ts"
@@ -101,43 +102,54 @@ export const BuildsGroup = HttpApiGroup.make("builds")
       params: { deploymentId: DeploymentId },
       success: Schema.Array(BuildView),
       error: [Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "A deployment's build attempts, first to last"),
+    })
+      .annotateMerge(Auth.requires("build.read", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(OpenApi.Summary, "A deployment's build attempts, first to last"),
     HttpApiEndpoint.get("getBuild", "/v1/builds/:buildId", {
       params: { buildId: BuildId },
       success: BuildView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("build.read", Auth.ofBuildsResource("build", "buildId"))),
     HttpApiEndpoint.post("cancelBuild", "/v1/builds/:buildId/cancel", {
       params: { buildId: BuildId },
       success: BuildView,
       error: [Forbidden, NotFound, Conflict],
-    }).annotate(OpenApi.Summary, "Stop a queued or running build; its deployment is cancelled"),
+    })
+      .annotateMerge(Auth.requires("build.cancel", Auth.ofBuildsResource("build", "buildId")))
+      .annotate(OpenApi.Summary, "Stop a queued or running build; its deployment is cancelled"),
     HttpApiEndpoint.get("getBuildLogs", "/v1/builds/:buildId/logs", {
       params: { buildId: BuildId },
       query: BuildLogQuery,
       success: BuildLogPage,
       error: [ValidationFailed, Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "The build's log lines after `after`, oldest first"),
+    })
+      .annotateMerge(Auth.requires("build.read", Auth.ofBuildsResource("build", "buildId")))
+      .annotate(OpenApi.Summary, "The build's log lines after `after`, oldest first"),
     HttpApiEndpoint.get("watchBuildLogs", "/v1/builds/:buildId/logs/stream", {
       params: { buildId: BuildId },
       query: BuildLogQuery,
       success: HttpApiSchema.StreamSse({ data: BuildLogLineView }),
       error: [ValidationFailed, Forbidden, NotFound],
-    }).annotate(
-      OpenApi.Summary,
-      "Server-sent events: the build's log after `after`, then each line as it is written, until the build ends",
-    ),
+    })
+      .annotateMerge(Auth.requires("build.read", Auth.ofBuildsResource("build", "buildId")))
+      .annotate(
+        OpenApi.Summary,
+        "Server-sent events: the build's log after `after`, then each line as it is written, until the build ends",
+      ),
     HttpApiEndpoint.get("getBuildSettings", "/v1/services/:serviceId/build-settings", {
       params: { serviceId: ServiceId },
       success: BuildSettingsView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("service.read", Auth.ofResource("service", "serviceId"))),
     HttpApiEndpoint.put("updateBuildSettings", "/v1/services/:serviceId/build-settings", {
       params: { serviceId: ServiceId },
       payload: UpdateBuildSettingsRequest,
       success: BuildSettingsView,
       error: [ValidationFailed, Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "Set the service's build timeout, up to the plan's maximum"),
+    })
+      .annotateMerge(Auth.requires("service.update", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Set the service's build timeout, up to the plan's maximum"),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Builds")

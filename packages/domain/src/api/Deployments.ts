@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { CommitSha, DeploymentStatus, DeploymentTrigger, ImageDigest } from "../Deploys.ts"
 import { DeploymentId, EnvironmentId, ProjectId, ServiceId, UserId } from "../Ids.ts"
@@ -79,6 +80,24 @@ export const CreateDeploymentRequest = Schema.Struct({
 })
 export type CreateDeploymentRequest = typeof CreateDeploymentRequest.Type
 
+/**
+ * The Starform CLI names itself in `User-Agent: starform-cli/<version>`; a deploy it asks for is recorded with the
+ * trigger `cli`. Any other caller, a person or an API token, is an API call: `api`.
+ */
+export const cliUserAgent = /^starform-cli\//
+
+/** How a deploy asked for over the REST API was triggered, from the request's `User-Agent`. */
+export const triggerOf = (userAgent: string | undefined): "api" | "cli" =>
+  userAgent !== undefined && cliUserAgent.test(userAgent) ? "cli" : "api"
+
+export const CreateDeploymentHeaders = Schema.Struct({
+  "user-agent": Schema.optionalKey(
+    Schema.String.annotate({
+      description: "`starform-cli/<version>` when the Starform CLI deploys: the deployment's trigger is then `cli`",
+    }),
+  ),
+})
+
 export const ListDeploymentsQuery = Schema.Struct({
   /** At most this many, newest first (default 20). */
   limit: Schema.optionalKey(
@@ -97,42 +116,54 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       query: ListDeploymentsQuery,
       success: Schema.Array(DeploymentView),
       error: [ValidationFailed, Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "A service's deployments, newest first"),
+    })
+      .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "A service's deployments, newest first"),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
+      headers: CreateDeploymentHeaders,
       payload: CreateDeploymentRequest,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables"),
+    })
+      .annotateMerge(Auth.requires("deployment.create", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables"),
     HttpApiEndpoint.get("getDeployment", "/v1/deployments/:deploymentId", {
       params: deploymentId,
       success: DeploymentView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("deployment.read", Auth.ofResource("deployment", "deploymentId"))),
     HttpApiEndpoint.post("rollbackDeployment", "/v1/deployments/:deploymentId/rollback", {
       params: deploymentId,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(
-      OpenApi.Summary,
-      "Serve this earlier release again: a new deployment of its image and configuration, no build",
-    ),
+    })
+      .annotateMerge(Auth.requires("deployment.rollback", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Serve this earlier release again: a new deployment of its image and configuration, no build",
+      ),
     HttpApiEndpoint.post("redeployDeployment", "/v1/deployments/:deploymentId/redeploy", {
       params: deploymentId,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(
-      OpenApi.Summary,
-      "Deploy this release's source again with the service's current configuration and variables",
-    ),
+    })
+      .annotateMerge(Auth.requires("deployment.create", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Deploy this release's source again with the service's current configuration and variables",
+      ),
     HttpApiEndpoint.post("cancelDeployment", "/v1/deployments/:deploymentId/cancel", {
       params: deploymentId,
       success: DeploymentView,
       error: [Forbidden, NotFound, Conflict],
-    }).annotate(
-      OpenApi.Summary,
-      "Stop a deployment that is queued, building or rolling out; the serving release stays",
-    ),
+    })
+      .annotateMerge(Auth.requires("deployment.cancel", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Stop a deployment that is queued, building or rolling out; the serving release stays",
+      ),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Deployments")

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { GithubInstallationId, WorkspaceId } from "../Ids.ts"
 import { GithubAccountType, GithubInstallationStatus } from "../Integrations.ts"
@@ -57,18 +58,23 @@ export const GithubGroup = HttpApiGroup.make("github")
       params: { workspaceId: WorkspaceId },
       success: InstallLink.pipe(HttpApiSchema.status(201)),
       error: [Forbidden, NotFound, Conflict],
-    }).annotate(OpenApi.Summary, "A link that installs the Starform GitHub App for this workspace"),
+    })
+      .annotateMerge(Auth.requires("integration.manage", Auth.inWorkspace()))
+      .annotate(OpenApi.Summary, "A link that installs the Starform GitHub App for this workspace"),
     HttpApiEndpoint.get("listInstallations", "/v1/workspaces/:workspaceId/github/installations", {
       params: { workspaceId: WorkspaceId },
       success: Schema.Array(InstallationView),
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("integration.read", Auth.inWorkspace())),
     HttpApiEndpoint.get("listRepositories", "/v1/github/installations/:installationId/repositories", {
       params: { installationId: GithubInstallationId },
       success: Schema.Array(RepositoryView),
       error: [Forbidden, NotFound, Conflict],
-    }).annotate(OpenApi.Summary, "The repositories the installation gives Starform access to"),
+    })
+      .annotateMerge(Auth.requires("integration.read", Auth.ofBuildsResource("installation", "installationId")))
+      .annotate(OpenApi.Summary, "The repositories the installation gives Starform access to"),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "GitHub")
 

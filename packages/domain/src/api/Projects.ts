@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { ClusterId, EnvironmentId, ProjectId, RegionId, WorkspaceId } from "../Ids.ts"
 import { EnvironmentName, ProjectName } from "../Names.ts"
@@ -82,54 +83,67 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
       params: workspaceId,
       success: Schema.Array(ProjectView),
       error: [Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "The projects of a workspace, by name"),
+    })
+      .annotateMerge(Auth.requires("project.read", Auth.inWorkspace()))
+      .annotate(OpenApi.Summary, "The projects of a workspace, by name"),
     HttpApiEndpoint.post("createProject", "/v1/workspaces/:workspaceId/projects", {
       params: workspaceId,
       payload: CreateProjectRequest,
       success: ProjectView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(OpenApi.Summary, "Create a project, with a production environment"),
+    })
+      .annotateMerge(Auth.requires("project.create", Auth.inWorkspace()))
+      .annotate(OpenApi.Summary, "Create a project, with a production environment"),
     HttpApiEndpoint.get("getProject", "/v1/projects/:projectId", {
       params: projectId,
       success: ProjectView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("project.read", Auth.ofResource("project", "projectId"))),
     HttpApiEndpoint.patch("updateProject", "/v1/projects/:projectId", {
       params: projectId,
       payload: UpdateProjectRequest,
       success: ProjectView,
       error: errors,
-    }).annotate(OpenApi.Summary, "Rename a project, or change its description, region or deployment retention"),
+    })
+      .annotateMerge(Auth.requires("project.update", Auth.ofResource("project", "projectId")))
+      .annotate(OpenApi.Summary, "Rename a project, or change its description, region or deployment retention"),
     HttpApiEndpoint.delete("deleteProject", "/v1/projects/:projectId", {
       params: projectId,
       error: [Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "Delete a project with its environments, services, deployments and variables"),
+    })
+      .annotateMerge(Auth.requires("project.delete", Auth.ofResource("project", "projectId")))
+      .annotate(OpenApi.Summary, "Delete a project with its environments, services, deployments and variables"),
     HttpApiEndpoint.get("listEnvironments", "/v1/projects/:projectId/environments", {
       params: projectId,
       success: Schema.Array(EnvironmentView),
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("environment.read", Auth.ofResource("project", "projectId"))),
     HttpApiEndpoint.post("createEnvironment", "/v1/projects/:projectId/environments", {
       params: projectId,
       payload: CreateEnvironmentRequest,
       success: EnvironmentView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(OpenApi.Summary, "Create an environment, empty or cloned from another"),
+    })
+      .annotateMerge(Auth.requires("environment.create", Auth.ofResource("project", "projectId")))
+      .annotate(OpenApi.Summary, "Create an environment, empty or cloned from another"),
     HttpApiEndpoint.get("getEnvironment", "/v1/environments/:environmentId", {
       params: environmentId,
       success: EnvironmentView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("environment.read", Auth.ofResource("environment", "environmentId"))),
     HttpApiEndpoint.patch("updateEnvironment", "/v1/environments/:environmentId", {
       params: environmentId,
       payload: UpdateEnvironmentRequest,
       success: EnvironmentView,
       error: errors,
-    }).annotate(OpenApi.Summary, "Rename an environment or map a Git branch to it"),
+    })
+      .annotateMerge(Auth.requires("environment.update", Auth.ofResource("environment", "environmentId")))
+      .annotate(OpenApi.Summary, "Rename an environment or map a Git branch to it"),
     HttpApiEndpoint.delete("deleteEnvironment", "/v1/environments/:environmentId", {
       params: environmentId,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("environment.delete", Auth.ofResource("environment", "environmentId"))),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Projects and environments")

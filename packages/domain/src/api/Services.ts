@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { DeploymentId, EnvironmentId, ProjectId, ServiceId } from "../Ids.ts"
 import { ServiceName } from "../Names.ts"
@@ -86,28 +87,33 @@ export const ServicesGroup = HttpApiGroup.make("services")
       params: environmentId,
       success: Schema.Array(ServiceView),
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("service.read", Auth.ofResource("environment", "environmentId"))),
     HttpApiEndpoint.post("createService", "/v1/environments/:environmentId/services", {
       params: environmentId,
       payload: CreateServiceRequest,
       success: ServiceView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotate(OpenApi.Summary, "Create a web service, worker or cron job"),
+    })
+      .annotateMerge(Auth.requires("service.create", Auth.ofResource("environment", "environmentId")))
+      .annotate(OpenApi.Summary, "Create a web service, worker or cron job"),
     HttpApiEndpoint.get("getService", "/v1/services/:serviceId", {
       params: serviceId,
       success: ServiceView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("service.read", Auth.ofResource("service", "serviceId"))),
     HttpApiEndpoint.patch("updateService", "/v1/services/:serviceId", {
       params: serviceId,
       payload: UpdateServiceRequest,
       success: ServiceView,
       error: errors,
-    }).annotate(OpenApi.Summary, "Change a service; configuration changes take effect at its next deploy"),
+    })
+      .annotateMerge(Auth.requires("service.update", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Change a service; configuration changes take effect at its next deploy"),
     HttpApiEndpoint.delete("deleteService", "/v1/services/:serviceId", {
       params: serviceId,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("service.delete", Auth.ofResource("service", "serviceId"))),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Services")

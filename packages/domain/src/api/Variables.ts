@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { EnvironmentId, ProjectId, ServiceId, VarGroupId } from "../Ids.ts"
 import { VarGroupName, VariableKey } from "../Names.ts"
@@ -110,79 +111,90 @@ export const VariablesGroup = HttpApiGroup.make("variables")
       params: serviceId,
       success: Schema.Array(VariableView),
       error: [Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "The service's own variables, values masked"),
+    })
+      .annotateMerge(Auth.requires("variable.read", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "The service's own variables, values masked"),
     HttpApiEndpoint.patch("setServiceVariables", "/v1/services/:serviceId/variables", {
       params: serviceId,
       payload: SetVariablesRequest,
       success: Schema.Array(VariableView),
       error: errors,
-    }).annotate(
-      OpenApi.Summary,
-      "Set variables of a service (references are checked: cycles and unknown names are refused)",
-    ),
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId")))
+      .annotate(
+        OpenApi.Summary,
+        "Set variables of a service (references are checked: cycles and unknown names are refused)",
+      ),
     HttpApiEndpoint.delete("deleteServiceVariable", "/v1/services/:serviceId/variables/:key", {
       params: serviceKey,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId"))),
     HttpApiEndpoint.post("revealServiceVariable", "/v1/services/:serviceId/variables/:key/reveal", {
       params: serviceKey,
       success: RevealedVariable,
       error: [Forbidden, NotFound],
-    }).annotate(OpenApi.Summary, "Show one value in clear (needs variable.reveal; audited)"),
+    })
+      .annotateMerge(Auth.requires("variable.reveal", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Show one value in clear (needs variable.reveal; audited)"),
     HttpApiEndpoint.get("listVarGroupLinks", "/v1/services/:serviceId/var-groups", {
       params: serviceId,
       success: Schema.Array(VarGroupLink),
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("variable.read", Auth.ofResource("service", "serviceId"))),
     HttpApiEndpoint.put("linkVarGroups", "/v1/services/:serviceId/var-groups", {
       params: serviceId,
       payload: LinkVarGroupsRequest,
       success: Schema.Array(VarGroupLink),
       error: errors,
-    }).annotate(OpenApi.Summary, "Choose the var groups a service uses and their precedence"),
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Choose the var groups a service uses and their precedence"),
     HttpApiEndpoint.get("listVarGroups", "/v1/projects/:projectId/var-groups", {
       params: projectId,
       success: Schema.Array(VarGroupView),
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("variable.read", Auth.ofResource("project", "projectId"))),
     HttpApiEndpoint.post("createVarGroup", "/v1/projects/:projectId/var-groups", {
       params: projectId,
       payload: CreateVarGroupRequest,
       success: VarGroupView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }),
+    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("project", "projectId"))),
     HttpApiEndpoint.get("getVarGroup", "/v1/var-groups/:varGroupId", {
       params: varGroupId,
       success: VarGroupView,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("variable.read", Auth.ofResource("varGroup", "varGroupId"))),
     HttpApiEndpoint.patch("updateVarGroup", "/v1/var-groups/:varGroupId", {
       params: varGroupId,
       payload: UpdateVarGroupRequest,
       success: VarGroupView,
       error: errors,
-    }),
+    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId"))),
     HttpApiEndpoint.delete("deleteVarGroup", "/v1/var-groups/:varGroupId", {
       params: varGroupId,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId"))),
     HttpApiEndpoint.patch("setVarGroupVariables", "/v1/var-groups/:varGroupId/variables", {
       params: varGroupId,
       payload: SetVarGroupVariablesRequest,
       success: VarGroupView,
       error: errors,
-    }).annotate(OpenApi.Summary, "Set a group's default values, or one environment's overrides"),
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId")))
+      .annotate(OpenApi.Summary, "Set a group's default values, or one environment's overrides"),
     HttpApiEndpoint.delete("deleteVarGroupVariable", "/v1/var-groups/:varGroupId/variables/:key", {
       params: varGroupKey,
       query: EnvironmentQuery,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId"))),
     HttpApiEndpoint.post("revealVarGroupVariable", "/v1/var-groups/:varGroupId/variables/:key/reveal", {
       params: varGroupKey,
       query: EnvironmentQuery,
       success: RevealedVariable,
       error: [Forbidden, NotFound],
-    }),
+    }).annotateMerge(Auth.requires("variable.reveal", Auth.ofResource("varGroup", "varGroupId"))),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Variables and var groups")

@@ -1,6 +1,8 @@
 import type { Auth } from "@starform/domain"
-import { Context, Layer } from "effect"
-import { TtlCache } from "./TtlCache.ts"
+import { Context, Effect, Layer } from "effect"
+import { RecentAnswers } from "./RecentAnswers.ts"
+
+type Decision = "allowed" | "forbidden" | "not_found" | "unauthenticated"
 
 /**
  * Identity's recent answers, shared by `Authentication` and `Authorizer`. Handlers that change who may do what
@@ -10,30 +12,33 @@ export class AuthCache extends Context.Service<
   AuthCache,
   {
     /** API token hash → actor. */
-    readonly tokens: TtlCache<Auth.Actor>
+    readonly tokens: RecentAnswers<Auth.Actor, Auth.Unauthenticated>
     /** user|session → its actor while the session is live, null once it is signed out. */
-    readonly sessions: TtlCache<Auth.Actor | null>
+    readonly sessions: RecentAnswers<Auth.Actor | null>
     /** actor|action|workspace|project → decision. */
-    readonly decisions: TtlCache<"allowed" | "forbidden" | "not_found" | "unauthenticated">
+    readonly decisions: RecentAnswers<Decision>
     readonly clear: () => void
   }
 >()("starform/gateway/AuthCache") {
   static readonly layerWith = (ttlMs: number) =>
-    Layer.sync(AuthCache, () => {
-      const tokens = new TtlCache<Auth.Actor>(ttlMs)
-      const sessions = new TtlCache<Auth.Actor | null>(ttlMs)
-      const decisions = new TtlCache<"allowed" | "forbidden" | "not_found" | "unauthenticated">(ttlMs)
-      return AuthCache.of({
-        tokens,
-        sessions,
-        decisions,
-        clear: () => {
-          tokens.clear()
-          sessions.clear()
-          decisions.clear()
-        },
-      })
-    })
+    Layer.effect(
+      AuthCache,
+      Effect.gen(function* () {
+        const tokens = yield* RecentAnswers.make<Auth.Actor, Auth.Unauthenticated>(ttlMs)
+        const sessions = yield* RecentAnswers.make<Auth.Actor | null>(ttlMs)
+        const decisions = yield* RecentAnswers.make<Decision>(ttlMs)
+        return AuthCache.of({
+          tokens,
+          sessions,
+          decisions,
+          clear: () => {
+            tokens.clear()
+            sessions.clear()
+            decisions.clear()
+          },
+        })
+      }),
+    )
 
   static readonly layer = AuthCache.layerWith(5_000)
 }

@@ -1,287 +1,116 @@
-import { PublicApi } from "@starform/domain"
+import { Auth, DeploymentsApi, PublicApi } from "@starform/domain"
 import { Effect, Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { acting, guard, guardWorkspace } from "./Access.ts"
+import { acting } from "./Acting.ts"
 import { call, layerFromUrl, ProjectsClient } from "./ProjectsClient.ts"
 
 /**
- * The handlers of the projects, services, variables, deployments and regions groups. Each one authorizes on the
- * tenant read from the resource (see `Access`), then calls the projects service, whose errors are the API's own.
+ * The handlers of the projects, services, variables, deployments and regions groups: each endpoint → one call of the
+ * projects service, whose errors are the API's own. Authorization is not here: every endpoint declares it in the
+ * contract (`Auth.requires`) and `Auth.Authorization` applies it before a handler runs.
  */
 
 const ProjectsGroup = HttpApiBuilder.group(PublicApi.Api, "projects", (handlers) =>
-  Effect.gen(function* () {
-    const projects = yield* ProjectsClient
-    return handlers
-      .handle("listProjects", ({ params }) =>
-        Effect.andThen(
-          guardWorkspace("project.read", params.workspaceId),
-          call(projects.ListProjects({ workspaceId: params.workspaceId })),
-        ),
-      )
-      .handle("createProject", ({ params, payload }) =>
-        Effect.andThen(
-          guardWorkspace("project.create", params.workspaceId),
-          call(projects.CreateProject({ workspaceId: params.workspaceId, request: payload })),
-        ),
-      )
-      .handle("getProject", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "project.read", "project", params.projectId),
-          call(projects.GetProject({ projectId: params.projectId })),
-        ),
-      )
-      .handle("updateProject", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "project.update", "project", params.projectId),
-          call(projects.UpdateProject({ projectId: params.projectId, request: payload })),
-        ),
-      )
-      .handle("deleteProject", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "project.delete", "project", params.projectId),
-          call(projects.DeleteProject({ projectId: params.projectId })),
-        ),
-      )
-      .handle("listEnvironments", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "environment.read", "project", params.projectId),
-          call(projects.ListEnvironments({ projectId: params.projectId })),
-        ),
-      )
+  Effect.map(ProjectsClient, (projects) =>
+    handlers
+      .handle("listProjects", ({ params }) => call(projects.ListProjects(params)))
+      .handle("createProject", ({ params, payload }) => call(projects.CreateProject({ ...params, request: payload })))
+      .handle("getProject", ({ params }) => call(projects.GetProject(params)))
+      .handle("updateProject", ({ params, payload }) => call(projects.UpdateProject({ ...params, request: payload })))
+      .handle("deleteProject", ({ params }) => call(projects.DeleteProject(params)))
+      .handle("listEnvironments", ({ params }) => call(projects.ListEnvironments(params)))
       .handle("createEnvironment", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "environment.create", "project", params.projectId),
-          call(projects.CreateEnvironment({ projectId: params.projectId, request: payload })),
-        ),
+        call(projects.CreateEnvironment({ ...params, request: payload })),
       )
-      .handle("getEnvironment", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "environment.read", "environment", params.environmentId),
-          call(projects.GetEnvironment({ environmentId: params.environmentId })),
-        ),
-      )
+      .handle("getEnvironment", ({ params }) => call(projects.GetEnvironment(params)))
       .handle("updateEnvironment", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "environment.update", "environment", params.environmentId),
-          call(projects.UpdateEnvironment({ environmentId: params.environmentId, request: payload })),
-        ),
+        call(projects.UpdateEnvironment({ ...params, request: payload })),
       )
-      .handle("deleteEnvironment", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "environment.delete", "environment", params.environmentId),
-          call(projects.DeleteEnvironment({ environmentId: params.environmentId })),
-        ),
-      )
-  }),
+      .handle("deleteEnvironment", ({ params }) => call(projects.DeleteEnvironment(params))),
+  ),
 )
 
 const ServicesGroup = HttpApiBuilder.group(PublicApi.Api, "services", (handlers) =>
-  Effect.gen(function* () {
-    const projects = yield* ProjectsClient
-    return handlers
-      .handle("listServices", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "service.read", "environment", params.environmentId),
-          call(projects.ListServices({ environmentId: params.environmentId })),
-        ),
-      )
-      .handle("createService", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "service.create", "environment", params.environmentId),
-          call(projects.CreateService({ environmentId: params.environmentId, request: payload })),
-        ),
-      )
-      .handle("getService", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "service.read", "service", params.serviceId),
-          call(projects.GetService({ serviceId: params.serviceId })),
-        ),
-      )
-      .handle("updateService", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "service.update", "service", params.serviceId),
-          call(projects.UpdateService({ serviceId: params.serviceId, request: payload })),
-        ),
-      )
-      .handle("deleteService", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "service.delete", "service", params.serviceId),
-          call(projects.DeleteService({ serviceId: params.serviceId })),
-        ),
-      )
-  }),
+  Effect.map(ProjectsClient, (projects) =>
+    handlers
+      .handle("listServices", ({ params }) => call(projects.ListServices(params)))
+      .handle("createService", ({ params, payload }) => call(projects.CreateService({ ...params, request: payload })))
+      .handle("getService", ({ params }) => call(projects.GetService(params)))
+      .handle("updateService", ({ params, payload }) => call(projects.UpdateService({ ...params, request: payload })))
+      .handle("deleteService", ({ params }) => call(projects.DeleteService(params))),
+  ),
 )
 
 const VariablesGroup = HttpApiBuilder.group(PublicApi.Api, "variables", (handlers) =>
-  Effect.gen(function* () {
-    const projects = yield* ProjectsClient
-    return handlers
-      .handle("listServiceVariables", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "variable.read", "service", params.serviceId),
-          call(projects.ListServiceVariables({ serviceId: params.serviceId })),
-        ),
-      )
+  Effect.map(ProjectsClient, (projects) =>
+    handlers
+      .handle("listServiceVariables", ({ params }) => call(projects.ListServiceVariables(params)))
       .handle("setServiceVariables", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "service", params.serviceId),
-          call(projects.SetServiceVariables({ serviceId: params.serviceId, variables: payload.variables })),
-        ),
+        call(projects.SetServiceVariables({ ...params, variables: payload.variables })),
       )
-      .handle("deleteServiceVariable", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "service", params.serviceId),
-          call(projects.DeleteServiceVariable({ serviceId: params.serviceId, key: params.key })),
-        ),
-      )
+      .handle("deleteServiceVariable", ({ params }) => call(projects.DeleteServiceVariable(params)))
       .handle("revealServiceVariable", ({ params }) =>
-        Effect.gen(function* () {
-          yield* guard(projects, "variable.reveal", "service", params.serviceId)
-          const actor = yield* acting
-          return yield* call(projects.RevealServiceVariable({ serviceId: params.serviceId, key: params.key, actor }))
-        }),
+        Effect.flatMap(acting, (actor) => call(projects.RevealServiceVariable({ ...params, actor }))),
       )
-      .handle("listVarGroupLinks", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "variable.read", "service", params.serviceId),
-          call(projects.ListVarGroupLinks({ serviceId: params.serviceId })),
-        ),
-      )
+      .handle("listVarGroupLinks", ({ params }) => call(projects.ListVarGroupLinks(params)))
       .handle("linkVarGroups", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "service", params.serviceId),
-          call(projects.LinkVarGroups({ serviceId: params.serviceId, varGroupIds: payload.varGroupIds })),
-        ),
+        call(projects.LinkVarGroups({ ...params, varGroupIds: payload.varGroupIds })),
       )
-      .handle("listVarGroups", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "variable.read", "project", params.projectId),
-          call(projects.ListVarGroups({ projectId: params.projectId })),
-        ),
-      )
-      .handle("createVarGroup", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "project", params.projectId),
-          call(projects.CreateVarGroup({ projectId: params.projectId, request: payload })),
-        ),
-      )
-      .handle("getVarGroup", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "variable.read", "varGroup", params.varGroupId),
-          call(projects.GetVarGroup({ varGroupId: params.varGroupId })),
-        ),
-      )
-      .handle("updateVarGroup", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "varGroup", params.varGroupId),
-          call(projects.UpdateVarGroup({ varGroupId: params.varGroupId, request: payload })),
-        ),
-      )
-      .handle("deleteVarGroup", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "varGroup", params.varGroupId),
-          call(projects.DeleteVarGroup({ varGroupId: params.varGroupId })),
-        ),
-      )
+      .handle("listVarGroups", ({ params }) => call(projects.ListVarGroups(params)))
+      .handle("createVarGroup", ({ params, payload }) => call(projects.CreateVarGroup({ ...params, request: payload })))
+      .handle("getVarGroup", ({ params }) => call(projects.GetVarGroup(params)))
+      .handle("updateVarGroup", ({ params, payload }) => call(projects.UpdateVarGroup({ ...params, request: payload })))
+      .handle("deleteVarGroup", ({ params }) => call(projects.DeleteVarGroup(params)))
       .handle("setVarGroupVariables", ({ params, payload }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "varGroup", params.varGroupId),
-          call(projects.SetVarGroupVariables({ varGroupId: params.varGroupId, request: payload })),
-        ),
+        call(projects.SetVarGroupVariables({ ...params, request: payload })),
       )
       .handle("deleteVarGroupVariable", ({ params, query }) =>
-        Effect.andThen(
-          guard(projects, "variable.write", "varGroup", params.varGroupId),
+        call(projects.DeleteVarGroupVariable({ ...params, environmentId: query.environmentId ?? null })),
+      )
+      .handle("revealVarGroupVariable", ({ params, query }) =>
+        Effect.flatMap(acting, (actor) =>
+          call(projects.RevealVarGroupVariable({ ...params, environmentId: query.environmentId ?? null, actor })),
+        ),
+      ),
+  ),
+)
+
+const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (handlers) =>
+  Effect.map(ProjectsClient, (projects) =>
+    handlers
+      .handle("listDeployments", ({ params, query }) =>
+        call(projects.ListDeployments({ ...params, limit: query.limit ?? 20 })),
+      )
+      .handle("createDeployment", ({ params, headers, payload }) =>
+        Effect.flatMap(Auth.CurrentActor, (actor) =>
           call(
-            projects.DeleteVarGroupVariable({
-              varGroupId: params.varGroupId,
-              key: params.key,
-              environmentId: query.environmentId ?? null,
+            projects.CreateDeployment({
+              ...params,
+              request: payload,
+              trigger: DeploymentsApi.triggerOf(headers["user-agent"]),
+              createdBy: actor.userId,
             }),
           ),
         ),
       )
-      .handle("revealVarGroupVariable", ({ params, query }) =>
-        Effect.gen(function* () {
-          yield* guard(projects, "variable.reveal", "varGroup", params.varGroupId)
-          const actor = yield* acting
-          return yield* call(
-            projects.RevealVarGroupVariable({
-              varGroupId: params.varGroupId,
-              key: params.key,
-              environmentId: query.environmentId ?? null,
-              actor,
-            }),
-          )
-        }),
-      )
-  }),
-)
-
-const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (handlers) =>
-  Effect.gen(function* () {
-    const projects = yield* ProjectsClient
-    return handlers
-      .handle("listDeployments", ({ params, query }) =>
-        Effect.andThen(
-          guard(projects, "deployment.read", "service", params.serviceId),
-          call(projects.ListDeployments({ serviceId: params.serviceId, limit: query.limit ?? 20 })),
-        ),
-      )
-      .handle("createDeployment", ({ params, payload }) =>
-        Effect.gen(function* () {
-          yield* guard(projects, "deployment.create", "service", params.serviceId)
-          const actor = yield* acting
-          return yield* call(
-            projects.CreateDeployment({
-              serviceId: params.serviceId,
-              request: payload,
-              trigger: actor.type === "user" ? "api" : "cli",
-              createdBy: actor.userId,
-            }),
-          )
-        }),
-      )
-      .handle("getDeployment", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "deployment.read", "deployment", params.deploymentId),
-          call(projects.GetDeployment({ deploymentId: params.deploymentId })),
-        ),
-      )
+      .handle("getDeployment", ({ params }) => call(projects.GetDeployment(params)))
       .handle("rollbackDeployment", ({ params }) =>
-        Effect.gen(function* () {
-          yield* guard(projects, "deployment.rollback", "deployment", params.deploymentId)
-          const actor = yield* acting
-          return yield* call(
-            projects.RollbackDeployment({ deploymentId: params.deploymentId, createdBy: actor.userId }),
-          )
-        }),
+        Effect.flatMap(Auth.CurrentActor, (actor) =>
+          call(projects.RollbackDeployment({ ...params, createdBy: actor.userId })),
+        ),
       )
       .handle("redeployDeployment", ({ params }) =>
-        Effect.gen(function* () {
-          yield* guard(projects, "deployment.create", "deployment", params.deploymentId)
-          const actor = yield* acting
-          return yield* call(
-            projects.RedeployDeployment({ deploymentId: params.deploymentId, createdBy: actor.userId }),
-          )
-        }),
-      )
-      .handle("cancelDeployment", ({ params }) =>
-        Effect.andThen(
-          guard(projects, "deployment.cancel", "deployment", params.deploymentId),
-          call(projects.CancelDeployment({ deploymentId: params.deploymentId })),
+        Effect.flatMap(Auth.CurrentActor, (actor) =>
+          call(projects.RedeployDeployment({ ...params, createdBy: actor.userId })),
         ),
       )
-  }),
+      .handle("cancelDeployment", ({ params }) => call(projects.CancelDeployment(params))),
+  ),
 )
 
-/** Regions are the same for everyone signed in: no tenant to authorize against. */
+/** Regions are the same for everyone signed in: no tenant, so no `Authorization`. */
 const ClustersGroup = HttpApiBuilder.group(PublicApi.Api, "clusters", (handlers) =>
-  Effect.gen(function* () {
-    const projects = yield* ProjectsClient
-    return handlers.handle("listRegions", () => call(projects.ListRegions()))
-  }),
+  Effect.map(ProjectsClient, (projects) => handlers.handle("listRegions", () => call(projects.ListRegions()))),
 )
 
 /** Every projects handler, with its client of the projects service (at `ProjectsUrl`). */

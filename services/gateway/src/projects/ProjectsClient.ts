@@ -1,6 +1,6 @@
 import { ProjectsRpc } from "@starform/domain"
+import { ServiceClient } from "@starform/rpc"
 import { Context, Effect, Layer } from "effect"
-import { RpcClient, type RpcClientError } from "effect/rpc"
 import * as ServiceRpc from "../rpc/ServiceRpc.ts"
 
 /**
@@ -9,14 +9,14 @@ import * as ServiceRpc from "../rpc/ServiceRpc.ts"
  */
 export class ProjectsClient extends Context.Service<
   ProjectsClient,
-  RpcClient.FromGroup<typeof ProjectsRpc.ProjectsRpcs, RpcClientError.RpcClientError>
+  ServiceClient.Client<typeof ProjectsRpc.ProjectsRpcs>
 >()("starform/gateway/ProjectsClient") {
   /** A client of the projects service at `baseUrl` (e.g. `http://127.0.0.1:8082`). */
   static readonly layer = (baseUrl: string) =>
-    Layer.effect(ProjectsClient, RpcClient.make(ProjectsRpc.ProjectsRpcs)).pipe(
-      Layer.provide(
-        ServiceRpc.protocol(`${baseUrl.replace(/\/+$/, "")}${ProjectsRpc.path}`, ProjectsRpc.serialization),
-      ),
+    ServiceClient.layer(
+      ProjectsClient,
+      ProjectsRpc.ProjectsRpcs,
+      ServiceRpc.options(baseUrl, ProjectsRpc.path, ProjectsRpc.serialization),
     )
 }
 
@@ -29,4 +29,4 @@ export const ProjectsUrl = Context.Reference<string>("starform/gateway/ProjectsU
 export const layerFromUrl = Layer.unwrap(Effect.map(ProjectsUrl, ProjectsClient.layer))
 
 /** A projects call whose transport failure is a defect (a 500), keeping only the call's own errors. */
-export const call = ServiceRpc.call("projects")
+export const call = ServiceClient.orDie("projects")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber } from "effect"
-import { TtlCache } from "../src/auth/TtlCache.ts"
+import { RecentAnswers } from "../src/auth/RecentAnswers.ts"
 
 /** A lookup that counts its runs and answers only when `gate` opens. */
 const gatedLookup = <A>(answer: Effect.Effect<A, string>) =>
@@ -19,7 +19,7 @@ const unbounded = { concurrency: "unbounded" } as const
 describe("the gateway's cache of identity's answers", () => {
   it.live("asks once for a burst of requests that miss together, and every one gets the answer", () =>
     Effect.gen(function* () {
-      const cache = new TtlCache<string>(60_000)
+      const cache = yield* RecentAnswers.make<string, string>(60_000)
       const { gate, runs, lookup } = yield* gatedLookup(Effect.succeed("live"))
       const burst = yield* Effect.forkChild(
         Effect.all(
@@ -40,7 +40,7 @@ describe("the gateway's cache of identity's answers", () => {
 
   it.live("keeps different keys apart", () =>
     Effect.gen(function* () {
-      const cache = new TtlCache<string>(60_000)
+      const cache = yield* RecentAnswers.make<string, string>(60_000)
       let runs = 0
       const lookupOf = (key: string) => Effect.sync(() => `${key}:${++runs}`)
       const [a, b] = yield* Effect.all(
@@ -56,7 +56,7 @@ describe("the gateway's cache of identity's answers", () => {
 
   it.live("asks again once an answer has expired", () =>
     Effect.gen(function* () {
-      const cache = new TtlCache<number>(30)
+      const cache = yield* RecentAnswers.make<number, string>(30)
       let runs = 0
       const lookup = Effect.sync(() => ++runs)
       expect(yield* cache.getOrLoad("k", lookup)).toBe(1)
@@ -68,7 +68,7 @@ describe("the gateway's cache of identity's answers", () => {
 
   it.live("a failed lookup fails everyone who waited for it and is not remembered", () =>
     Effect.gen(function* () {
-      const cache = new TtlCache<string>(60_000)
+      const cache = yield* RecentAnswers.make<string, string>(60_000)
       const { gate, runs, lookup } = yield* gatedLookup(Effect.fail("identity did not answer"))
       const burst = yield* Effect.forkChild(
         Effect.all(
@@ -91,14 +91,14 @@ describe("the gateway's cache of identity's answers", () => {
 
   it.live("an answer asked for before a clear (a revocation) reaches its callers but is not remembered", () =>
     Effect.gen(function* () {
-      const cache = new TtlCache<string>(60_000)
+      const cache = yield* RecentAnswers.make<string, string>(60_000)
       const { gate, runs, lookup } = yield* gatedLookup(Effect.succeed("live"))
       const before = yield* Effect.forkChild(cache.getOrLoad("k", lookup))
       yield* Effect.sleep("20 millis")
       cache.clear()
       yield* Deferred.succeed(gate, undefined)
       expect(yield* Fiber.join(before)).toBe("live")
-      expect(cache.get("k")).toBeUndefined()
+      expect(yield* cache.get("k")).toBeUndefined()
       yield* cache.getOrLoad("k", lookup)
       expect(runs.count).toBe(2)
     }),
@@ -106,7 +106,7 @@ describe("the gateway's cache of identity's answers", () => {
 
   it.live("the others still get the answer when the request that asked is cancelled", () =>
     Effect.gen(function* () {
-      const cache = new TtlCache<string>(60_000)
+      const cache = yield* RecentAnswers.make<string, string>(60_000)
       const { gate, runs, lookup } = yield* gatedLookup(Effect.succeed("live"))
       const first = yield* Effect.forkChild(cache.getOrLoad("k", lookup))
       yield* Effect.sleep("10 millis")
@@ -118,7 +118,7 @@ describe("the gateway's cache of identity's answers", () => {
       yield* Fiber.join(interrupted)
       // a waiter left without an answer would hang: it must have one within two seconds
       expect(yield* Fiber.join(second).pipe(Effect.timeout("2 seconds"))).toBe("live")
-      expect(cache.get("k")).toBe("live")
+      expect(yield* cache.get("k")).toBe("live")
       expect(runs.count).toBe(1)
     }),
   )

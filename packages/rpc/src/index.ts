@@ -1,0 +1,1 @@
+export * as ServiceClient from "./ServiceClient.ts"
