@@ -31,13 +31,13 @@ export class NoClusterAvailable extends Data.TaggedError("NoClusterAvailable")<{
   }
 }
 
-/** Identity did not take an audit entry; what needed recording first (a secret's reveal) did not happen. */
+/** Identity did not take an audit entry; what had to be on the record first (a reveal, a prune) was not done. */
 export class AuditNotRecorded extends Data.TaggedError("AuditNotRecorded")<{
   readonly action: string
   readonly reason: string
 }> {
   override get message() {
-    return `The audit log did not record ${this.action} (${this.reason}): nothing was revealed; try again.`
+    return `The audit log did not record ${this.action} (${this.reason}), so it was not done: try again.`
   }
 }
 
