@@ -12,7 +12,7 @@ import { DeploymentRepository } from "./Repository.ts"
 export interface Push {
   readonly repoFullName: string
   readonly branch: string
-  readonly commitSha: string
+  readonly commitSha: typeof Deploys.CommitSha.Type
   readonly commitMessage: string | null
   readonly workspaceId?: string
   readonly changedPaths?: ReadonlyArray<string> | null
@@ -53,7 +53,7 @@ export class Pushes extends Context.Service<
               .create(
                 target.id,
                 {
-                  commitSha: push.commitSha as Deploys.Deployment["commitSha"] & string,
+                  commitSha: push.commitSha,
                   ...(push.commitMessage === null ? {} : { commitMessage: push.commitMessage }),
                 },
                 "push",
