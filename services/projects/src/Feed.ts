@@ -35,6 +35,7 @@ const Release = Schema.Struct({
   imageDigest: Schema.NullOr(Schema.String),
   commitSha: Schema.NullOr(Schema.String),
 })
+type Release = typeof Release.Type
 const Routed = Schema.Struct({ serviceId: Ids.ServiceId, hostname: Schema.String })
 const SealedRelease = Schema.Struct({
   id: Ids.DeploymentId,
@@ -96,6 +97,8 @@ export class DesiredStateFeed extends Context.Service<
         readonly builder: ReturnType<typeof DesiredStateDocument.make>
         /** Opened snapshots by deployment id: a release never changes, so each is read and decrypted once. */
         opened: Map<string, OpenedRelease>
+        /** Release rows decoded, by their columns: each distinct row is decoded once, not at every rebuild. */
+        releases: Map<string, Release>
       }
 
       interface OpenedRelease {
@@ -118,6 +121,7 @@ export class DesiredStateFeed extends Context.Service<
             unrecorded: undefined,
             builder: DesiredStateDocument.make(),
             opened: new Map(),
+            releases: new Map(),
           }
           slots.set(clusterId, slot)
         }
@@ -130,6 +134,31 @@ export class DesiredStateFeed extends Context.Service<
       ) {
         const snapshot = Snapshot.decode(configSnapshot)
         return { snapshot, variables: yield* Snapshot.openVariables(crypto, snapshot, variablesCiphertext) }
+      })
+
+      /**
+       * The release rows decoded with `Release`, those already seen (every column the same) from the slot: a rebuild
+       * reads every release of the cluster, of which one or two changed, and decoding a thousand rows each time would
+       * cost more than building the document does.
+       */
+      const decodeReleases = Effect.fn("DesiredStateFeed.decodeReleases")(function* (
+        slot: Slot,
+        rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+      ) {
+        const keyOf = (row: Readonly<Record<string, unknown>>) =>
+          `${row.id}|${row.status}|${row.environmentId}|${row.serviceId}|${row.number}|${row.imageRef}|${row.imageDigest}|${row.commitSha}`
+        const keys = rows.map(keyOf)
+        const unseen = rows.filter((_, index) => !slot.releases.has(keys[index]!))
+        const decoded = yield* Sql.decodeRows(Release)(unseen)
+        const fresh = new Map(unseen.map((row, index) => [keyOf(row), decoded[index]!] as const))
+        const releases = new Map<string, Release>()
+        const result = keys.map((key) => {
+          const release = slot.releases.get(key) ?? fresh.get(key)!
+          releases.set(key, release)
+          return release
+        })
+        slot.releases = releases
+        return result
       })
 
       /** What runs on the cluster, as the builder takes it. */
@@ -145,7 +174,7 @@ export class DesiredStateFeed extends Context.Service<
           SELECT d.id, d.environment_id, d.service_id, d.number, d.status, d.image_ref, d.image_digest, d.commit_sha
           FROM deployments d JOIN environments e ON e.id = d.environment_id
           WHERE e.cluster_id = ${clusterId} AND d.status IN ('deploying', 'active') AND d.image_ref IS NOT NULL`.pipe(
-              Effect.flatMap(Sql.decodeRows(Release)),
+              Effect.flatMap((rows) => decodeReleases(slot, rows)),
             ),
             sql`
           SELECT d.service_id, d.hostname FROM domains d JOIN environments e ON e.id = d.environment_id
