@@ -36,6 +36,7 @@ const Release = Schema.Struct({
   commitSha: Schema.NullOr(Schema.String),
 })
 type Release = typeof Release.Type
+type PlacedEnvironment = typeof PlacedEnvironment.Type
 const Routed = Schema.Struct({ serviceId: Ids.ServiceId, hostname: Schema.String })
 const SealedRelease = Schema.Struct({
   id: Ids.DeploymentId,
@@ -43,6 +44,32 @@ const SealedRelease = Schema.Struct({
   variablesCiphertext: Schema.NullOr(Schema.String),
 })
 const Reserved = Schema.Struct({ desiredStateVersion: Schema.Int })
+
+/** Rows already decoded, by every column of the row. */
+type Decoded<A> = Map<string, A>
+
+/**
+ * `rows` decoded with `schema`, those decoded by an earlier rebuild (every column the same) taken from `seen`: a
+ * rebuild reads every environment and release of the cluster, of which one or two changed, and decoding a thousand
+ * rows each time would cost about what building the document does. `seen` comes back holding just these rows.
+ */
+const decodeUnseen = Effect.fnUntraced(function* <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S,
+  seen: Decoded<S["Type"]>,
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+) {
+  const keys = rows.map((row) => JSON.stringify(Object.values(row)))
+  const unseen = rows.filter((_, index) => !seen.has(keys[index]!))
+  const decoded = yield* Sql.decodeRows(schema)(unseen)
+  let next = 0
+  const remembered: Decoded<S["Type"]> = new Map()
+  const values = keys.map((key) => {
+    const value = seen.get(key) ?? decoded[next++]!
+    remembered.set(key, value)
+    return value
+  })
+  return { values, seen: remembered }
+})
 
 /** How many versions are reserved in the database at a time. */
 const versionBlock = 100
@@ -97,8 +124,8 @@ export class DesiredStateFeed extends Context.Service<
         readonly builder: ReturnType<typeof DesiredStateDocument.make>
         /** Opened snapshots by deployment id: a release never changes, so each is read and decrypted once. */
         opened: Map<string, OpenedRelease>
-        /** Release rows decoded, by their columns: each distinct row is decoded once, not at every rebuild. */
-        releases: Map<string, Release>
+        /** Rows decoded, by their columns: each distinct row is decoded once, not at every rebuild. */
+        decoded: { environments: Decoded<PlacedEnvironment>; releases: Decoded<Release> }
       }
 
       interface OpenedRelease {
@@ -121,7 +148,7 @@ export class DesiredStateFeed extends Context.Service<
             unrecorded: undefined,
             builder: DesiredStateDocument.make(),
             opened: new Map(),
-            releases: new Map(),
+            decoded: { environments: new Map(), releases: new Map() },
           }
           slots.set(clusterId, slot)
         }
@@ -136,31 +163,6 @@ export class DesiredStateFeed extends Context.Service<
         return { snapshot, variables: yield* Snapshot.openVariables(crypto, snapshot, variablesCiphertext) }
       })
 
-      /**
-       * The release rows decoded with `Release`, those already seen (every column the same) from the slot: a rebuild
-       * reads every release of the cluster, of which one or two changed, and decoding a thousand rows each time would
-       * cost more than building the document does.
-       */
-      const decodeReleases = Effect.fn("DesiredStateFeed.decodeReleases")(function* (
-        slot: Slot,
-        rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
-      ) {
-        const keyOf = (row: Readonly<Record<string, unknown>>) =>
-          `${row.id}|${row.status}|${row.environmentId}|${row.serviceId}|${row.number}|${row.imageRef}|${row.imageDigest}|${row.commitSha}`
-        const keys = rows.map(keyOf)
-        const unseen = rows.filter((_, index) => !slot.releases.has(keys[index]!))
-        const decoded = yield* Sql.decodeRows(Release)(unseen)
-        const fresh = new Map(unseen.map((row, index) => [keyOf(row), decoded[index]!] as const))
-        const releases = new Map<string, Release>()
-        const result = keys.map((key) => {
-          const release = slot.releases.get(key) ?? fresh.get(key)!
-          releases.set(key, release)
-          return release
-        })
-        slot.releases = releases
-        return result
-      })
-
       /** What runs on the cluster, as the builder takes it. */
       const load = Effect.fn("DesiredStateFeed.load")(function* (clusterId: Ids.ClusterId, slot: Slot) {
         // three reads at once: the time until waiting callers see a change is mostly round trips
@@ -169,12 +171,22 @@ export class DesiredStateFeed extends Context.Service<
             sql`
           SELECT e.id, e.project_id, p.workspace_id, e.name, e.is_ephemeral
           FROM environments e JOIN projects p ON p.id = e.project_id
-          WHERE e.cluster_id = ${clusterId}`.pipe(Effect.flatMap(Sql.decodeRows(PlacedEnvironment))),
+          WHERE e.cluster_id = ${clusterId}`.pipe(
+              Effect.flatMap((rows) => decodeUnseen(PlacedEnvironment, slot.decoded.environments, rows)),
+              Effect.map(({ values, seen }) => {
+                slot.decoded.environments = seen
+                return values
+              }),
+            ),
             sql`
           SELECT d.id, d.environment_id, d.service_id, d.number, d.status, d.image_ref, d.image_digest, d.commit_sha
           FROM deployments d JOIN environments e ON e.id = d.environment_id
           WHERE e.cluster_id = ${clusterId} AND d.status IN ('deploying', 'active') AND d.image_ref IS NOT NULL`.pipe(
-              Effect.flatMap((rows) => decodeReleases(slot, rows)),
+              Effect.flatMap((rows) => decodeUnseen(Release, slot.decoded.releases, rows)),
+              Effect.map(({ values, seen }) => {
+                slot.decoded.releases = seen
+                return values
+              }),
             ),
             sql`
           SELECT d.service_id, d.hostname FROM domains d JOIN environments e ON e.id = d.environment_id
