@@ -48,6 +48,16 @@ const Reserved = Schema.Struct({ desiredStateVersion: Schema.Int })
 /** Rows already decoded, by every column of the row. */
 type Decoded<A> = Map<string, A>
 
+/** Every column of a row of scalar columns, in order, as one string (null told apart from any text). */
+const keyOf = (row: Readonly<Record<string, unknown>>) => {
+  let key = ""
+  for (const column in row) {
+    const value = row[column]
+    key += value === null ? "\u0000|" : `${String(value)}|`
+  }
+  return key
+}
+
 /**
  * `rows` decoded with `schema`, those decoded by an earlier rebuild (every column the same) taken from `seen`: a
  * rebuild reads every environment and release of the cluster, of which one or two changed, and decoding a thousand
@@ -58,7 +68,7 @@ const decodeUnseen = Effect.fnUntraced(function* <S extends Schema.Top & { reado
   seen: Decoded<S["Type"]>,
   rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
 ) {
-  const keys = rows.map((row) => JSON.stringify(Object.values(row)))
+  const keys = rows.map(keyOf)
   const unseen = rows.filter((_, index) => !seen.has(keys[index]!))
   const decoded = yield* Sql.decodeRows(schema)(unseen)
   let next = 0
