@@ -18,10 +18,11 @@ import { randomBytes } from "node:crypto"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Catalog, FieldCrypto } from "@starform/crypto"
 import { Ids, ServiceConfig, ShuttleRpc } from "@starform/domain"
-import { Builder, Clusters, Deployments, DesiredStateFeed, Server, Snapshot } from "@starform/projects"
+import { IdentityConfig, IdentityServer } from "@starform/identity"
+import { Clusters, Deployments, DesiredStateDocument, DesiredStateFeed, Server, Snapshot } from "@starform/projects"
 import { Document } from "@starform/shuttle"
 import { Fixtures, TestDatabase } from "@starform/testkit"
-import { Effect, Fiber, Layer, Result, Schema } from "effect"
+import { Context, Effect, Fiber, Layer, Result, Schema } from "effect"
 import { HttpServer } from "effect/http"
 import { RpcClient, RpcSerialization } from "effect/rpc"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -139,7 +140,7 @@ const program = Effect.gen(function* () {
     throw new Error(`expected 1000 services, got ${services}`)
 
   // the builder alone on the same inputs, from nothing each time
-  const inputs: Array<Builder.EnvironmentInput> = published.content.environments.map((environment) => ({
+  const inputs: Array<DesiredStateDocument.EnvironmentInput> = published.content.environments.map((environment) => ({
     workspaceId: environment.workspaceId,
     projectId: environment.projectId,
     environmentId: environment.environmentId,
@@ -175,14 +176,14 @@ const program = Effect.gen(function* () {
   let bytes = ""
   for (let i = 0; i < 7; i++) {
     const start = performance.now()
-    const built = Builder.buildOnce(cluster.id, inputs)
+    const built = DesiredStateDocument.buildOnce(cluster.id, inputs)
     builds.push(performance.now() - start)
     bytes = built.bytes
     const baselineStart = performance.now()
     JSON.stringify(built.content)
     baselines.push(performance.now() - baselineStart)
   }
-  const builder = Builder.make()
+  const builder = DesiredStateDocument.make()
   builder.build(cluster.id, inputs)
   const rebuilds: Array<number> = []
   for (let i = 0; i < 7; i++) {
@@ -256,7 +257,7 @@ const program = Effect.gen(function* () {
         Effect.gen(function* () {
           yield* mark
           const deployment = yield* deployments.create(serviceId, {}, "api", null)
-          yield* deployments.markReady(deployment.id)
+          yield* deployments.activate(deployment.id)
         }),
       )
       const answer = yield* Fiber.join(waiting)
@@ -296,7 +297,7 @@ const program = Effect.gen(function* () {
           }),
         )
         const deployment = yield* deployments.create(serviceId, {}, "api", null)
-        yield* deployments.markReady(deployment.id)
+        yield* deployments.activate(deployment.id)
       }),
     )
     const after = yield* feed.current(cluster.id)
@@ -319,10 +320,17 @@ const program = Effect.gen(function* () {
   print("notify_ratio", median(notifies) / median(rtts))
 })
 
-const TestServer = Server.layer({ host: "127.0.0.1", port: 0 }).pipe(
-  Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))),
-  Layer.provideMerge(TestDatabase.layer),
-)
+/** The identity service beside it (projects records pruned history in its audit log), on the same database. */
+const identityUrl = Effect.gen(function* () {
+  const identity = yield* Layer.build(
+    IdentityServer.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(IdentityConfig.layer())),
+  )
+  return `${HttpServer.formatAddress(Context.get(identity, HttpServer.HttpServer).address)}${IdentityServer.rpcPath}`
+})
+
+const TestServer = Layer.unwrap(
+  Effect.map(identityUrl, (url) => Server.layer({ host: "127.0.0.1", port: 0, identityUrl: url })),
+).pipe(Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))), Layer.provideMerge(TestDatabase.layer))
 
 Effect.runPromise(program.pipe(Effect.provide(TestServer), Effect.scoped)).then(
   () => process.exit(0),

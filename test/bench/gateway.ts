@@ -33,8 +33,8 @@ import type { AddressInfo } from "node:net"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
 import { NodeHttpServer } from "@effect/platform-node"
 import { FieldCrypto } from "@starform/crypto"
-import { Database } from "@starform/db"
-import { Ids, ProjectsApi } from "@starform/domain"
+import { Database, Sql } from "@starform/db"
+import { Ids, Projects, ProjectsApi } from "@starform/domain"
 import { Server as ProjectsServer } from "@starform/projects"
 import { ControlPlane } from "@starform/starbase"
 import { Fixtures, TestDatabase } from "@starform/testkit"
@@ -111,13 +111,14 @@ const runLoad = async ({ url, token, seconds: duration }: LoadRequest) => {
 interface ProjectsRequest {
   readonly role: "projects"
   readonly databaseUrl: string
+  readonly identityUrl: string
 }
 
 /** The projects service alone on this thread, against `databaseUrl`; posts the port it listens on. */
-const serveProjects = ({ databaseUrl }: ProjectsRequest) =>
+const serveProjects = ({ databaseUrl, identityUrl }: ProjectsRequest) =>
   Effect.gen(function* () {
     const built = yield* Layer.build(
-      ProjectsServer.layer({ host: "127.0.0.1", port: 0 }).pipe(
+      ProjectsServer.layer({ host: "127.0.0.1", port: 0, identityUrl }).pipe(
         Layer.provide(FieldCrypto.layerFromKeys(randomBytes(32))),
         Layer.provide(Database.layer(databaseUrl)),
       ),
@@ -133,13 +134,13 @@ if (!isMainThread) {
 }
 
 /** Starts the projects service on a worker thread, stopped with the scope; its base URL. */
-const projectsOnThread = (databaseUrl: string) =>
+const projectsOnThread = (databaseUrl: string, identityUrl: string) =>
   Effect.acquireRelease(
     Effect.promise(
       () =>
         new Promise<{ readonly url: string; readonly worker: Worker }>((resolve, reject) => {
           const worker = new Worker(new URL(import.meta.url), {
-            workerData: { role: "projects", databaseUrl } satisfies ProjectsRequest,
+            workerData: { role: "projects", databaseUrl, identityUrl } satisfies ProjectsRequest,
           })
           worker.once("message", (url: string) => resolve({ url, worker }))
           worker.once("error", reject)
@@ -296,8 +297,8 @@ const floorServer = (parts: FloorParts = {}) =>
               return yield* projects.ListProjects({ workspaceId: params.workspaceId }).pipe(Effect.orDie)
             }
             const rows = yield* Effect.orDie(
-              sql<Views.ProjectRow>`SELECT * FROM projects WHERE workspace_id = ${params.workspaceId} ORDER BY name`,
-            )
+              sql`SELECT * FROM projects WHERE workspace_id = ${params.workspaceId} ORDER BY name`,
+            ).pipe(Effect.flatMap(Sql.decodeRows(Projects.Project)))
             return rows.map(Views.project)
           }),
         )
@@ -398,7 +399,9 @@ const program = Effect.gen(function* () {
   const [current] = yield* sql<{ readonly database: string }>`SELECT current_database() AS database`
   const databaseUrl = new URL(TestDatabase.serverUrl)
   databaseUrl.pathname = `/${current!.database}`
-  const floorRpcApart = yield* floorServer({ projectsUrl: (yield* projectsOnThread(databaseUrl.toString())).url })
+  const floorRpcApart = yield* floorServer({
+    projectsUrl: (yield* projectsOnThread(databaseUrl.toString(), running.identityUrl)).url,
+  })
   const targets = {
     gateway: { url: gatewayUrl, token },
     bare: { url: bare.url(workspace.id), token: undefined },

@@ -264,7 +264,7 @@ layer(TestLayer, { timeout: 120_000, excludeTestServices: true })("the build pip
         const [firstBuild] = yield* builds(released.id)
         expect(firstBuild).toMatchObject({ status: "succeeded", predeployStatus: "succeeded" })
         // Shuttle reports the first release ready: it serves
-        yield* world.deployments.markReady(released.id)
+        yield* world.deployments.activate(released.id)
         expect((yield* deploymentOf(released.id)).status).toBe("active")
 
         yield* scriptPredeploy(api.id, {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import { Builds } from "@starform/builds"
 import { FieldCrypto } from "@starform/crypto"
 import { type DeploymentsApi, type Ids, ServicesApi } from "@starform/domain"
+import { IdentityConfig, IdentityServer } from "@starform/identity"
 import { Kube } from "@starform/kube"
 import { type PodBehavior, Simulator } from "@starform/kube-sim"
 import { Clusters, Deployments, Projects, Server as ProjectsServer, Services } from "@starform/projects"
@@ -36,7 +37,12 @@ const WorldLive = Layer.effect(
       Effect.promise(() => Simulator.start({ clock: "fast", tickMs: 100, intervalMs: 5 })),
       (s) => Effect.promise(() => s.stop()),
     )
-    const projectsServer = yield* Layer.build(ProjectsServer.layer({ host: "127.0.0.1", port: 0 }))
+    // the projects service asks identity for workspaces' plans: the real identity service, on the same database
+    const identity = yield* Layer.build(
+      IdentityServer.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(IdentityConfig.layer())),
+    )
+    const identityUrl = `${HttpServer.formatAddress(Context.get(identity, HttpServer.HttpServer).address)}${IdentityServer.rpcPath}`
+    const projectsServer = yield* Layer.build(ProjectsServer.layer({ host: "127.0.0.1", port: 0, identityUrl }))
     const address = Context.get(projectsServer, HttpServer.HttpServer).address
     return World.of({
       github,

@@ -8,6 +8,9 @@ import { Fixtures, Ports, TestDatabase } from "@starform/testkit"
 import { Cause, Effect, Exit, Layer, Schema, Scope } from "effect"
 import * as ProjectsClient from "../src/projects/ProjectsClient.ts"
 
+/** These calls (listing projects, setting variables) never ask identity: its address is one nothing listens on. */
+const noIdentity = "http://127.0.0.1:1/rpc"
+
 describe("a Starbase service that does not answer", () => {
   it.live("is a defect naming the service, and the request's secrets are not kept in it", () =>
     Effect.gen(function* () {
@@ -41,7 +44,7 @@ layer(Layer.merge(TestDatabase.layer, FieldCrypto.layerFromKeys(randomBytes(32))
       yield* Fixtures.project({ workspaceId: workspace.id })
       const serve = Effect.gen(function* () {
         const scope = yield* Scope.make()
-        yield* Layer.buildWithScope(ProjectsServer.layer({ host: "127.0.0.1", port }), scope)
+        yield* Layer.buildWithScope(ProjectsServer.layer({ host: "127.0.0.1", port, identityUrl: noIdentity }), scope)
         return scope
       })
       const client = yield* Layer.build(ProjectsClient.ProjectsClient.layer(`http://127.0.0.1:${port}`))
@@ -79,7 +82,7 @@ layer(Layer.merge(TestDatabase.layer, FieldCrypto.layerFromKeys(randomBytes(32))
   it.effect("calls made together share HTTP requests, and each gets its own answer or error", () =>
     Effect.gen(function* () {
       const port = yield* Ports.free
-      yield* Layer.build(ProjectsServer.layer({ host: "127.0.0.1", port }))
+      yield* Layer.build(ProjectsServer.layer({ host: "127.0.0.1", port, identityUrl: noIdentity }))
       // A proxy in front of the service counts the HTTP requests that reach it.
       let exchanges = 0
       const proxy = createServer((incoming, outgoing) => {

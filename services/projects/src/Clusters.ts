@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto"
 import { Catalog, FieldCrypto } from "@starform/crypto"
-import { type ClustersApi, Ids, type ProjectsRpc } from "@starform/domain"
-import { Context, Effect, Layer, Option } from "effect"
+import { Sql } from "@starform/db"
+import { ClustersApi, Ids, ProjectsRpc } from "@starform/domain"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { type Conflict, conflict, type NotFound, notFound, refusedBy } from "./Errors.ts"
+import { type Conflict, conflict, type NotFound, notFound } from "./Errors.ts"
 
 /**
  * The registry of regions and clusters, the tokens Shuttle authenticates with, and placement: which cluster an
@@ -14,18 +15,12 @@ import { type Conflict, conflict, type NotFound, notFound, refusedBy } from "./E
 export const newToken = () => `sfc_${randomBytes(32).toString("base64url")}`
 export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex")
 
-interface ClusterRow {
-  readonly id: string
-  readonly regionId: string
-  readonly name: string
-  readonly apiUrl: string | null
-  readonly status: ProjectsRpc.ClusterView["status"]
-  readonly maxPods: number
-  readonly desiredStateVersion: number
-  readonly environments: number
-}
-
-const clusterView = (row: ClusterRow): ProjectsRpc.ClusterView => row as unknown as ProjectsRpc.ClusterView
+/** Rows selected in the shape of their views: a cluster with its environments counted, a region with `available`. */
+const decodeClusters = Sql.decodeRows(ProjectsRpc.ClusterView)
+const decodeRegions = Sql.decodeRows(ClustersApi.RegionView)
+const ClusterIdRow = Schema.Struct({ id: Ids.ClusterId })
+const firstClusterId = (rows: ReadonlyArray<unknown>) =>
+  Effect.map(Sql.decodeRows(ClusterIdRow)(rows), (found) => Option.fromNullishOr(found[0]?.id))
 
 export class Clusters extends Context.Service<
   Clusters,
@@ -61,34 +56,36 @@ export class Clusters extends Context.Service<
       const sql = yield* SqlClient.SqlClient
       const crypto = yield* FieldCrypto
 
-      const selectClusters = (clusterId?: string) => sql<ClusterRow>`
-        SELECT c.id, c.region_id, c.name, c.api_url, c.status, c.max_pods, c.desired_state_version,
-          (SELECT count(*)::int FROM environments e WHERE e.cluster_id = c.id) AS environments
-        FROM clusters c WHERE ${sql.and(clusterId === undefined ? [] : [sql`c.id = ${clusterId}`])} ORDER BY c.name`
+      const selectClusters = (clusterId?: string) =>
+        sql`
+          SELECT c.id, c.region_id, c.name, c.api_url, c.status, c.max_pods, c.desired_state_version,
+            (SELECT count(*)::int FROM environments e WHERE e.cluster_id = c.id) AS environments
+          FROM clusters c WHERE ${sql.and(clusterId === undefined ? [] : [sql`c.id = ${clusterId}`])} ORDER BY c.name`.pipe(
+          Effect.flatMap(decodeClusters),
+        )
 
       const get = (clusterId: string) =>
         selectClusters(clusterId).pipe(
-          Effect.orDie,
           Effect.flatMap((rows) =>
-            rows[0] === undefined ? Effect.fail(notFound("cluster", clusterId)) : Effect.succeed(clusterView(rows[0])),
+            rows[0] === undefined ? Effect.fail(notFound("cluster", clusterId)) : Effect.succeed(rows[0]),
           ),
         )
 
-      return Clusters.of({
-        listRegions: sql<ClustersApi.RegionView>`
+      const methods = {
+        listRegions: sql`
           SELECT r.id, r.slug, r.name, r.provider, r.status,
             EXISTS (SELECT 1 FROM clusters c WHERE c.region_id = r.id AND c.status = 'active') AS available
-          FROM regions r ORDER BY r.slug`.pipe(Effect.orDie),
+          FROM regions r ORDER BY r.slug`.pipe(Effect.flatMap(decodeRegions), Sql.orDefect),
 
-        createRegion: (slug, name) =>
-          sql<ClustersApi.RegionView>`
+        createRegion: (slug: string, name: string) =>
+          sql`
             INSERT INTO regions ${sql.insert({ id: Ids.newId("region"), slug, name })}
             RETURNING id, slug, name, provider, status, false AS available`.pipe(
-            Effect.map((rows) => rows[0]!),
-            refusedBy({ regions_slug_unique: () => conflict(`A region ${slug} already exists.`, "slug") }),
+            Effect.flatMap((rows) => Sql.decodeRow(ClustersApi.RegionView)(rows[0])),
+            Sql.refusedBy({ regions_slug_unique: () => conflict(`A region ${slug} already exists.`, "slug") }),
           ),
 
-        register: Effect.fn("Clusters.register")(function* (input) {
+        register: Effect.fn("Clusters.register")(function* (input: Parameters<Clusters["Service"]["register"]>[0]) {
           const token = newToken()
           const kubeconfig = yield* crypto.encrypt(input.kubeconfig, Catalog.clusterKubeconfig)
           const id = Ids.newId("cluster")
@@ -102,7 +99,7 @@ export class Clusters extends Context.Service<
             maxPods: input.maxPods ?? 1000,
             tokenHash: hashToken(token),
           })}`.pipe(
-            refusedBy({
+            Sql.refusedBy({
               clusters_name_unique: () => conflict(`A cluster named ${input.name} already exists.`, "name"),
               clusters_region_fk: () => notFound("region", input.regionId),
             }),
@@ -110,24 +107,22 @@ export class Clusters extends Context.Service<
           return { cluster: yield* get(id), token }
         }),
 
-        list: selectClusters().pipe(
-          Effect.orDie,
-          Effect.map((rows) => rows.map(clusterView)),
-        ),
+        list: Sql.orDefect(selectClusters()),
 
         get,
 
         rotateToken: Effect.fn("Clusters.rotateToken")(function* (clusterId: string) {
           const token = newToken()
           const rows =
-            yield* sql`UPDATE clusters SET token_hash = ${hashToken(token)} WHERE id = ${clusterId} RETURNING id`.pipe(
-              Effect.orDie,
-            )
+            yield* sql`UPDATE clusters SET token_hash = ${hashToken(token)} WHERE id = ${clusterId} RETURNING id`
           if (rows.length === 0) return yield* notFound("cluster", clusterId)
           return token
         }),
 
-        setStatus: Effect.fn("Clusters.setStatus")(function* (clusterId, status) {
+        setStatus: Effect.fn("Clusters.setStatus")(function* (
+          clusterId: string,
+          status: ProjectsRpc.ClusterView["status"],
+        ) {
           const current = yield* get(clusterId)
           if (status === "retired" && current.environments > 0) {
             return yield* conflict(
@@ -136,7 +131,7 @@ export class Clusters extends Context.Service<
             )
           }
           yield* sql`UPDATE clusters SET status = ${status} WHERE id = ${clusterId}`.pipe(
-            refusedBy({
+            Sql.refusedBy({
               clusters_reachable_when_in_service: () =>
                 conflict("A cluster needs its API URL and kubeconfig before it can serve.", "status"),
             }),
@@ -144,24 +139,21 @@ export class Clusters extends Context.Service<
           return yield* get(clusterId)
         }),
 
-        authenticate: (token) =>
-          sql<{ readonly id: Ids.ClusterId }>`
+        authenticate: (token: string) =>
+          sql`
             SELECT id FROM clusters WHERE token_hash = ${hashToken(token)} AND status IN ('active', 'draining')`.pipe(
-            Effect.orDie,
-            Effect.map((rows) => Option.fromNullishOr(rows[0]?.id)),
+            Effect.flatMap(firstClusterId),
           ),
 
-        place: (preferredRegionId) =>
-          sql<{ readonly id: Ids.ClusterId }>`
+        place: (preferredRegionId: string | null) =>
+          sql`
             SELECT c.id FROM clusters c
             WHERE c.status = 'active'
             ORDER BY (c.region_id = ${preferredRegionId}) IS TRUE DESC,
               (SELECT count(*) FROM environments e WHERE e.cluster_id = c.id), c.name
-            LIMIT 1`.pipe(
-            Effect.orDie,
-            Effect.map((rows) => Option.fromNullishOr(rows[0]?.id)),
-          ),
-      })
+            LIMIT 1`.pipe(Effect.flatMap(firstClusterId)),
+      }
+      return Clusters.of(Sql.edge(methods))
     }),
   )
 }

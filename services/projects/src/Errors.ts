@@ -1,11 +1,11 @@
 import { ApiErrors, type Violations } from "@starform/domain"
-import { Effect, Predicate } from "effect"
-import type { SqlError } from "effect/sql/SqlError"
+import { Data, Effect } from "effect"
 
 /**
- * The errors the projects service answers with are the public API's, so the gateway passes them on unchanged:
- * `ValidationFailed` naming the field and rule, `NotFound` worded the same for missing and foreign resources,
- * `Conflict` saying what clashes. Database refusals are turned into these by the constraint that refused.
+ * The errors of the projects service. Most are the public API's own (`ValidationFailed` naming the field and rule,
+ * `NotFound` worded the same for missing and foreign resources, `Conflict` saying what clashes), so the gateway passes
+ * them on unchanged. Failures that are the service's own story (no cluster to run on, an audit entry identity did not
+ * take) are tagged errors of this service, turned into the API's once, at the RPC edge (`toApi`, in `Server.ts`).
  */
 
 export const { ValidationFailed, NotFound, Conflict } = ApiErrors
@@ -24,29 +24,25 @@ export const violations = (found: ReadonlyArray<Violations.Violation>) =>
 export const conflict = (message: string, field?: string) =>
   new ApiErrors.Conflict(field === undefined ? { message } : { message, field })
 
-/** The constraint that refused a statement, if one did. */
-export const constraintOf = (error: SqlError): string | undefined => {
-  const reason = error.reason as unknown
-  if (Predicate.hasProperty(reason, "constraint") && typeof reason.constraint === "string") return reason.constraint
-  const cause = Predicate.hasProperty(reason, "cause") ? reason.cause : undefined
-  return Predicate.hasProperty(cause, "constraint") && typeof cause.constraint === "string"
-    ? cause.constraint
-    : undefined
+/** A deploy of an environment no active cluster can take (none in the project's region, nor elsewhere). */
+export class NoClusterAvailable extends Data.TaggedError("NoClusterAvailable")<{ readonly environmentName: string }> {
+  override get message() {
+    return `No cluster is available to run environment ${this.environmentName}: Starform has no active cluster for this project's region yet.`
+  }
 }
 
-/**
- * Turns the refusal of one of `known` constraints into the error given for it; any other database failure is a
- * defect (a bug or an outage), answered as 500 by the gateway.
- */
-export const refusedBy =
-  <const K extends { readonly [constraint: string]: () => unknown }, E = ReturnType<K[keyof K]>>(known: K) =>
-  <A, E2, R>(effect: Effect.Effect<A, E2 | SqlError, R>): Effect.Effect<A, E | Exclude<E2, SqlError>, R> =>
-    Effect.catchIf(
-      effect,
-      (error): error is SqlError => Predicate.isTagged(error, "SqlError"),
-      (error) => {
-        const constraint = constraintOf(error)
-        const make = constraint === undefined ? undefined : known[constraint]
-        return make === undefined ? Effect.die(error) : Effect.fail(make())
-      },
-    ) as Effect.Effect<A, E | Exclude<E2, SqlError>, R>
+/** Identity did not take an audit entry; what had to be on the record first (a reveal, a prune) was not done. */
+export class AuditNotRecorded extends Data.TaggedError("AuditNotRecorded")<{
+  readonly action: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `The audit log did not record ${this.action} (${this.reason}), so it was not done: try again.`
+  }
+}
+
+/** At the RPC edge: no cluster to run on is a conflict the person can act on (wait, or pick another region). */
+export const noClusterAsConflict = (error: NoClusterAvailable) => Effect.fail(conflict(error.message))
+
+/** At the RPC edge: an unrecorded audit entry is the platform's failure (a 500), not the person's. */
+export const unrecordedAsDefect = (error: AuditNotRecorded) => Effect.die(error)

@@ -1,8 +1,9 @@
 import { FieldCrypto } from "@starform/crypto"
-import type { DesiredState, Ids } from "@starform/domain"
-import { Context, Deferred, Effect, Layer, Scope } from "effect"
+import { Sql } from "@starform/db"
+import { type DesiredState, Ids } from "@starform/domain"
+import { Context, Deferred, Effect, Layer, Schema, Scope } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import * as Builder from "./Builder.ts"
+import * as DesiredStateDocument from "./DesiredStateDocument.ts"
 import * as Snapshot from "./Snapshot.ts"
 
 /**
@@ -15,6 +16,70 @@ import * as Snapshot from "./Snapshot.ts"
  * document gets a new version even when its content is unchanged. Touches that arrive during a rebuild fold into
  * one more rebuild.
  */
+
+/** The rows a rebuild reads: environments placed on the cluster, their releases and routed hostnames. */
+const PlacedEnvironment = Schema.Struct({
+  id: Ids.EnvironmentId,
+  projectId: Ids.ProjectId,
+  workspaceId: Ids.WorkspaceId,
+  name: Schema.String,
+  isEphemeral: Schema.Boolean,
+})
+const Release = Schema.Struct({
+  id: Ids.DeploymentId,
+  environmentId: Ids.EnvironmentId,
+  serviceId: Ids.ServiceId,
+  number: Schema.Int,
+  status: Schema.Literals(["deploying", "active"]),
+  imageRef: Schema.String,
+  imageDigest: Schema.NullOr(Schema.String),
+  commitSha: Schema.NullOr(Schema.String),
+})
+type Release = typeof Release.Type
+type PlacedEnvironment = typeof PlacedEnvironment.Type
+const Routed = Schema.Struct({ serviceId: Ids.ServiceId, hostname: Schema.String })
+const SealedRelease = Schema.Struct({
+  id: Ids.DeploymentId,
+  configSnapshot: Schema.Unknown,
+  variablesCiphertext: Schema.NullOr(Schema.String),
+})
+const Reserved = Schema.Struct({ desiredStateVersion: Schema.Int })
+
+/** Rows already decoded, by every column of the row. */
+type Decoded<A> = Map<string, A>
+
+/** Every column of a row of scalar columns, in order, as one string (null told apart from any text). */
+const keyOf = (row: Readonly<Record<string, unknown>>) => {
+  let key = ""
+  for (const column in row) {
+    const value = row[column]
+    key += value === null ? "\u0000|" : `${String(value)}|`
+  }
+  return key
+}
+
+/**
+ * `rows` decoded with `schema`, those decoded by an earlier rebuild (every column the same) taken from `seen`: a
+ * rebuild reads every environment and release of the cluster, of which one or two changed, and decoding a thousand
+ * rows each time would cost about what building the document does. `seen` comes back holding just these rows.
+ */
+const decodeUnseen = Effect.fnUntraced(function* <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S,
+  seen: Decoded<S["Type"]>,
+  rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
+) {
+  const keys = rows.map(keyOf)
+  const unseen = rows.filter((_, index) => !seen.has(keys[index]!))
+  const decoded = yield* Sql.decodeRows(schema)(unseen)
+  let next = 0
+  const remembered: Decoded<S["Type"]> = new Map()
+  const values = keys.map((key) => {
+    const value = seen.get(key) ?? decoded[next++]!
+    remembered.set(key, value)
+    return value
+  })
+  return { values, seen: remembered }
+})
 
 /** How many versions are reserved in the database at a time. */
 const versionBlock = 100
@@ -66,9 +131,11 @@ export class DesiredStateFeed extends Context.Service<
         ceiling: number
         /** A published hash not yet written to `clusters`. */
         unrecorded: string | undefined
-        readonly builder: ReturnType<typeof Builder.make>
+        readonly builder: ReturnType<typeof DesiredStateDocument.make>
         /** Opened snapshots by deployment id: a release never changes, so each is read and decrypted once. */
         opened: Map<string, OpenedRelease>
+        /** Rows decoded, by their columns: each distinct row is decoded once, not at every rebuild. */
+        decoded: { environments: Decoded<PlacedEnvironment>; releases: Decoded<Release> }
       }
 
       interface OpenedRelease {
@@ -89,8 +156,9 @@ export class DesiredStateFeed extends Context.Service<
             lastVersion: 0,
             ceiling: 0,
             unrecorded: undefined,
-            builder: Builder.make(),
+            builder: DesiredStateDocument.make(),
             opened: new Map(),
+            decoded: { environments: new Map(), releases: new Map() },
           }
           slots.set(clusterId, slot)
         }
@@ -110,32 +178,31 @@ export class DesiredStateFeed extends Context.Service<
         // three reads at once: the time until waiting callers see a change is mostly round trips
         const [environments, releases, domains] = yield* Effect.all(
           [
-            sql<{
-              readonly id: Ids.EnvironmentId
-              readonly projectId: Ids.ProjectId
-              readonly workspaceId: Ids.WorkspaceId
-              readonly name: string
-              readonly isEphemeral: boolean
-            }>`
+            sql`
           SELECT e.id, e.project_id, p.workspace_id, e.name, e.is_ephemeral
           FROM environments e JOIN projects p ON p.id = e.project_id
-          WHERE e.cluster_id = ${clusterId}`,
-            sql<{
-              readonly id: Ids.DeploymentId
-              readonly environmentId: string
-              readonly serviceId: Ids.ServiceId
-              readonly number: number
-              readonly status: "deploying" | "active"
-              readonly imageRef: string
-              readonly imageDigest: string | null
-              readonly commitSha: string | null
-            }>`
+          WHERE e.cluster_id = ${clusterId}`.pipe(
+              Effect.flatMap((rows) => decodeUnseen(PlacedEnvironment, slot.decoded.environments, rows)),
+              Effect.map(({ values, seen }) => {
+                slot.decoded.environments = seen
+                return values
+              }),
+            ),
+            sql`
           SELECT d.id, d.environment_id, d.service_id, d.number, d.status, d.image_ref, d.image_digest, d.commit_sha
           FROM deployments d JOIN environments e ON e.id = d.environment_id
-          WHERE e.cluster_id = ${clusterId} AND d.status IN ('deploying', 'active') AND d.image_ref IS NOT NULL`,
-            sql<{ readonly serviceId: string; readonly hostname: string }>`
+          WHERE e.cluster_id = ${clusterId} AND d.status IN ('deploying', 'active') AND d.image_ref IS NOT NULL`.pipe(
+              Effect.flatMap((rows) => decodeUnseen(Release, slot.decoded.releases, rows)),
+              Effect.map(({ values, seen }) => {
+                slot.decoded.releases = seen
+                return values
+              }),
+            ),
+            sql`
           SELECT d.service_id, d.hostname FROM domains d JOIN environments e ON e.id = d.environment_id
-          WHERE e.cluster_id = ${clusterId} AND (d.kind = 'generated' OR d.status IN ('verified', 'active'))`,
+          WHERE e.cluster_id = ${clusterId} AND (d.kind = 'generated' OR d.status IN ('verified', 'active'))`.pipe(
+              Effect.flatMap(Sql.decodeRows(Routed)),
+            ),
           ],
           { concurrency: 3 },
         )
@@ -146,11 +213,10 @@ export class DesiredStateFeed extends Context.Service<
           if (known !== undefined) opened.set(release.id, known)
         }
         if (missing.length > 0) {
-          const snapshots = yield* sql<{
-            readonly id: string
-            readonly configSnapshot: unknown
-            readonly variablesCiphertext: string | null
-          }>`SELECT id, config_snapshot, variables_ciphertext FROM deployments WHERE ${sql.in("id", missing)}`
+          const snapshots = yield* sql`
+            SELECT id, config_snapshot, variables_ciphertext FROM deployments WHERE ${sql.in("id", missing)}`.pipe(
+            Effect.flatMap(Sql.decodeRows(SealedRelease)),
+          )
           for (const row of snapshots) opened.set(row.id, yield* open(row.configSnapshot, row.variablesCiphertext))
         }
         slot.opened = opened
@@ -158,7 +224,7 @@ export class DesiredStateFeed extends Context.Service<
         const hostnames = new Map<string, Array<string>>()
         for (const row of domains) hostnames.set(row.serviceId, [...(hostnames.get(row.serviceId) ?? []), row.hostname])
         const byService = new Map<
-          string,
+          Ids.ServiceId,
           { deploying?: (typeof releases)[number]; active?: (typeof releases)[number] }
         >()
         for (const release of releases) {
@@ -166,14 +232,14 @@ export class DesiredStateFeed extends Context.Service<
           entry[release.status === "deploying" ? "deploying" : "active"] = release
           byService.set(release.serviceId, entry)
         }
-        const servicesOf = new Map<string, Array<Builder.ServiceInput>>()
+        const servicesOf = new Map<string, Array<DesiredStateDocument.ServiceInput>>()
         for (const [serviceId, entry] of byService) {
           const serving = entry.deploying ?? entry.active!
           const release = opened.get(serving.id)
           if (release === undefined) continue
           const previous = entry.deploying !== undefined ? entry.active : undefined
-          const input: Builder.ServiceInput = {
-            serviceId: serviceId as Ids.ServiceId,
+          const input: DesiredStateDocument.ServiceInput = {
+            serviceId,
             release: releaseInput(serving),
             snapshot: release.snapshot,
             variables: release.variables,
@@ -183,7 +249,7 @@ export class DesiredStateFeed extends Context.Service<
           servicesOf.set(serving.environmentId, [...(servicesOf.get(serving.environmentId) ?? []), input])
         }
         return environments.map(
-          (environment): Builder.EnvironmentInput => ({
+          (environment): DesiredStateDocument.EnvironmentInput => ({
             workspaceId: environment.workspaceId,
             projectId: environment.projectId,
             environmentId: environment.id,
@@ -201,7 +267,7 @@ export class DesiredStateFeed extends Context.Service<
         readonly imageRef: string
         readonly imageDigest: string | null
         readonly commitSha: string | null
-      }): Builder.ReleaseInput => ({
+      }): DesiredStateDocument.ReleaseInput => ({
         deploymentId: row.id,
         number: row.number,
         imageRef: row.imageRef,
@@ -220,12 +286,12 @@ export class DesiredStateFeed extends Context.Service<
         hash: string,
       ) {
         if (slot.lastVersion < slot.ceiling) return ++slot.lastVersion
-        const reserved = yield* sql<{ readonly desiredStateVersion: number }>`
+        const reserved = yield* sql`
           UPDATE clusters SET desired_state_version = desired_state_version + ${versionBlock},
             desired_state_hash = coalesce(desired_state_hash, ${hash}),
             desired_state_published_at = coalesce(desired_state_published_at, now())
           WHERE id = ${clusterId}
-          RETURNING desired_state_version`
+          RETURNING desired_state_version`.pipe(Effect.flatMap(Sql.decodeRows(Reserved)))
         const ceiling = reserved[0]?.desiredStateVersion
         if (ceiling === undefined) return undefined
         slot.ceiling = ceiling

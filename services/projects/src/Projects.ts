@@ -1,16 +1,9 @@
-import { Ids, type ProjectsApi, type ProjectsRpc } from "@starform/domain"
-import { Context, Effect, Layer, Option } from "effect"
+import { Sql } from "@starform/db"
+import { Ids, type ProjectsApi, ProjectsRpc, Projects as Tables } from "@starform/domain"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Clusters } from "./Clusters.ts"
-import {
-  type Conflict,
-  conflict,
-  invalid,
-  type NotFound,
-  notFound,
-  refusedBy,
-  type ValidationFailed,
-} from "./Errors.ts"
+import { type Conflict, conflict, invalid, type NotFound, notFound, type ValidationFailed } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
 import * as Views from "./Views.ts"
 
@@ -20,6 +13,11 @@ import * as Views from "./Views.ts"
  */
 
 type Errors = ValidationFailed | NotFound | Conflict
+
+const Placement = Schema.Struct({ clusterId: Schema.NullOr(Ids.ClusterId), regionId: Schema.NullOr(Ids.RegionId) })
+const IdRow = Schema.Struct({ id: Schema.String })
+const ClusterOf = Schema.Struct({ clusterId: Schema.NullOr(Ids.ClusterId) })
+const SealedVariable = Schema.Struct({ key: Schema.String, valueCiphertext: Schema.String })
 
 /** The environment every new project starts with. */
 export const firstEnvironment = "production"
@@ -75,48 +73,38 @@ export class Projects extends Context.Service<
     Projects,
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
+      const transaction = Sql.transaction(sql)
       const clusters = yield* Clusters
       const feed = yield* DesiredStateFeed
 
-      const touchAfterCommit = (clusterIds: ReadonlyArray<string | null>) =>
+      const touchAfterCommit = (clusterIds: ReadonlyArray<Ids.ClusterId | null>) =>
         sql.afterCommit(
-          Effect.forEach(
-            new Set(clusterIds.filter((id): id is string => id !== null)),
-            (id) => feed.touch(id as Ids.ClusterId),
-            { discard: true },
-          ),
+          Effect.forEach(new Set(clusterIds.filter((id): id is Ids.ClusterId => id !== null)), (id) => feed.touch(id), {
+            discard: true,
+          }),
         )
 
       const getProject = (projectId: string) =>
-        sql<Views.ProjectRow>`SELECT * FROM projects WHERE id = ${projectId}`.pipe(
-          Effect.orDie,
-          Effect.flatMap((rows) =>
-            rows[0] === undefined
-              ? Effect.fail(notFound("project", projectId))
-              : Effect.succeed(Views.project(rows[0])),
-          ),
+        sql`SELECT * FROM projects WHERE id = ${projectId}`.pipe(
+          Effect.flatMap(Sql.decodeFirst(Tables.Project, () => notFound("project", projectId))),
+          Effect.map(Views.project),
         )
 
       const environmentRow = (environmentId: string) =>
-        sql<Views.EnvironmentRow>`SELECT * FROM environments WHERE id = ${environmentId}`.pipe(
-          Effect.orDie,
-          Effect.flatMap((rows) =>
-            rows[0] === undefined ? Effect.fail(notFound("environment", environmentId)) : Effect.succeed(rows[0]),
-          ),
+        sql`SELECT * FROM environments WHERE id = ${environmentId}`.pipe(
+          Effect.flatMap(Sql.decodeFirst(Tables.Environment, () => notFound("environment", environmentId))),
         )
 
       const place = Effect.fn("Projects.place")(function* (environmentId: string) {
-        const rows = yield* sql<{ readonly clusterId: Ids.ClusterId | null; readonly regionId: string | null }>`
+        const row = yield* sql`
           SELECT e.cluster_id, p.region_id FROM environments e JOIN projects p ON p.id = e.project_id
-          WHERE e.id = ${environmentId}`.pipe(Effect.orDie)
-        const row = rows[0]
-        if (row === undefined) return yield* notFound("environment", environmentId)
+          WHERE e.id = ${environmentId}`.pipe(
+          Effect.flatMap(Sql.decodeFirst(Placement, () => notFound("environment", environmentId))),
+        )
         if (row.clusterId !== null) return Option.some(row.clusterId)
         const chosen = yield* clusters.place(row.regionId)
         if (Option.isSome(chosen)) {
-          yield* sql`UPDATE environments SET cluster_id = ${chosen.value} WHERE id = ${environmentId} AND cluster_id IS NULL`.pipe(
-            Effect.orDie,
-          )
+          yield* sql`UPDATE environments SET cluster_id = ${chosen.value} WHERE id = ${environmentId} AND cluster_id IS NULL`
         }
         return chosen
       })
@@ -131,7 +119,7 @@ export class Projects extends Context.Service<
         Effect.gen(function* () {
           const id = Ids.newId("environment")
           yield* sql`INSERT INTO environments ${sql.insert({ id, ...fields })}`.pipe(
-            refusedBy(environmentConstraints(fields.name, fields.gitBranch)),
+            Sql.refusedBy(environmentConstraints(fields.name, fields.gitBranch)),
           )
           yield* place(id)
           return id
@@ -139,7 +127,9 @@ export class Projects extends Context.Service<
 
       /** Copies the services of `from` into `to` with their variables, group links and group overrides. */
       const cloneInto = Effect.fn("Projects.cloneInto")(function* (from: string, to: string) {
-        const services = yield* sql<{ readonly id: string }>`SELECT id FROM services WHERE environment_id = ${from}`
+        const services = yield* sql`SELECT id FROM services WHERE environment_id = ${from}`.pipe(
+          Effect.flatMap(Sql.decodeRows(IdRow)),
+        )
         for (const { id } of services) {
           const copy = Ids.newId("service")
           yield* sql`
@@ -151,8 +141,10 @@ export class Projects extends Context.Service<
               auto_deploy_disabled_reason, config
             FROM services WHERE id = ${id}`
           // a value is sealed for its column, not its row, so the ciphertext is copied as it is
-          const variables = yield* sql<{ readonly key: string; readonly valueCiphertext: string }>`
-            SELECT key, value_ciphertext FROM service_variables WHERE service_id = ${id}`
+          const variables = yield* sql`
+            SELECT key, value_ciphertext FROM service_variables WHERE service_id = ${id}`.pipe(
+            Effect.flatMap(Sql.decodeRows(SealedVariable)),
+          )
           for (const variable of variables) {
             yield* sql`
               INSERT INTO service_variables (id, project_id, environment_id, service_id, key, value_ciphertext)
@@ -163,49 +155,48 @@ export class Projects extends Context.Service<
             INSERT INTO service_var_groups (project_id, environment_id, service_id, var_group_id, position)
             SELECT project_id, ${to}, ${copy}, var_group_id, position FROM service_var_groups WHERE service_id = ${id}`
         }
-        const overrides = yield* sql<{ readonly id: string }>`
-          SELECT id FROM var_group_entries WHERE environment_id = ${from}`
+        const overrides = yield* sql`SELECT id FROM var_group_entries WHERE environment_id = ${from}`.pipe(
+          Effect.flatMap(Sql.decodeRows(IdRow)),
+        )
         for (const { id } of overrides) {
           yield* sql`
             INSERT INTO var_group_entries (id, project_id, var_group_id, key, environment_id, value_ciphertext)
             SELECT ${Ids.newId("varGroupEntry")}, project_id, var_group_id, key, ${to}, value_ciphertext
             FROM var_group_entries WHERE id = ${id}`
         }
-      }, Effect.orDie)
+      })
 
-      return Projects.of({
-        locate: (kind, id) => {
+      const methods = {
+        locate: (kind: ProjectsRpc.ResourceKind, id: string) => {
           const query = {
-            project: sql<ProjectsRpc.Tenant>`SELECT workspace_id, id AS project_id FROM projects WHERE id = ${id}`,
-            environment: sql<ProjectsRpc.Tenant>`
+            project: sql`SELECT workspace_id, id AS project_id FROM projects WHERE id = ${id}`,
+            environment: sql`
               SELECT p.workspace_id, p.id AS project_id FROM environments e JOIN projects p ON p.id = e.project_id
               WHERE e.id = ${id}`,
-            service: sql<ProjectsRpc.Tenant>`
+            service: sql`
               SELECT p.workspace_id, p.id AS project_id FROM services s JOIN projects p ON p.id = s.project_id
               WHERE s.id = ${id}`,
-            deployment: sql<ProjectsRpc.Tenant>`
+            deployment: sql`
               SELECT p.workspace_id, p.id AS project_id FROM deployments d JOIN projects p ON p.id = d.project_id
               WHERE d.id = ${id}`,
-            varGroup: sql<ProjectsRpc.Tenant>`
+            varGroup: sql`
               SELECT p.workspace_id, p.id AS project_id FROM var_groups g JOIN projects p ON p.id = g.project_id
               WHERE g.id = ${id}`,
           }[kind]
-          const words = { varGroup: "var group" } as Record<string, string>
-          return query.pipe(
-            Effect.orDie,
-            Effect.flatMap((rows) =>
-              rows[0] === undefined ? Effect.fail(notFound(words[kind] ?? kind, id)) : Effect.succeed(rows[0]),
-            ),
-          )
+          const word = kind === "varGroup" ? "var group" : kind
+          return query.pipe(Effect.flatMap(Sql.decodeFirst(ProjectsRpc.Tenant, () => notFound(word, id))))
         },
 
-        list: (workspaceId) =>
-          sql<Views.ProjectRow>`SELECT * FROM projects WHERE workspace_id = ${workspaceId} ORDER BY name`.pipe(
-            Effect.orDie,
+        list: (workspaceId: string) =>
+          sql`SELECT * FROM projects WHERE workspace_id = ${workspaceId} ORDER BY name`.pipe(
+            Effect.flatMap(Sql.decodeRows(Tables.Project)),
             Effect.map((rows) => rows.map(Views.project)),
           ),
 
-        create: Effect.fn("Projects.create")(function* (workspaceId, request) {
+        create: Effect.fn("Projects.create")(function* (
+          workspaceId: string,
+          request: ProjectsApi.CreateProjectRequest,
+        ) {
           const id = Ids.newId("project")
           const created = Effect.gen(function* () {
             yield* sql`INSERT INTO projects ${sql.insert({
@@ -215,7 +206,7 @@ export class Projects extends Context.Service<
               description: request.description ?? null,
               regionId: request.regionId ?? null,
               deploymentRetention: request.deploymentRetention ?? 20,
-            })}`.pipe(refusedBy(projectConstraints(request.name, request.regionId, workspaceId)))
+            })}`.pipe(Sql.refusedBy(projectConstraints(request.name, request.regionId, workspaceId)))
             yield* insertEnvironment({
               projectId: id,
               name: firstEnvironment,
@@ -225,12 +216,12 @@ export class Projects extends Context.Service<
             })
             return yield* getProject(id)
           })
-          return yield* sql.withTransaction(created).pipe(Effect.catchTag("SqlError", Effect.die))
+          return yield* transaction(created)
         }),
 
         get: getProject,
 
-        update: Effect.fn("Projects.update")(function* (projectId, request) {
+        update: Effect.fn("Projects.update")(function* (projectId: string, request: ProjectsApi.UpdateProjectRequest) {
           const current = yield* getProject(projectId)
           const changes = Object.fromEntries(
             Object.entries({
@@ -242,31 +233,36 @@ export class Projects extends Context.Service<
           )
           if (Object.keys(changes).length > 0) {
             yield* sql`UPDATE projects SET ${sql.update(changes)} WHERE id = ${projectId}`.pipe(
-              refusedBy(projectConstraints(request.name, request.regionId, current.workspaceId)),
+              Sql.refusedBy(projectConstraints(request.name, request.regionId, current.workspaceId)),
             )
           }
           return yield* getProject(projectId)
         }),
 
-        remove: Effect.fn("Projects.remove")(function* (projectId) {
+        remove: Effect.fn("Projects.remove")(function* (projectId: string) {
           const removed = Effect.gen(function* () {
-            const rows = yield* sql<{ readonly clusterId: string | null }>`
-              SELECT cluster_id FROM environments WHERE project_id = ${projectId}`
+            const rows = yield* sql`SELECT cluster_id FROM environments WHERE project_id = ${projectId}`.pipe(
+              Effect.flatMap(Sql.decodeRows(ClusterOf)),
+            )
             const deleted = yield* sql`DELETE FROM projects WHERE id = ${projectId} RETURNING id`
             if (deleted.length === 0) return yield* notFound("project", projectId)
             yield* touchAfterCommit(rows.map((row) => row.clusterId))
           })
-          return yield* sql.withTransaction(removed).pipe(Effect.catchTag("SqlError", Effect.die))
+          return yield* transaction(removed)
         }),
 
-        listEnvironments: Effect.fn("Projects.listEnvironments")(function* (projectId) {
+        listEnvironments: Effect.fn("Projects.listEnvironments")(function* (projectId: string) {
           yield* getProject(projectId)
-          const rows = yield* sql<Views.EnvironmentRow>`
-            SELECT * FROM environments WHERE project_id = ${projectId} ORDER BY name`.pipe(Effect.orDie)
+          const rows = yield* sql`SELECT * FROM environments WHERE project_id = ${projectId} ORDER BY name`.pipe(
+            Effect.flatMap(Sql.decodeRows(Tables.Environment)),
+          )
           return rows.map(Views.environment)
         }),
 
-        createEnvironment: Effect.fn("Projects.createEnvironment")(function* (projectId, request) {
+        createEnvironment: Effect.fn("Projects.createEnvironment")(function* (
+          projectId: string,
+          request: ProjectsApi.CreateEnvironmentRequest,
+        ) {
           yield* getProject(projectId)
           const created = Effect.gen(function* () {
             if (request.cloneFrom !== undefined) {
@@ -284,12 +280,15 @@ export class Projects extends Context.Service<
             if (request.cloneFrom !== undefined) yield* cloneInto(request.cloneFrom, id)
             return Views.environment(yield* environmentRow(id))
           })
-          return yield* sql.withTransaction(created).pipe(Effect.catchTag("SqlError", Effect.die))
+          return yield* transaction(created)
         }),
 
-        getEnvironment: (environmentId) => Effect.map(environmentRow(environmentId), Views.environment),
+        getEnvironment: (environmentId: string) => Effect.map(environmentRow(environmentId), Views.environment),
 
-        updateEnvironment: Effect.fn("Projects.updateEnvironment")(function* (environmentId, request) {
+        updateEnvironment: Effect.fn("Projects.updateEnvironment")(function* (
+          environmentId: string,
+          request: ProjectsApi.UpdateEnvironmentRequest,
+        ) {
           const current = yield* environmentRow(environmentId)
           const changes = Object.fromEntries(
             Object.entries({ name: request.name, gitBranch: request.gitBranch }).filter(
@@ -298,28 +297,29 @@ export class Projects extends Context.Service<
           )
           if (Object.keys(changes).length > 0) {
             yield* sql`UPDATE environments SET ${sql.update(changes)} WHERE id = ${environmentId}`.pipe(
-              refusedBy(environmentConstraints(request.name, request.gitBranch)),
+              Sql.refusedBy(environmentConstraints(request.name, request.gitBranch)),
             )
             // the environment's name is in its services' labels
             if (request.name !== undefined && request.name !== current.name && current.clusterId !== null) {
-              yield* feed.touch(current.clusterId as Ids.ClusterId)
+              yield* feed.touch(current.clusterId)
             }
           }
           return Views.environment(yield* environmentRow(environmentId))
         }),
 
-        removeEnvironment: Effect.fn("Projects.removeEnvironment")(function* (environmentId) {
+        removeEnvironment: Effect.fn("Projects.removeEnvironment")(function* (environmentId: string) {
           const removed = Effect.gen(function* () {
-            const rows = yield* sql<{ readonly clusterId: string | null }>`
-              DELETE FROM environments WHERE id = ${environmentId} RETURNING cluster_id`
-            if (rows[0] === undefined) return yield* notFound("environment", environmentId)
-            yield* touchAfterCommit([rows[0].clusterId])
+            const row = yield* sql`DELETE FROM environments WHERE id = ${environmentId} RETURNING cluster_id`.pipe(
+              Effect.flatMap(Sql.decodeFirst(ClusterOf, () => notFound("environment", environmentId))),
+            )
+            yield* touchAfterCommit([row.clusterId])
           })
-          return yield* sql.withTransaction(removed).pipe(Effect.catchTag("SqlError", Effect.die))
+          return yield* transaction(removed)
         }),
 
-        ensurePlaced: (environmentId) => place(environmentId),
-      })
+        ensurePlaced: (environmentId: string) => place(environmentId),
+      }
+      return Projects.of(Sql.edge(methods))
     }),
   )
 }

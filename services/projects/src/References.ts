@@ -140,3 +140,10 @@ export const check = (service: string, services: ReadonlyArray<ServiceVariables>
   const outcome = resolveService(service, services)
   return isUnresolvable(outcome) ? outcome : undefined
 }
+
+/** The key a refusal names: the written key the chain starts from, else the first written key. */
+export const fieldKey = (problem: Unresolvable, written: ReadonlyArray<string>) => {
+  const first = problem.path[0] ?? ""
+  const key = first.slice(first.indexOf(".") + 1)
+  return written.includes(key) ? key : (written[0] ?? key)
+}

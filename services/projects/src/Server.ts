@@ -4,9 +4,12 @@ import { ProjectsRpc, ShuttleRpc } from "@starform/domain"
 import { Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import { RpcSerialization, RpcServer } from "effect/rpc"
+import { AuditTrail } from "./AuditTrail.ts"
 import { Clusters } from "./Clusters.ts"
-import { Deployments } from "./Deployments.ts"
+import { Deployments } from "./deployments/Deployments.ts"
+import { noClusterAsConflict, unrecordedAsDefect } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
+import { IdentityClient } from "./IdentityClient.ts"
 import { ObservedState } from "./Observed.ts"
 import { Projects } from "./Projects.ts"
 import { Services } from "./Services.ts"
@@ -14,7 +17,8 @@ import { Variables } from "./Variables.ts"
 
 /**
  * The projects service on its own port: the gateway's RPCs at `ProjectsRpc.path` and Shuttle's at
- * `ShuttleRpc.path`, both Effect RPC over HTTP (JSON). Needs `SqlClient` and `FieldCrypto`.
+ * `ShuttleRpc.path`, both Effect RPC over HTTP (JSON). Needs `SqlClient` and `FieldCrypto`, and the identity service
+ * (workspaces' plans, the audit log). The service's own failures become the API's errors here, once.
  */
 
 const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
@@ -44,7 +48,8 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId),
       SetServiceVariables: ({ serviceId, variables: values }) => variables.setService(serviceId, values),
       DeleteServiceVariable: ({ serviceId, key }) => variables.deleteService(serviceId, key),
-      RevealServiceVariable: ({ serviceId, key, actor }) => variables.revealService(serviceId, key, actor),
+      RevealServiceVariable: ({ serviceId, key, actor }) =>
+        variables.revealService(serviceId, key, actor).pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
       ListVarGroupLinks: ({ serviceId }) => variables.listLinks(serviceId),
       LinkVarGroups: ({ serviceId, varGroupIds }) => variables.link(serviceId, varGroupIds),
       ListVarGroups: ({ projectId }) => variables.listGroups(projectId),
@@ -56,14 +61,20 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       DeleteVarGroupVariable: ({ varGroupId, key, environmentId }) =>
         variables.deleteGroupEntry(varGroupId, key, environmentId),
       RevealVarGroupVariable: ({ varGroupId, key, environmentId, actor }) =>
-        variables.revealGroupEntry(varGroupId, key, environmentId, actor),
+        variables
+          .revealGroupEntry(varGroupId, key, environmentId, actor)
+          .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
       ListDeployments: ({ serviceId, limit }) => deployments.list(serviceId, limit),
       CreateDeployment: ({ serviceId, request, trigger, createdBy }) =>
-        deployments.create(serviceId, request, trigger, createdBy),
+        deployments
+          .create(serviceId, request, trigger, createdBy)
+          .pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
       GetDeployment: ({ deploymentId }) => deployments.get(deploymentId),
       GetReleaseVariables: ({ deploymentId }) => deployments.releaseVariables(deploymentId),
-      RollbackDeployment: ({ deploymentId, createdBy }) => deployments.rollback(deploymentId, createdBy),
-      RedeployDeployment: ({ deploymentId, createdBy }) => deployments.redeploy(deploymentId, createdBy),
+      RollbackDeployment: ({ deploymentId, createdBy }) =>
+        deployments.rollback(deploymentId, createdBy).pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
+      RedeployDeployment: ({ deploymentId, createdBy }) =>
+        deployments.redeploy(deploymentId, createdBy).pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
       CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId),
       DeployPush: (push) => deployments.deployPush(push),
       RecordBuild: ({ deploymentId, outcome }) => deployments.recordBuild(deploymentId, outcome),
@@ -148,13 +159,14 @@ const ShuttleDocumentHandlers = ShuttleRpc.ShuttleDocumentRpcs.toLayer(
   }),
 )
 
-/** Everything below the RPC handlers. */
-export const ServicesLive = Layer.mergeAll(Deployments.layer, ObservedState.layer).pipe(
-  Layer.provideMerge(Deployments.layer),
+/** Everything below the RPC handlers. Needs `IdentityClient` besides the database and the keyring. */
+export const ServicesLive = ObservedState.layer.pipe(
+  Layer.provideMerge(Deployments.layerWithParts),
   Layer.provideMerge(Layer.mergeAll(Services.layer, Variables.layer)),
   Layer.provideMerge(Projects.layer),
   Layer.provideMerge(DesiredStateFeed.layer),
   Layer.provideMerge(Clusters.layer),
+  Layer.provideMerge(AuditTrail.layer),
 )
 
 /** The RPC routes of both contracts. */
@@ -177,10 +189,13 @@ export interface ListenOptions {
   readonly host: string
   /** 0 picks a free port; the address bound is on `HttpServer.HttpServer`. */
   readonly port: number
+  /** The identity service's RPC endpoint (e.g. `http://127.0.0.1:8081/rpc`). */
+  readonly identityUrl: string
 }
 
 /** The projects service listening on `host:port`. */
 export const layer = (options: ListenOptions) =>
   HttpRouter.serve(routes, { disableListenLog: true, disableLogger: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })),
+    Layer.provideMerge(IdentityClient.layer(options.identityUrl)),
   )

@@ -1,15 +1,8 @@
+import { Sql } from "@starform/db"
 import { Ids, ServiceConfig, type ServicesApi } from "@starform/domain"
 import { Context, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import {
-  type Conflict,
-  conflict,
-  type NotFound,
-  notFound,
-  refusedBy,
-  type ValidationFailed,
-  violations,
-} from "./Errors.ts"
+import { type Conflict, conflict, type NotFound, notFound, type ValidationFailed, violations } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
 import { type ServiceShape, validateService } from "./Validation.ts"
 import * as Views from "./Views.ts"
@@ -23,6 +16,9 @@ import * as Views from "./Views.ts"
 type Errors = ValidationFailed | NotFound | Conflict
 
 const encodeConfig = Schema.encodeSync(ServiceConfig.ServiceConfig)
+const decodeServices = Sql.decodeRows(Views.ServiceRow)
+const ProjectOf = Schema.Struct({ projectId: Ids.ProjectId })
+const ClusterOf = Schema.Struct({ clusterId: Schema.NullOr(Ids.ClusterId) })
 
 const columnsOf = (shape: ServiceShape, source: ServicesApi.ServiceSource) => ({
   name: shape.name,
@@ -75,7 +71,7 @@ export class Services extends Context.Service<
       const feed = yield* DesiredStateFeed
 
       const select = (where: { readonly serviceId?: string; readonly environmentId?: string }) =>
-        sql<Views.ServiceRow & { readonly activeDeploymentId: string | null }>`
+        sql`
           SELECT s.*, (SELECT d.id FROM deployments d WHERE d.service_id = s.id AND d.status = 'active')
             AS active_deployment_id
           FROM services s
@@ -83,7 +79,7 @@ export class Services extends Context.Service<
             ...(where.serviceId === undefined ? [] : [sql`s.id = ${where.serviceId}`]),
             ...(where.environmentId === undefined ? [] : [sql`s.environment_id = ${where.environmentId}`]),
           ])}
-          ORDER BY s.name`.pipe(Effect.orDie)
+          ORDER BY s.name`.pipe(Effect.flatMap(decodeServices))
 
       const get = (serviceId: string) =>
         select({ serviceId }).pipe(
@@ -99,18 +95,20 @@ export class Services extends Context.Service<
         return found.length > 0 ? Effect.fail(violations(found)) : Effect.void
       }
 
-      return Services.of({
-        list: Effect.fn("Services.list")(function* (environmentId) {
-          const environments = yield* sql`SELECT 1 FROM environments WHERE id = ${environmentId}`.pipe(Effect.orDie)
+      const methods = {
+        list: Effect.fn("Services.list")(function* (environmentId: string) {
+          const environments = yield* sql`SELECT 1 FROM environments WHERE id = ${environmentId}`
           if (environments.length === 0) return yield* notFound("environment", environmentId)
           return (yield* select({ environmentId })).map(Views.service)
         }),
 
-        create: Effect.fn("Services.create")(function* (environmentId, request) {
-          const environments = yield* sql<{ readonly projectId: string }>`
-            SELECT project_id FROM environments WHERE id = ${environmentId}`.pipe(Effect.orDie)
-          const environment = environments[0]
-          if (environment === undefined) return yield* notFound("environment", environmentId)
+        create: Effect.fn("Services.create")(function* (
+          environmentId: string,
+          request: ServicesApi.CreateServiceRequest,
+        ) {
+          const environment = yield* sql`SELECT project_id FROM environments WHERE id = ${environmentId}`.pipe(
+            Effect.flatMap(Sql.decodeFirst(ProjectOf, () => notFound("environment", environmentId))),
+          )
           const shape = shapeOf(
             {
               name: request.name,
@@ -130,13 +128,13 @@ export class Services extends Context.Service<
             environmentId,
             ...columnsOf(shape, request.source),
             autoDeploy: request.autoDeploy ?? true,
-          })}`.pipe(refusedBy({ services_name_unique_per_environment: nameTaken(request.name) }))
+          })}`.pipe(Sql.refusedBy({ services_name_unique_per_environment: nameTaken(request.name) }))
           return yield* get(id)
         }),
 
         get,
 
-        update: Effect.fn("Services.update")(function* (serviceId, request) {
+        update: Effect.fn("Services.update")(function* (serviceId: string, request: ServicesApi.UpdateServiceRequest) {
           const current = yield* get(serviceId)
           const source = request.source ?? current.source
           const shape = shapeOf(
@@ -159,19 +157,23 @@ export class Services extends Context.Service<
             autoDeploy: request.autoDeploy ?? current.autoDeploy,
             // a person turning auto-deploy back on clears the reason Starform gave for turning it off
             ...(request.autoDeploy === true ? { autoDeployDisabledReason: null } : {}),
-          })} WHERE id = ${serviceId}`.pipe(refusedBy({ services_name_unique_per_environment: nameTaken(shape.name) }))
+          })} WHERE id = ${serviceId}`.pipe(
+            Sql.refusedBy({ services_name_unique_per_environment: nameTaken(shape.name) }),
+          )
           return yield* get(serviceId)
         }),
 
-        remove: Effect.fn("Services.remove")(function* (serviceId) {
-          const rows = yield* sql<{ readonly clusterId: Ids.ClusterId | null }>`
+        remove: Effect.fn("Services.remove")(function* (serviceId: string) {
+          const row = yield* sql`
             DELETE FROM services s USING environments e
             WHERE s.id = ${serviceId} AND e.id = s.environment_id
-            RETURNING e.cluster_id`.pipe(Effect.orDie)
-          if (rows[0] === undefined) return yield* notFound("service", serviceId)
-          if (rows[0].clusterId !== null) yield* feed.touch(rows[0].clusterId)
+            RETURNING e.cluster_id`.pipe(
+            Effect.flatMap(Sql.decodeFirst(ClusterOf, () => notFound("service", serviceId))),
+          )
+          if (row.clusterId !== null) yield* feed.touch(row.clusterId)
         }),
-      })
+      }
+      return Services.of(Sql.edge(methods))
     }),
   )
 }

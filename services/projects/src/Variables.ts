@@ -1,47 +1,48 @@
 import { Catalog, FieldCrypto } from "@starform/crypto"
-import { Ids, type ProjectsRpc, VariablesApi } from "@starform/domain"
-import { Context, Effect, Layer } from "effect"
+import { Sql } from "@starform/db"
+import { Ids, type ProjectsRpc, Variables as Tables, VariablesApi } from "@starform/domain"
+import { Context, DateTime, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import * as AuditTrail from "./AuditTrail.ts"
+import { AuditTrail } from "./AuditTrail.ts"
+import * as EnvironmentVariables from "./EnvironmentVariables.ts"
 import {
+  type AuditNotRecorded,
   type Conflict,
   conflict,
   invalid,
   type NotFound,
   notFound,
-  refusedBy,
   type ValidationFailed,
 } from "./Errors.ts"
-import * as Precedence from "./Precedence.ts"
 import * as References from "./References.ts"
+import * as Views from "./Views.ts"
 
 /**
  * Variables of services and var groups. Values are sealed with `packages/crypto` before they are written and
- * never leave this module in clear except resolved for a deployment, or revealed — which is audited in the same
- * transaction. Every write is checked for references the service could not resolve (a cycle, an unknown service
- * or variable), and refused whole, naming the variable and the chain of references.
+ * never leave this module in clear except resolved for a deployment, or revealed — which is recorded in the audit
+ * log first. Every write is checked for references the service could not resolve (a cycle, an unknown service or
+ * variable), and refused whole, naming the variable and the chain of references.
  */
 
 type Errors = ValidationFailed | NotFound | Conflict
 
-const iso = (date: Date) => date.toISOString()
-
-interface EntryRow {
-  readonly varGroupId: string
-  readonly key: string
-  readonly environmentId: string | null
-  readonly valueCiphertext: string
-  readonly updatedAt: Date
-}
-
-interface GroupRow {
-  readonly id: string
-  readonly projectId: string
-  readonly name: string
-  readonly description: string | null
-  readonly createdAt: Date
-  readonly updatedAt: Date
-}
+/** The service a variable belongs to, with its project's workspace (`services`, `projects`). */
+const ServiceOfVariables = Schema.Struct({
+  id: Ids.ServiceId,
+  name: Schema.String,
+  projectId: Ids.ProjectId,
+  environmentId: Ids.EnvironmentId,
+  workspaceId: Ids.WorkspaceId,
+})
+const Group = Tables.VarGroup
+type Group = Tables.VarGroup
+const GroupInWorkspace = Schema.Struct({ ...Tables.VarGroup.fields, workspaceId: Ids.WorkspaceId })
+const KeySet = Schema.Struct({
+  key: Tables.ServiceVariable.fields.key,
+  updatedAt: Tables.ServiceVariable.fields.updatedAt,
+})
+const Sealed = Schema.Struct({ valueCiphertext: Schema.String })
+const Linked = Schema.Struct({ serviceId: Ids.ServiceId, environmentId: Ids.EnvironmentId })
 
 export class Variables extends Context.Service<
   Variables,
@@ -56,7 +57,7 @@ export class Variables extends Context.Service<
       serviceId: string,
       key: string,
       actor: ProjectsRpc.ActingUser,
-    ) => Effect.Effect<VariablesApi.RevealedVariable, NotFound>
+    ) => Effect.Effect<VariablesApi.RevealedVariable, NotFound | AuditNotRecorded>
     readonly listLinks: (serviceId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VarGroupLink>, NotFound>
     readonly link: (
       serviceId: string,
@@ -87,7 +88,7 @@ export class Variables extends Context.Service<
       key: string,
       environmentId: string | null,
       actor: ProjectsRpc.ActingUser,
-    ) => Effect.Effect<VariablesApi.RevealedVariable, NotFound>
+    ) => Effect.Effect<VariablesApi.RevealedVariable, NotFound | AuditNotRecorded>
     /** The service's variables as a deployment sees them: precedence applied, references substituted. */
     readonly resolve: (serviceId: string) => Effect.Effect<ReadonlyMap<string, string>, ValidationFailed | NotFound>
   }
@@ -97,6 +98,8 @@ export class Variables extends Context.Service<
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const crypto = yield* FieldCrypto
+      const audit = yield* AuditTrail
+      const transaction = Sql.transaction(sql)
 
       const seal = (value: string) => crypto.encrypt(value, Catalog.serviceVariableValue)
       const sealGroup = (value: string) => crypto.encrypt(value, Catalog.varGroupEntryValue)
@@ -104,95 +107,34 @@ export class Variables extends Context.Service<
       const openGroup = (sealed: string) => Effect.orDie(crypto.decrypt(sealed, Catalog.varGroupEntryValue))
 
       const serviceRow = (serviceId: string) =>
-        sql<{
-          readonly id: string
-          readonly name: string
-          readonly projectId: string
-          readonly environmentId: string
-          readonly workspaceId: string
-        }>`
+        sql`
           SELECT s.id, s.name, s.project_id, s.environment_id, p.workspace_id
           FROM services s JOIN projects p ON p.id = s.project_id WHERE s.id = ${serviceId}`.pipe(
-          Effect.orDie,
-          Effect.flatMap((rows) =>
-            rows[0] === undefined ? Effect.fail(notFound("service", serviceId)) : Effect.succeed(rows[0]),
-          ),
+          Effect.flatMap(Sql.decodeFirst(ServiceOfVariables, () => notFound("service", serviceId))),
         )
 
       const groupRow = (varGroupId: string) =>
-        sql<GroupRow & { readonly workspaceId: string }>`
+        sql`
           SELECT g.*, p.workspace_id FROM var_groups g JOIN projects p ON p.id = g.project_id WHERE g.id = ${varGroupId}`.pipe(
-          Effect.orDie,
-          Effect.flatMap((rows) =>
-            rows[0] === undefined ? Effect.fail(notFound("var group", varGroupId)) : Effect.succeed(rows[0]),
-          ),
+          Effect.flatMap(Sql.decodeFirst(GroupInWorkspace, () => notFound("var group", varGroupId))),
         )
 
-      const groupView = Effect.fn("Variables.groupView")(function* (group: GroupRow) {
-        const entries = yield* sql<EntryRow>`
+      const groupView = Effect.fn("Variables.groupView")(function* (group: Group) {
+        const entries = yield* sql`
           SELECT var_group_id, key, environment_id, value_ciphertext, updated_at FROM var_group_entries
-          WHERE var_group_id = ${group.id} ORDER BY key, environment_id NULLS FIRST`.pipe(Effect.orDie)
+          WHERE var_group_id = ${group.id} ORDER BY key, environment_id NULLS FIRST`.pipe(
+          Effect.flatMap(Sql.decodeRows(EnvironmentVariables.Entry)),
+        )
         return {
           id: group.id,
           projectId: group.projectId,
           name: group.name,
           description: group.description,
-          entries: entries.map((entry) => ({
-            key: entry.key,
-            environmentId: entry.environmentId,
-            value: VariablesApi.mask,
-            updatedAt: iso(entry.updatedAt),
-          })),
-          createdAt: iso(group.createdAt),
-          updatedAt: iso(group.updatedAt),
-        } as unknown as VariablesApi.VarGroupView
+          entries: entries.map((entry) => ({ ...Views.variable(entry), environmentId: entry.environmentId })),
+          createdAt: DateTime.formatIso(group.createdAt),
+          updatedAt: DateTime.formatIso(group.updatedAt),
+        }
       })
-
-      /** Every service of the environment with its variables in clear, as reference resolution needs them. */
-      const environmentVariables = Effect.fn("Variables.environmentVariables")(function* (environmentId: string) {
-        const services = yield* sql<{ readonly id: string; readonly name: string }>`
-          SELECT id, name FROM services WHERE environment_id = ${environmentId}`
-        const own = yield* sql<{ readonly serviceId: string; readonly key: string; readonly valueCiphertext: string }>`
-          SELECT service_id, key, value_ciphertext FROM service_variables WHERE environment_id = ${environmentId}`
-        const links = yield* sql<{
-          readonly serviceId: string
-          readonly varGroupId: string
-          readonly position: number
-        }>`
-          SELECT service_id, var_group_id, position FROM service_var_groups WHERE environment_id = ${environmentId}`
-        const groupIds = [...new Set(links.map((link) => link.varGroupId))]
-        const entries =
-          groupIds.length === 0
-            ? []
-            : yield* sql<EntryRow>`
-                SELECT var_group_id, key, environment_id, value_ciphertext, updated_at FROM var_group_entries
-                WHERE ${sql.in("var_group_id", groupIds)}
-                  AND (environment_id IS NULL OR environment_id = ${environmentId})`
-        const groups = new Map<string, { defaults: Map<string, string>; overrides: Map<string, string> }>()
-        for (const entry of entries) {
-          const group = groups.get(entry.varGroupId) ?? { defaults: new Map(), overrides: new Map() }
-          const value = yield* openGroup(entry.valueCiphertext)
-          ;(entry.environmentId === null ? group.defaults : group.overrides).set(entry.key, value)
-          groups.set(entry.varGroupId, group)
-        }
-        const ownBy = new Map<string, Map<string, string>>()
-        for (const variable of own) {
-          const map = ownBy.get(variable.serviceId) ?? new Map<string, string>()
-          map.set(variable.key, yield* openService(variable.valueCiphertext))
-          ownBy.set(variable.serviceId, map)
-        }
-        return services.map((service): References.ServiceVariables & { readonly id: string } => {
-          const linked = links
-            .filter((link) => link.serviceId === service.id)
-            .map((link) => ({
-              position: link.position,
-              defaults: groups.get(link.varGroupId)?.defaults ?? new Map<string, string>(),
-              overrides: groups.get(link.varGroupId)?.overrides ?? new Map<string, string>(),
-            }))
-          const merged = Precedence.merge(linked, ownBy.get(service.id) ?? new Map())
-          return { id: service.id, name: service.name, variables: merged.variables, shared: merged.shared }
-        })
-      }, Effect.orDie)
 
       const refusal = (problem: References.Unresolvable, field: string) =>
         invalid(field, "reference", `cannot be resolved: ${problem.message}`)
@@ -203,7 +145,7 @@ export class Variables extends Context.Service<
         serviceIds: ReadonlyArray<string>,
         fieldOf: (problem: References.Unresolvable) => string,
       ) {
-        const all = yield* environmentVariables(environmentId)
+        const all = yield* EnvironmentVariables.load(sql, crypto, environmentId)
         for (const service of all.filter((candidate) => serviceIds.includes(candidate.id))) {
           const problem = References.check(service.name, all)
           if (problem !== undefined) return yield* refusal(problem, fieldOf(problem))
@@ -211,33 +153,16 @@ export class Variables extends Context.Service<
       })
 
       const listService = (serviceId: string) =>
-        sql<{ readonly key: string; readonly updatedAt: Date }>`
-          SELECT key, updated_at FROM service_variables WHERE service_id = ${serviceId} ORDER BY key`.pipe(
-          Effect.orDie,
-          Effect.map((rows) =>
-            rows.map(
-              (row) =>
-                ({
-                  key: row.key,
-                  value: VariablesApi.mask,
-                  updatedAt: iso(row.updatedAt),
-                }) as VariablesApi.VariableView,
-            ),
-          ),
+        sql`SELECT key, updated_at FROM service_variables WHERE service_id = ${serviceId} ORDER BY key`.pipe(
+          Effect.flatMap(Sql.decodeRows(KeySet)),
+          Effect.map((rows) => rows.map(Views.variable)),
         )
 
-      const transaction = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        sql.withTransaction(effect).pipe(Effect.catchTag("SqlError", Effect.die)) as Effect.Effect<
-          A,
-          Exclude<E, { readonly _tag: "SqlError" }>,
-          R
-        >
-
-      const linkedServices = (varGroupId: string, environmentId: string | null) =>
-        sql<{ readonly serviceId: string; readonly environmentId: string }>`
-          SELECT service_id, environment_id FROM service_var_groups
-          WHERE var_group_id = ${varGroupId} AND (${environmentId}::text IS NULL OR environment_id = ${environmentId})`.pipe(
-          Effect.orDie,
+      const listLinks = (serviceId: string) =>
+        sql`
+          SELECT l.var_group_id, g.name, l.position FROM service_var_groups l JOIN var_groups g ON g.id = l.var_group_id
+          WHERE l.service_id = ${serviceId} ORDER BY l.position`.pipe(
+          Effect.flatMap(Sql.decodeRows(VariablesApi.VarGroupLink)),
         )
 
       const checkGroup = Effect.fn("Variables.checkGroup")(function* (
@@ -245,23 +170,33 @@ export class Variables extends Context.Service<
         environmentId: string | null,
         keys: ReadonlyArray<string>,
       ) {
-        const linked = yield* linkedServices(varGroupId, environmentId)
+        const linked = yield* sql`
+          SELECT service_id, environment_id FROM service_var_groups
+          WHERE var_group_id = ${varGroupId} AND (${environmentId}::text IS NULL OR environment_id = ${environmentId})`.pipe(
+          Effect.flatMap(Sql.decodeRows(Linked)),
+        )
         for (const environment of new Set(linked.map((link) => link.environmentId))) {
           yield* checkServices(
             environment,
             linked.filter((link) => link.environmentId === environment).map((link) => link.serviceId),
-            (problem) => `variables.${fieldKey(problem, keys)}`,
+            (problem) => `variables.${References.fieldKey(problem, keys)}`,
           )
         }
       })
 
-      return Variables.of({
-        listService: Effect.fn("Variables.listService")(function* (serviceId) {
+      const nameTaken = (name: string) => () =>
+        conflict(`A var group named ${name} already exists in this project.`, "name")
+
+      const methods = {
+        listService: Effect.fn("Variables.listService")(function* (serviceId: string) {
           yield* serviceRow(serviceId)
           return yield* listService(serviceId)
         }),
 
-        setService: Effect.fn("Variables.setService")(function* (serviceId, variables) {
+        setService: Effect.fn("Variables.setService")(function* (
+          serviceId: string,
+          variables: Readonly<Record<string, string>>,
+        ) {
           const service = yield* serviceRow(serviceId)
           const keys = Object.keys(variables)
           yield* transaction(
@@ -282,50 +217,48 @@ export class Variables extends Context.Service<
               yield* checkServices(
                 service.environmentId,
                 [serviceId],
-                (problem) => `variables.${fieldKey(problem, keys)}`,
+                (problem) => `variables.${References.fieldKey(problem, keys)}`,
               )
             }),
           )
           return yield* listService(serviceId)
         }),
 
-        deleteService: Effect.fn("Variables.deleteService")(function* (serviceId, key) {
+        deleteService: Effect.fn("Variables.deleteService")(function* (serviceId: string, key: string) {
           const rows =
-            yield* sql`DELETE FROM service_variables WHERE service_id = ${serviceId} AND key = ${key} RETURNING id`.pipe(
-              Effect.orDie,
-            )
+            yield* sql`DELETE FROM service_variables WHERE service_id = ${serviceId} AND key = ${key} RETURNING id`
           if (rows.length === 0) return yield* notFound("variable", key)
         }),
 
-        revealService: Effect.fn("Variables.revealService")(function* (serviceId, key, actor) {
+        revealService: Effect.fn("Variables.revealService")(function* (
+          serviceId: string,
+          key: string,
+          actor: ProjectsRpc.ActingUser,
+        ) {
           const service = yield* serviceRow(serviceId)
-          return yield* transaction(
-            Effect.gen(function* () {
-              const rows = yield* sql<{ readonly valueCiphertext: string }>`
-                SELECT value_ciphertext FROM service_variables WHERE service_id = ${serviceId} AND key = ${key}`
-              if (rows[0] === undefined) return yield* notFound("variable", key)
-              const value = yield* openService(rows[0].valueCiphertext)
-              yield* AuditTrail.record(sql, {
-                workspaceId: service.workspaceId,
-                actor,
-                action: "variable.reveal",
-                targetType: "service",
-                targetId: serviceId,
-                metadata: { key, projectId: service.projectId, environmentId: service.environmentId },
-              })
-              return { key, value } as VariablesApi.RevealedVariable
-            }),
+          const sealed = yield* sql`
+            SELECT value_ciphertext FROM service_variables WHERE service_id = ${serviceId} AND key = ${key}`.pipe(
+            Effect.flatMap(Sql.decodeFirst(Sealed, () => notFound("variable", key))),
           )
+          // recorded first: when identity does not take the entry, the value is not opened (a reveal is never
+          // unrecorded), and the caller gets the failure instead
+          yield* audit.record({
+            workspaceId: service.workspaceId,
+            actor,
+            action: "variable.reveal",
+            targetType: "service",
+            targetId: serviceId,
+            metadata: { key, projectId: service.projectId, environmentId: service.environmentId },
+          })
+          return { key: key as VariablesApi.RevealedVariable["key"], value: yield* openService(sealed.valueCiphertext) }
         }),
 
-        listLinks: Effect.fn("Variables.listLinks")(function* (serviceId) {
+        listLinks: Effect.fn("Variables.listLinks")(function* (serviceId: string) {
           yield* serviceRow(serviceId)
-          return yield* sql<VariablesApi.VarGroupLink>`
-            SELECT l.var_group_id, g.name, l.position FROM service_var_groups l JOIN var_groups g ON g.id = l.var_group_id
-            WHERE l.service_id = ${serviceId} ORDER BY l.position`.pipe(Effect.orDie)
+          return yield* listLinks(serviceId)
         }),
 
-        link: Effect.fn("Variables.link")(function* (serviceId, varGroupIds) {
+        link: Effect.fn("Variables.link")(function* (serviceId: string, varGroupIds: ReadonlyArray<string>) {
           const service = yield* serviceRow(serviceId)
           const duplicate = varGroupIds.find((id, index) => varGroupIds.indexOf(id) !== index)
           if (duplicate !== undefined) {
@@ -343,28 +276,30 @@ export class Variables extends Context.Service<
                   position,
                 })}`.pipe(
                   // a group of another project reads exactly like a missing one
-                  refusedBy({ service_var_groups_group_in_service_project: () => notFound("var group", varGroupId) }),
+                  Sql.refusedBy({
+                    service_var_groups_group_in_service_project: () => notFound("var group", varGroupId),
+                  }),
                 )
               }
               yield* checkServices(service.environmentId, [serviceId], (problem) => `varGroupIds (${problem.path[0]})`)
             }),
           )
-          return yield* sql<VariablesApi.VarGroupLink>`
-            SELECT l.var_group_id, g.name, l.position FROM service_var_groups l JOIN var_groups g ON g.id = l.var_group_id
-            WHERE l.service_id = ${serviceId} ORDER BY l.position`.pipe(Effect.orDie)
+          return yield* listLinks(serviceId)
         }),
 
-        listGroups: Effect.fn("Variables.listGroups")(function* (projectId) {
-          const projects = yield* sql`SELECT 1 FROM projects WHERE id = ${projectId}`.pipe(Effect.orDie)
+        listGroups: Effect.fn("Variables.listGroups")(function* (projectId: string) {
+          const projects = yield* sql`SELECT 1 FROM projects WHERE id = ${projectId}`
           if (projects.length === 0) return yield* notFound("project", projectId)
-          const groups =
-            yield* sql<GroupRow>`SELECT * FROM var_groups WHERE project_id = ${projectId} ORDER BY name`.pipe(
-              Effect.orDie,
-            )
+          const groups = yield* sql`SELECT * FROM var_groups WHERE project_id = ${projectId} ORDER BY name`.pipe(
+            Effect.flatMap(Sql.decodeRows(Group)),
+          )
           return yield* Effect.forEach(groups, groupView)
         }),
 
-        createGroup: Effect.fn("Variables.createGroup")(function* (projectId, request) {
+        createGroup: Effect.fn("Variables.createGroup")(function* (
+          projectId: string,
+          request: VariablesApi.CreateVarGroupRequest,
+        ) {
           const id = Ids.newId("varGroup")
           yield* transaction(
             Effect.gen(function* () {
@@ -374,9 +309,8 @@ export class Variables extends Context.Service<
                 name: request.name,
                 description: request.description ?? null,
               })}`.pipe(
-                refusedBy({
-                  var_groups_name_unique_per_project: () =>
-                    conflict(`A var group named ${request.name} already exists in this project.`, "name"),
+                Sql.refusedBy({
+                  var_groups_name_unique_per_project: nameTaken(request.name),
                   var_groups_project_fk: () => notFound("project", projectId),
                 }),
               )
@@ -395,11 +329,14 @@ export class Variables extends Context.Service<
           return yield* groupView(yield* groupRow(id))
         }),
 
-        getGroup: Effect.fn("Variables.getGroup")(function* (varGroupId) {
+        getGroup: Effect.fn("Variables.getGroup")(function* (varGroupId: string) {
           return yield* groupView(yield* groupRow(varGroupId))
         }),
 
-        updateGroup: Effect.fn("Variables.updateGroup")(function* (varGroupId, request) {
+        updateGroup: Effect.fn("Variables.updateGroup")(function* (
+          varGroupId: string,
+          request: VariablesApi.UpdateVarGroupRequest,
+        ) {
           const group = yield* groupRow(varGroupId)
           const changes = Object.fromEntries(
             Object.entries({ name: request.name, description: request.description }).filter(
@@ -408,28 +345,26 @@ export class Variables extends Context.Service<
           )
           if (Object.keys(changes).length > 0) {
             yield* sql`UPDATE var_groups SET ${sql.update(changes)} WHERE id = ${varGroupId}`.pipe(
-              refusedBy({
-                var_groups_name_unique_per_project: () =>
-                  conflict(`A var group named ${request.name} already exists in this project.`, "name"),
-              }),
+              Sql.refusedBy({ var_groups_name_unique_per_project: nameTaken(request.name ?? group.name) }),
             )
           }
           return yield* groupView(yield* groupRow(group.id))
         }),
 
-        deleteGroup: Effect.fn("Variables.deleteGroup")(function* (varGroupId) {
-          const rows = yield* sql`DELETE FROM var_groups WHERE id = ${varGroupId} RETURNING id`.pipe(Effect.orDie)
+        deleteGroup: Effect.fn("Variables.deleteGroup")(function* (varGroupId: string) {
+          const rows = yield* sql`DELETE FROM var_groups WHERE id = ${varGroupId} RETURNING id`
           if (rows.length === 0) return yield* notFound("var group", varGroupId)
         }),
 
-        setGroup: Effect.fn("Variables.setGroup")(function* (varGroupId, request) {
+        setGroup: Effect.fn("Variables.setGroup")(function* (
+          varGroupId: string,
+          request: VariablesApi.SetVarGroupVariablesRequest,
+        ) {
           const group = yield* groupRow(varGroupId)
           const environmentId = request.environmentId ?? null
           if (environmentId !== null) {
             const environments = yield* sql`
-              SELECT 1 FROM environments WHERE id = ${environmentId} AND project_id = ${group.projectId}`.pipe(
-              Effect.orDie,
-            )
+              SELECT 1 FROM environments WHERE id = ${environmentId} AND project_id = ${group.projectId}`
             if (environments.length === 0) {
               return yield* invalid(
                 "environmentId",
@@ -438,11 +373,12 @@ export class Variables extends Context.Service<
               )
             }
           }
-          const keys = Object.keys(request.variables)
+          const values: Readonly<Record<string, string>> = request.variables
+          const keys = Object.keys(values)
           yield* transaction(
             Effect.gen(function* () {
               for (const key of keys) {
-                const sealed = yield* sealGroup((request.variables as Readonly<Record<string, string>>)[key]!)
+                const sealed = yield* sealGroup(values[key]!)
                 yield* sql`
                   INSERT INTO var_group_entries ${sql.insert({
                     id: Ids.newId("varGroupEntry"),
@@ -460,51 +396,51 @@ export class Variables extends Context.Service<
           return yield* groupView(group)
         }),
 
-        deleteGroupEntry: Effect.fn("Variables.deleteGroupEntry")(function* (varGroupId, key, environmentId) {
+        deleteGroupEntry: Effect.fn("Variables.deleteGroupEntry")(function* (
+          varGroupId: string,
+          key: string,
+          environmentId: string | null,
+        ) {
           const rows = yield* sql`
             DELETE FROM var_group_entries WHERE var_group_id = ${varGroupId} AND key = ${key}
-              AND environment_id IS NOT DISTINCT FROM ${environmentId} RETURNING id`.pipe(Effect.orDie)
+              AND environment_id IS NOT DISTINCT FROM ${environmentId} RETURNING id`
           if (rows.length === 0) return yield* notFound("variable", key)
         }),
 
-        revealGroupEntry: Effect.fn("Variables.revealGroupEntry")(function* (varGroupId, key, environmentId, actor) {
+        revealGroupEntry: Effect.fn("Variables.revealGroupEntry")(function* (
+          varGroupId: string,
+          key: string,
+          environmentId: string | null,
+          actor: ProjectsRpc.ActingUser,
+        ) {
           const group = yield* groupRow(varGroupId)
-          return yield* transaction(
-            Effect.gen(function* () {
-              const rows = yield* sql<{ readonly valueCiphertext: string }>`
-                SELECT value_ciphertext FROM var_group_entries WHERE var_group_id = ${varGroupId} AND key = ${key}
-                  AND environment_id IS NOT DISTINCT FROM ${environmentId}`
-              if (rows[0] === undefined) return yield* notFound("variable", key)
-              const value = yield* openGroup(rows[0].valueCiphertext)
-              yield* AuditTrail.record(sql, {
-                workspaceId: group.workspaceId,
-                actor,
-                action: "variable.reveal",
-                targetType: "var_group",
-                targetId: varGroupId,
-                metadata: { key, projectId: group.projectId, environmentId },
-              })
-              return { key, value } as VariablesApi.RevealedVariable
-            }),
+          const sealed = yield* sql`
+            SELECT value_ciphertext FROM var_group_entries WHERE var_group_id = ${varGroupId} AND key = ${key}
+              AND environment_id IS NOT DISTINCT FROM ${environmentId}`.pipe(
+            Effect.flatMap(Sql.decodeFirst(Sealed, () => notFound("variable", key))),
           )
+          // recorded first, as for a service's variable: no entry, no value
+          yield* audit.record({
+            workspaceId: group.workspaceId,
+            actor,
+            action: "variable.reveal",
+            targetType: "var_group",
+            targetId: varGroupId,
+            metadata: { key, projectId: group.projectId, environmentId },
+          })
+          return { key: key as VariablesApi.RevealedVariable["key"], value: yield* openGroup(sealed.valueCiphertext) }
         }),
 
-        resolve: Effect.fn("Variables.resolve")(function* (serviceId) {
+        resolve: Effect.fn("Variables.resolve")(function* (serviceId: string) {
           const service = yield* serviceRow(serviceId)
-          const all = yield* environmentVariables(service.environmentId)
+          const all = yield* EnvironmentVariables.load(sql, crypto, service.environmentId)
           const outcome = References.resolveService(service.name, all)
           if (outcome._tag === "Unresolvable")
             return yield* refusal(outcome, `variables.${outcome.path[0]!.split(".").slice(1).join(".")}`)
           return outcome.variables
         }),
-      })
+      }
+      return Variables.of(Sql.edge(methods))
     }),
   )
-}
-
-/** The key a refusal names: the written key the chain starts from, else the first written key. */
-const fieldKey = (problem: References.Unresolvable, written: ReadonlyArray<string>) => {
-  const first = problem.path[0] ?? ""
-  const key = first.slice(first.indexOf(".") + 1)
-  return written.includes(key) ? key : (written[0] ?? key)
 }

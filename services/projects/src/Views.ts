@@ -1,76 +1,52 @@
-import type { DeploymentsApi, Ids, ProjectsApi, ServiceConfig, ServicesApi, ShuttleRpc } from "@starform/domain"
-import { ServiceConfig as Config, VariablesApi } from "@starform/domain"
-import { Schema } from "effect"
+import {
+  ServiceConfig as Config,
+  type DeploymentsApi,
+  type Deploys,
+  Ids,
+  Projects,
+  type ProjectsApi,
+  type ServiceConfig,
+  type ServicesApi,
+  ShuttleRpc,
+  VariablesApi,
+} from "@starform/domain"
+import { DateTime, Schema } from "effect"
 import * as Snapshot from "./Snapshot.ts"
 
-/** Rows as the database returns them (camelCased), and the API views made from them. */
+/** The API views made from rows decoded with their schemas (the domain's table entities, or the repository's own). */
 
-const iso = (date: Date) => date.toISOString()
-const isoOrNull = (date: Date | null) => (date === null ? null : date.toISOString())
+const iso = (instant: DateTime.Utc) => DateTime.formatIso(instant)
+const isoOrNull = (instant: DateTime.Utc | null) => (instant === null ? null : DateTime.formatIso(instant))
 
-export interface ProjectRow {
-  readonly id: string
-  readonly workspaceId: string
-  readonly name: string
-  readonly description: string | null
-  readonly regionId: string | null
-  readonly deploymentRetention: number
-  readonly createdAt: Date
-  readonly updatedAt: Date
-}
+export const project = (row: Projects.Project): ProjectsApi.ProjectView => ({
+  id: row.id,
+  workspaceId: row.workspaceId,
+  name: row.name,
+  description: row.description,
+  regionId: row.regionId,
+  deploymentRetention: row.deploymentRetention,
+  createdAt: iso(row.createdAt),
+  updatedAt: iso(row.updatedAt),
+})
 
-export const project = (row: ProjectRow): ProjectsApi.ProjectView =>
-  ({
-    ...row,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  }) as ProjectsApi.ProjectView
+export const environment = (row: Projects.Environment): ProjectsApi.EnvironmentView => ({
+  id: row.id,
+  projectId: row.projectId,
+  name: row.name,
+  isEphemeral: row.isEphemeral,
+  gitBranch: row.gitBranch,
+  clusterId: row.clusterId,
+  clonedFromEnvironmentId: row.clonedFromEnvironmentId,
+  createdAt: iso(row.createdAt),
+  updatedAt: iso(row.updatedAt),
+})
 
-export interface EnvironmentRow {
-  readonly id: string
-  readonly projectId: string
-  readonly name: string
-  readonly isEphemeral: boolean
-  readonly gitBranch: string | null
-  readonly clusterId: string | null
-  readonly clonedFromEnvironmentId: string | null
-  readonly createdAt: Date
-  readonly updatedAt: Date
-}
-
-export const environment = (row: EnvironmentRow): ProjectsApi.EnvironmentView =>
-  ({
-    id: row.id,
-    projectId: row.projectId,
-    name: row.name,
-    isEphemeral: row.isEphemeral,
-    gitBranch: row.gitBranch,
-    clusterId: row.clusterId,
-    clonedFromEnvironmentId: row.clonedFromEnvironmentId,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  }) as ProjectsApi.EnvironmentView
-
-export interface ServiceRow {
-  readonly id: string
-  readonly projectId: string
-  readonly environmentId: string
-  readonly name: string
-  readonly type: "web" | "worker" | "cron"
-  readonly sourceType: "repo" | "image"
-  readonly repoFullName: string | null
-  readonly branch: string | null
-  readonly rootDirectory: string
-  readonly imageRef: string | null
-  readonly port: number | null
-  readonly cronSchedule: string | null
-  readonly isPublic: boolean
-  readonly autoDeploy: boolean
-  readonly autoDeployDisabledReason: string | null
-  readonly config: unknown
-  readonly createdAt: Date
-  readonly updatedAt: Date
-}
+/** A service with the release serving it (`services` and the active deployment's id). */
+export const ServiceRow = Schema.Struct({
+  ...Projects.Service.fields,
+  activeDeploymentId: Schema.NullOr(Ids.DeploymentId),
+})
+export type ServiceRow = typeof ServiceRow.Type
 
 const decodeConfig = Schema.decodeUnknownSync(Config.ServiceConfig)
 
@@ -78,64 +54,40 @@ const decodeConfig = Schema.decodeUnknownSync(Config.ServiceConfig)
 export const configOf = (row: { readonly config: unknown }): ServiceConfig.ServiceConfig => decodeConfig(row.config)
 
 export const sourceOf = (row: {
-  readonly sourceType: "repo" | "image"
+  readonly sourceType: Projects.SourceType
   readonly repoFullName: string | null
   readonly branch: string | null
   readonly rootDirectory: string
   readonly imageRef: string | null
 }): ServicesApi.ServiceSource =>
+  // the `services_*` CHECKs (and `Projects.Service`'s) guarantee the columns of the row's source type are set
   (row.sourceType === "repo"
     ? { type: "repo", repoFullName: row.repoFullName, branch: row.branch, rootDirectory: row.rootDirectory }
     : { type: "image", imageRef: row.imageRef }) as ServicesApi.ServiceSource
 
-export const service = (row: ServiceRow & { readonly activeDeploymentId: string | null }): ServicesApi.ServiceView =>
-  ({
-    id: row.id,
-    projectId: row.projectId,
-    environmentId: row.environmentId,
-    name: row.name,
-    type: row.type,
-    source: sourceOf(row),
-    port: row.port,
-    cronSchedule: row.cronSchedule,
-    isPublic: row.isPublic,
-    autoDeploy: row.autoDeploy,
-    autoDeployDisabledReason: row.autoDeployDisabledReason,
-    config: configOf(row),
-    activeDeploymentId: row.activeDeploymentId as Ids.DeploymentId | null,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  }) as ServicesApi.ServiceView
+export const service = (row: ServiceRow): ServicesApi.ServiceView => ({
+  id: row.id,
+  projectId: row.projectId,
+  environmentId: row.environmentId,
+  name: row.name,
+  type: row.type,
+  source: sourceOf(row),
+  port: row.port,
+  cronSchedule: row.cronSchedule,
+  isPublic: row.isPublic,
+  autoDeploy: row.autoDeploy,
+  autoDeployDisabledReason: row.autoDeployDisabledReason,
+  config: configOf(row),
+  activeDeploymentId: row.activeDeploymentId,
+  createdAt: iso(row.createdAt),
+  updatedAt: iso(row.updatedAt),
+})
 
-export interface DeploymentRow {
-  readonly id: string
-  readonly projectId: string
-  readonly environmentId: string
-  readonly serviceId: string
-  readonly number: number
-  readonly status: DeploymentsApi.DeploymentView["status"]
-  readonly trigger: DeploymentsApi.DeploymentView["trigger"]
-  readonly commitSha: string | null
-  readonly commitMessage: string | null
-  readonly imageRef: string | null
-  readonly imageDigest: string | null
-  readonly configSnapshot: unknown
-  /** Sealed; opened only for the desired state (`Snapshot.openVariables`), never shown. */
-  readonly variablesCiphertext: string | null
-  readonly rollbackOfDeploymentId: string | null
-  readonly createdBy: string | null
-  readonly failureReason: string | null
-  readonly observedState: unknown
-  readonly observedAt: Date | null
-  readonly startedAt: Date | null
-  readonly finishedAt: Date | null
-  readonly createdAt: Date
-  readonly updatedAt: Date
-}
+const decodeObserved = Schema.decodeUnknownSync(ShuttleRpc.ObservedService)
 
-const observed = (row: DeploymentRow): DeploymentsApi.ObservedView | null => {
+const observed = (row: Deploys.Deployment): DeploymentsApi.ObservedView | null => {
   if (row.observedState === null || row.observedAt === null) return null
-  const state = row.observedState as ShuttleRpc.ObservedService
+  const state = decodeObserved(row.observedState)
   return {
     phase: state.phase,
     desiredReplicas: state.desiredReplicas,
@@ -148,7 +100,7 @@ const observed = (row: DeploymentRow): DeploymentsApi.ObservedView | null => {
   }
 }
 
-export const deployment = (row: DeploymentRow): DeploymentsApi.DeploymentView => {
+export const deployment = (row: Deploys.Deployment): DeploymentsApi.DeploymentView => {
   const snapshot = Snapshot.decode(row.configSnapshot)
   return {
     id: row.id,
@@ -182,8 +134,11 @@ export const deployment = (row: DeploymentRow): DeploymentsApi.DeploymentView =>
     finishedAt: isoOrNull(row.finishedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
-  } as unknown as DeploymentsApi.DeploymentView
+  }
 }
 
-export const variable = (row: { readonly key: string; readonly updatedAt: Date }): VariablesApi.VariableView =>
-  ({ key: row.key, value: VariablesApi.mask, updatedAt: iso(row.updatedAt) }) as VariablesApi.VariableView
+/** A variable's key and when it was set (`service_variables`, `var_group_entries`), masked. */
+export const variable = (row: {
+  readonly key: VariablesApi.VariableView["key"]
+  readonly updatedAt: DateTime.Utc
+}): VariablesApi.VariableView => ({ key: row.key, value: VariablesApi.mask, updatedAt: iso(row.updatedAt) })

@@ -119,11 +119,11 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       expect([first!.number, second!.number]).toEqual([1, 2])
       expect([first!.status, second!.status]).toEqual(["deploying", "queued"])
 
-      yield* deployments.markReady(first!.id)
+      yield* deployments.activate(first!.id)
       expect((yield* deployments.get(first!.id)).status).toBe("active")
       expect((yield* deployments.get(second!.id)).status).toBe("deploying")
 
-      yield* deployments.markReady(second!.id)
+      yield* deployments.activate(second!.id)
       expect((yield* deployments.get(second!.id)).status).toBe("active")
       expect((yield* deployments.get(first!.id)).status).toBe("superseded")
     }),
@@ -138,7 +138,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       const one = yield* deployments.create(api.id, {}, "api", null)
       const two = yield* deployments.create(api.id, {}, "api", null)
       const three = yield* deployments.create(api.id, {}, "api", null)
-      yield* deployments.markReady(one.id)
+      yield* deployments.activate(one.id)
       expect((yield* deployments.get(two.id)).status).toBe("cancelled")
       expect((yield* deployments.get(two.id)).failureReason).toBe("Replaced by deploy #3 before it started.")
       expect((yield* deployments.get(three.id)).status).toBe("deploying")
@@ -198,7 +198,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
         imageRef: "registry.starform.dev/worker:a" as never,
         imageDigest: digest("first") as never,
       })
-      yield* deployments.markReady(first.id)
+      yield* deployments.activate(first.id)
 
       yield* variables.setService(worker.id, { MODE: "v2" })
       const second = yield* deployments.create(worker.id, { commitSha: "b".repeat(40) as never }, "push", null)
@@ -207,7 +207,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
         imageRef: "registry.starform.dev/worker:b" as never,
         imageDigest: digest("second") as never,
       })
-      yield* deployments.markReady(second.id)
+      yield* deployments.activate(second.id)
       expect((yield* deployments.get(first.id)).status).toBe("superseded")
 
       const rollback = yield* deployments.rollback(first.id, null)
@@ -247,12 +247,12 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       const api = yield* imageService(environment.id, "api")
       const deployments = yield* Deployments
       const good = yield* deployments.create(api.id, {}, "api", null)
-      yield* deployments.markReady(good.id)
+      yield* deployments.activate(good.id)
       const bad = yield* deployments.create(api.id, { imageRef: "ghcr.io/acme/api:broken" as never }, "api", null)
       const feed = yield* DesiredStateFeed
       expect(serviceOf((yield* feed.current(target.id)).content, api.id)?.release.deploymentId).toBe(bad.id)
 
-      yield* deployments.markFailed(bad.id, "ProgressDeadlineExceeded: container crash-looped")
+      yield* deployments.fail(bad.id, "ProgressDeadlineExceeded: container crash-looped")
       expect(yield* deployments.get(bad.id)).toMatchObject({
         status: "failed",
         failureReason: "ProgressDeadlineExceeded: container crash-looped",
@@ -275,7 +275,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       const deployments = yield* Deployments
       for (let i = 0; i < 4; i++) {
         const made = yield* deployments.create(api.id, {}, "api", null)
-        yield* deployments.markReady(made.id)
+        yield* deployments.activate(made.id)
       }
       const kept = yield* deployments.list(api.id, 100)
       expect(kept.map((deployment) => [deployment.number, deployment.status])).toEqual([

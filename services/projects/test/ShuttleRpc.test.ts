@@ -9,13 +9,12 @@ import { TestDatabase } from "@starform/testkit"
 import { Effect, Fiber, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { RpcClient, RpcSerialization } from "effect/rpc"
-import { cluster, imageService, project } from "./support.ts"
+import { cluster, identityUrl, imageService, project } from "./support.ts"
 
 /** The projects service on a real port, and Shuttle's RPC client to it. */
-const TestServer = Server.layer({ host: "127.0.0.1", port: 0 }).pipe(
-  Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))),
-  Layer.provideMerge(TestDatabase.layer),
-)
+const TestServer = Layer.unwrap(
+  Effect.map(identityUrl, (url) => Server.layer({ host: "127.0.0.1", port: 0, identityUrl: url })),
+).pipe(Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))), Layer.provideMerge(TestDatabase.layer))
 
 const protocolAt = (path: string) =>
   Effect.gen(function* () {

@@ -1,12 +1,30 @@
 import { randomBytes } from "node:crypto"
 import { FieldCrypto } from "@starform/crypto"
 import { type Ids, ServicesApi } from "@starform/domain"
-import { Clusters, Projects, Server, Services } from "@starform/projects"
+import { IdentityConfig, IdentityServer } from "@starform/identity"
+import { Clusters, IdentityClient, Projects, Server, Services } from "@starform/projects"
 import { Fixtures, TestDatabase } from "@starform/testkit"
-import { Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
+import { HttpServer } from "effect/http"
+
+/**
+ * The real identity service on a free port, on the same database: the projects service asks it for workspaces' plans
+ * and records audit entries through it. Its RPC endpoint, for `Server.layer`'s `identityUrl`.
+ */
+export const identityUrl = Effect.gen(function* () {
+  const identity = yield* Layer.build(
+    IdentityServer.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(IdentityConfig.layer())),
+  )
+  const address = HttpServer.formatAddress(Context.get(identity, HttpServer.HttpServer).address).replace(/\/$/, "")
+  return `${address}${IdentityServer.rpcPath}`
+})
+
+/** An identity client of the real identity service, started for the test file. */
+export const IdentityLive = Layer.unwrap(Effect.map(identityUrl, IdentityClient.layer))
 
 /** The projects service's parts on a migrated database of the test file's own, with a fresh encryption key. */
 export const TestLayer = Server.ServicesLive.pipe(
+  Layer.provideMerge(IdentityLive),
   Layer.provideMerge(FieldCrypto.layerFromKeys(randomBytes(32))),
   Layer.provideMerge(TestDatabase.layer),
 )

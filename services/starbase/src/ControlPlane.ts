@@ -61,7 +61,10 @@ export const start = (options: Options) =>
       ),
     )
     const identityUrl = `${urlOf(identity)}${IdentityServer.rpcPath}`
-    const projects = yield* Layer.build(ProjectsServer.layer({ host: options.host, port: options.projectsPort ?? 0 }))
+    // projects asks identity for workspaces' plans and records its audit entries there: identity starts first
+    const projects = yield* Layer.build(
+      ProjectsServer.layer({ host: options.host, port: options.projectsPort ?? 0, identityUrl }),
+    )
     const projectsUrl = urlOf(projects)
     const builds = yield* Layer.build(
       Builds.Server.layer({ host: options.host, port: options.buildsPort ?? 0 }).pipe(

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { DesiredState, type Ids, ServiceConfig } from "@starform/domain"
-import { Builder, type Snapshot } from "@starform/projects"
+import { DesiredStateDocument, type Snapshot } from "@starform/projects"
 import { Schema } from "effect"
 import fc from "fast-check"
 
@@ -19,7 +19,7 @@ const clusters = [
   "clu_000000000000000000000003",
 ] as ReadonlyArray<string> as ReadonlyArray<Ids.ClusterId>
 
-const releaseOf = (deploymentId: string, number: number, digest: boolean): Builder.ReleaseInput => ({
+const releaseOf = (deploymentId: string, number: number, digest: boolean): DesiredStateDocument.ReleaseInput => ({
   deploymentId: deploymentId as Ids.DeploymentId,
   number,
   imageRef: `registry.example.com/acme/app:${number}`,
@@ -44,7 +44,7 @@ const serviceArbitrary = fc
     ),
     replicas: fc.integer({ min: 1, max: 5 }),
   })
-  .map((spec): Builder.ServiceInput => {
+  .map((spec): DesiredStateDocument.ServiceInput => {
     const web = spec.type === "web"
     const snapshot: Snapshot.Snapshot = {
       service: {
@@ -85,7 +85,7 @@ const environmentArbitrary = fc
     services: fc.uniqueArray(serviceArbitrary, { maxLength: 4, selector: (service) => service.serviceId }),
   })
   .map(
-    (environment): Builder.EnvironmentInput => ({
+    (environment): DesiredStateDocument.EnvironmentInput => ({
       ...environment,
       workspaceId: environment.workspaceId as Ids.WorkspaceId,
       projectId: environment.projectId as Ids.ProjectId,
@@ -105,11 +105,11 @@ describe("the desired-state builder", () => {
   it("gives the same bytes and hash for the same input, whatever order it arrives in", () => {
     fc.assert(
       fc.property(worldArbitrary, fc.constantFrom(...clusters), (world, clusterId) => {
-        const first = Builder.buildOnce(clusterId, world)
+        const first = DesiredStateDocument.buildOnce(clusterId, world)
         const shuffled = [...world]
           .reverse()
           .map((environment) => ({ ...environment, services: [...environment.services].reverse() }))
-        const second = Builder.buildOnce(clusterId, shuffled)
+        const second = DesiredStateDocument.buildOnce(clusterId, shuffled)
         expect(second.bytes).toBe(first.bytes)
         expect(second.hash).toBe(first.hash)
         // the assembled bytes are the canonical serialisation, and the hash is what Shuttle can recompute
@@ -125,11 +125,11 @@ describe("the desired-state builder", () => {
   it("a builder that remembers earlier builds gives what a fresh one gives", () => {
     fc.assert(
       fc.property(worldArbitrary, worldArbitrary, fc.constantFrom(...clusters), (before, after, clusterId) => {
-        const builder = Builder.make()
+        const builder = DesiredStateDocument.make()
         builder.build(clusterId, before)
         builder.build(clusterId, [...before, ...after])
         const again = builder.build(clusterId, after)
-        expect(again.bytes).toBe(Builder.buildOnce(clusterId, after).bytes)
+        expect(again.bytes).toBe(DesiredStateDocument.buildOnce(clusterId, after).bytes)
       }),
       { numRuns: 100 },
     )
@@ -138,7 +138,7 @@ describe("the desired-state builder", () => {
   it("never puts another cluster's environments, tenants or secrets in a document", () => {
     fc.assert(
       fc.property(worldArbitrary, fc.constantFrom(...clusters), (world, clusterId) => {
-        const { bytes, content } = Builder.buildOnce(clusterId, world)
+        const { bytes, content } = DesiredStateDocument.buildOnce(clusterId, world)
         for (const environment of content.environments) {
           const source = world.find((candidate) => candidate.environmentId === environment.environmentId)
           expect(source?.clusterId).toBe(clusterId)
@@ -165,7 +165,9 @@ describe("the desired-state builder", () => {
   it("a secret appears in its own cluster's document, and in no other", () => {
     fc.assert(
       fc.property(worldArbitrary, (world) => {
-        const documents = new Map(clusters.map((clusterId) => [clusterId, Builder.buildOnce(clusterId, world).bytes]))
+        const documents = new Map(
+          clusters.map((clusterId) => [clusterId, DesiredStateDocument.buildOnce(clusterId, world).bytes]),
+        )
         for (const environment of world) {
           for (const service of environment.services) {
             for (const secret of Object.values(service.variables)) {
@@ -180,7 +182,7 @@ describe("the desired-state builder", () => {
   })
 
   it("fills what Shuttle needs: a web service gets PORT and a readiness probe on its port; a cron job runs one pod unprobed", () => {
-    const environment: Builder.EnvironmentInput = {
+    const environment: DesiredStateDocument.EnvironmentInput = {
       workspaceId: "wsp_000000000000000000000001" as Ids.WorkspaceId,
       projectId: "prj_000000000000000000000001" as Ids.ProjectId,
       environmentId: "env_000000000000000000000001" as Ids.EnvironmentId,
@@ -190,7 +192,7 @@ describe("the desired-state builder", () => {
       services: [],
     }
     const base = fc.sample(serviceArbitrary, { numRuns: 1, seed: 7 })[0]!
-    const web = Builder.serviceState(environment, {
+    const web = DesiredStateDocument.serviceState(environment, {
       ...base,
       snapshot: {
         ...base.snapshot,
@@ -204,7 +206,7 @@ describe("the desired-state builder", () => {
     expect(web.namespace).toBe("env-000000000000000000000001")
     expect(web.restartPolicy).toBe("always")
 
-    const cron = Builder.serviceState(environment, {
+    const cron = DesiredStateDocument.serviceState(environment, {
       ...base,
       snapshot: {
         ...base.snapshot,
