@@ -1,7 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { IdentityRpc } from "@starform/domain"
-import { Context, Layer } from "effect"
-import { RpcClient, type RpcClientError } from "effect/rpc"
+import { ServiceClient } from "@starform/rpc"
+import { Context } from "effect"
 
 /**
  * The projects service's way to the identity service, which owns workspaces (their plan) and the audit log: its RPC
@@ -10,13 +10,14 @@ import { RpcClient, type RpcClientError } from "effect/rpc"
  */
 export class IdentityClient extends Context.Service<
   IdentityClient,
-  RpcClient.FromGroup<typeof IdentityRpc.IdentityRpcs, RpcClientError.RpcClientError>
+  ServiceClient.Client<typeof IdentityRpc.IdentityRpcs>
 >()("starform/projects/IdentityClient") {
-  /** A client of the identity service at `url` (its RPC endpoint, e.g. `http://127.0.0.1:8081/rpc`). */
+  /** A client of the identity service at `url` (its RPC endpoint itself, e.g. `http://127.0.0.1:8081/rpc`). */
   static readonly layer = (url: string) =>
-    Layer.effect(IdentityClient, RpcClient.make(IdentityRpc.IdentityRpcs)).pipe(
-      Layer.provide(RpcClient.layerProtocolHttp({ url, batch: { window: 0, maxSize: 64 } })),
-      Layer.provide(IdentityRpc.serialization),
-      Layer.provide(NodeHttpClient.layerUndici),
-    )
+    ServiceClient.layer(IdentityClient, IdentityRpc.IdentityRpcs, {
+      url,
+      serialization: IdentityRpc.serialization,
+      batch: ServiceClient.sameTurn,
+      httpClient: NodeHttpClient.layerUndici,
+    })
 }

@@ -1,10 +1,9 @@
 import { Names, ProjectsRpc } from "@starform/domain"
 import { Kube } from "@starform/kube"
 import { KubeSim, Seeds } from "@starform/kube-sim"
+import { ServiceClient } from "@starform/rpc"
 import { KubeCluster, Settings, Shuttle, Starbase } from "@starform/shuttle"
 import { Effect, Layer, Schema } from "effect"
-import { FetchHttpClient } from "effect/http"
-import { RpcClient } from "effect/rpc"
 
 /**
  * Under `npm start` with `KUBECONFIG` unset, the cluster is simulated: one kube-sim (real time, Envoy Gateway
@@ -32,13 +31,11 @@ const clusterName = Schema.decodeSync(Names.ClusterName)("local")
 export const startShuttle = (projectsUrl: string) =>
   Effect.gen(function* () {
     const sim = yield* KubeSim
-    const protocol = yield* Layer.build(
-      RpcClient.layerProtocolHttp({ url: `${projectsUrl}${ProjectsRpc.path}` }).pipe(
-        Layer.provide(ProjectsRpc.serialization),
-        Layer.provide(FetchHttpClient.layer),
-      ),
-    )
-    const projects = yield* RpcClient.make(ProjectsRpc.ProjectsRpcs).pipe(Effect.provideContext(protocol))
+    const projects = yield* ServiceClient.make(ProjectsRpc.ProjectsRpcs, {
+      url: projectsUrl,
+      path: ProjectsRpc.path,
+      serialization: ProjectsRpc.serialization,
+    })
     const regions = yield* projects.ListRegions()
     const region = regions.find((r) => r.slug === slug) ?? (yield* projects.CreateRegion({ slug, name: label }))
     const clusters = yield* projects.ListClusters()

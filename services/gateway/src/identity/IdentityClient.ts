@@ -1,6 +1,6 @@
 import { IdentityRpc } from "@starform/domain"
-import { Context, Layer } from "effect"
-import { RpcClient, type RpcClientError } from "effect/rpc"
+import { ServiceClient } from "@starform/rpc"
+import { Context } from "effect"
 import * as ServiceRpc from "../rpc/ServiceRpc.ts"
 
 /**
@@ -9,12 +9,14 @@ import * as ServiceRpc from "../rpc/ServiceRpc.ts"
  */
 export class IdentityClient extends Context.Service<
   IdentityClient,
-  RpcClient.FromGroup<typeof IdentityRpc.IdentityRpcs, RpcClientError.RpcClientError>
+  ServiceClient.Client<typeof IdentityRpc.IdentityRpcs>
 >()("starform/gateway/IdentityClient") {
-  /** A client of the identity service at `url` (its RPC endpoint, e.g. `http://127.0.0.1:8081/rpc`). */
+  /** A client of the identity service at `url` (its RPC endpoint itself, e.g. `http://127.0.0.1:8081/rpc`). */
   static readonly layer = (url: string) =>
-    Layer.effect(IdentityClient, RpcClient.make(IdentityRpc.IdentityRpcs)).pipe(
-      Layer.provide(ServiceRpc.protocol(url, IdentityRpc.serialization)),
+    ServiceClient.layer(
+      IdentityClient,
+      IdentityRpc.IdentityRpcs,
+      ServiceRpc.options(url, "", IdentityRpc.serialization),
     )
 }
 

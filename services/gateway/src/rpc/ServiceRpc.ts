@@ -19,9 +19,5 @@ export const options = (
   httpClient: NodeHttpClient.layerUndici,
 })
 
-/** The transport to `url` (the contract's endpoint itself), as the gateway's clients use it. */
-export const protocol = (url: string, serialization: Layer.Layer<RpcSerialization.RpcSerialization>) =>
-  ServiceClient.protocol(options(url, "", serialization))
-
 /** A call to `service` whose transport failure is a defect (a 500), keeping only the call's own errors. */
 export const call = ServiceClient.orDie
