@@ -9,11 +9,14 @@ import type { Decision, Image } from "../Machine.ts"
  * was decided from, in one transaction with its `build_transitions` rows, so two deciders never both win.
  */
 
+/** A command override; absent (the column's default is `{}`) means none. */
+const Command = Schema.NullOr(Schema.String).pipe(Schema.withDecodingDefaultKey(Effect.succeed(null)))
+
 /** The build, start and pre-deploy command overrides the deployment froze (the `overrides` column). */
 export const Overrides = Schema.Struct({
-  buildCommand: Schema.NullOr(Schema.String),
-  startCommand: Schema.NullOr(Schema.String),
-  preDeployCommand: Schema.NullOr(Schema.String),
+  buildCommand: Command,
+  startCommand: Command,
+  preDeployCommand: Command,
 })
 export type Overrides = typeof Overrides.Type
 
