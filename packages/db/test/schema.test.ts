@@ -87,7 +87,7 @@ describe("migrations", () => {
       yield* Effect.gen(function* () {
         const applied = yield* Migrations.run()
         expect(applied.length).toBeGreaterThan(0)
-        // Every file in migrations/ ran, in id order (the areas number their files in ranges, so ids have gaps).
+        // Every file in migrations/ ran, in id order (ids have gaps: areas once numbered in ranges of their own).
         const files = readdirSync(Migrations.directory)
           .filter((name) => name.endsWith(".sql"))
           .map((name) => Number(name.slice(0, 4)))

@@ -7,7 +7,7 @@ import { eventually, repoService, script, succeeds, tenant, testLayer, World } f
 
 /**
  * Projects wakes builds: a deployment that starts waiting for its build is noticed when it commits (PostgreSQL
- * NOTIFY, migration 0033), not at the pipeline's next poll. The poll here is an hour away, so only the
+ * NOTIFY, migration 0052), not at the pipeline's next poll. The poll here is an hour away, so only the
  * notification can start these builds.
  */
 

@@ -4,7 +4,7 @@ import { Wakeups } from "./Wakeups.ts"
 
 /**
  * The projects service's word that a deployment started or stopped waiting for its build: PostgreSQL notifies
- * `channel` (a trigger on `deployments`, migration 0033) when the deployment commits, and the pipeline runs a pass
+ * `channel` (a trigger on `deployments`, migration 0052) when the deployment commits, and the pipeline runs a pass
  * at once instead of at its next poll. A dropped connection is listened on again; the poll covers the gap, and a
  * pass runs on each (re)connection for what was missed. The listening session is a connection of its own, not one
  * of the pool's: the pool keeps its size, and its shutdown never waits for a listener that outlives it.
