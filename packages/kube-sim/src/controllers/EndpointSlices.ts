@@ -1,7 +1,7 @@
+import { matches } from "../apiserver/Selectors.ts"
+import type { StoreEvent } from "../apiserver/Store.ts"
 import { deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
 import { type KObject, ownerRef, randomSuffix } from "../Objects.ts"
-import { matches } from "../Selectors.ts"
-import type { StoreEvent } from "../Store.ts"
 import { type Context, controllerManager, isTerminal, list, podReady, spec, status, str } from "./Context.ts"
 import { type Controller, nsKey, splitKey } from "./Runner.ts"
 

@@ -1,6 +1,6 @@
+import { matchesLabelSelector } from "../apiserver/Selectors.ts"
 import { isObject, type Json, type JsonObject } from "../Json.ts"
 import type { KObject } from "../Objects.ts"
-import { matchesLabelSelector } from "../Selectors.ts"
 import { type Context, list, spec, status, str, writeStatus } from "./Context.ts"
 import { type Controller, nsKey, splitKey } from "./Runner.ts"
 

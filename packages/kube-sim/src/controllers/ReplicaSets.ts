@@ -1,6 +1,6 @@
+import { ApiError } from "../apiserver/Status.ts"
 import { isObject, type JsonObject } from "../Json.ts"
 import { type Condition, type KObject, podFromTemplate, setCondition } from "../Objects.ts"
-import { ApiError } from "../Status.ts"
 import {
   type Context,
   controllerManager,

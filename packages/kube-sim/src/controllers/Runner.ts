@@ -1,8 +1,8 @@
-import type { Cluster } from "../Cluster.ts"
+import type { Cluster } from "../apiserver/Cluster.ts"
+import type { ResourceType } from "../apiserver/Registry.ts"
+import { ApiError } from "../apiserver/Status.ts"
+import type { StoreEvent } from "../apiserver/Store.ts"
 import type { KObject } from "../Objects.ts"
-import type { ResourceType } from "../Registry.ts"
-import { ApiError } from "../Status.ts"
-import type { StoreEvent } from "../Store.ts"
 
 /** A simulated controller: which changes wake it (as keys of its own), and how it reconciles one key. */
 export interface Controller {

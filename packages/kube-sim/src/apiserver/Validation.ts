@@ -1,9 +1,9 @@
-import { deepEqual, getPath, isObject, type Json, type JsonObject } from "./Json.ts"
+import { deepEqual, getPath, isObject, type Json, type JsonObject } from "../Json.ts"
+import type { KObject } from "../Objects.ts"
+import { quantity } from "../Quantity.ts"
+import { isValidSchedule } from "../Schedule.ts"
 import * as Names from "./Names.ts"
-import type { KObject } from "./Objects.ts"
-import { quantity } from "./Quantity.ts"
 import type { ResourceType } from "./Registry.ts"
-import { isValidSchedule } from "./Schedule.ts"
 import { fromLabelSelector, labelKeyProblem, labelValueProblem, matches } from "./Selectors.ts"
 import { type Cause, duplicate, forbidden, invalidValue, notSupported, required, tooLong } from "./Status.ts"
 

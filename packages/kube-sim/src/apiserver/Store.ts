@@ -1,4 +1,4 @@
-import type { KObject } from "./Objects.ts"
+import type { KObject } from "../Objects.ts"
 import { type ResourceType, typeId } from "./Registry.ts"
 import { type FieldRequirement, matches, matchesFields, type Selector } from "./Selectors.ts"
 import { tooOld } from "./Status.ts"

@@ -1,6 +1,6 @@
-import { isObject, type Json, type JsonObject } from "./Json.ts"
-import type { KObject } from "./Objects.ts"
-import { canonicalQuantity } from "./Quantity.ts"
+import { isObject, type Json, type JsonObject } from "../Json.ts"
+import type { KObject } from "../Objects.ts"
+import { canonicalQuantity } from "../Quantity.ts"
 
 /**
  * The defaults kube-apiserver fills in (and the admission plugins that set fields), for the kinds Shuttle writes.

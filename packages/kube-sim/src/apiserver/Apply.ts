@@ -1,3 +1,5 @@
+import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
+import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../Objects.ts"
 import {
   difference,
   diffFields,
@@ -16,8 +18,6 @@ import {
   union,
   valueAt,
 } from "./FieldSet.ts"
-import { clone, deepEqual, isObject, type Json, type JsonObject } from "./Json.ts"
-import type { KObject, ManagedFieldsEntry, ObjectMeta } from "./Objects.ts"
 import type { ResourceType } from "./Registry.ts"
 import { childPath, type Hints, hintsFor } from "./Schema.ts"
 import { fieldManagerConflict } from "./Status.ts"
