@@ -23,6 +23,7 @@ import { pvcAdmission, Volumes } from "./controllers/Volumes.ts"
 import { Faults } from "./Faults.ts"
 import type { KObject } from "./Objects.ts"
 import * as Seeds from "./Seeds.ts"
+import { Security } from "./security/Security.ts"
 
 /**
  * How simulated time moves.
@@ -164,6 +165,8 @@ export class Simulator {
           kind: "pods",
         })
     })
+    const security = await Security.make(cluster)
+    cluster.admission.push(security.admission)
     const kubelet = new Kubelet(ctx)
     for (const controller of [
       new Namespaces(ctx),
@@ -193,7 +196,13 @@ export class Simulator {
         )
     }
     runner.drain()
-    const server = new ApiServer(cluster, faults, kubelet, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000 })
+    const server = new ApiServer(
+      cluster,
+      faults,
+      kubelet,
+      { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000 },
+      security,
+    )
     const url = await server.listen(options.port ?? 0, options.host ?? "127.0.0.1")
     const sim = new Simulator(cluster, runner, server, clock, behaviors, faults, metrics, url)
     store.listen(() => sim.scheduleDrain())

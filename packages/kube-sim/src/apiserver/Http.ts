@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml"
 import { type Faults, isWrite, type RequestInfo, type Verb } from "../Faults.ts"
 import { isObject, type JsonObject } from "../Json.ts"
 import type { KObject } from "../Objects.ts"
+import type { Security } from "../security/Security.ts"
 import type { Cluster, DeleteOptions } from "./Cluster.ts"
 import { patchTypes } from "./Cluster.ts"
 import { apiVersionOf, type ResourceType } from "./Registry.ts"
@@ -87,7 +88,15 @@ export class ApiServer {
   private readonly faults: Faults
   private readonly logs: LogSource
   private readonly options: { readonly bookmarkIntervalMs: number }
-  constructor(cluster: Cluster, faults: Faults, logs: LogSource, options: { readonly bookmarkIntervalMs: number }) {
+  private readonly security: Security
+  constructor(
+    cluster: Cluster,
+    faults: Faults,
+    logs: LogSource,
+    options: { readonly bookmarkIntervalMs: number },
+    security: Security,
+  ) {
+    this.security = security
     this.cluster = cluster
     this.faults = faults
     this.logs = logs
@@ -268,6 +277,23 @@ export class ApiServer {
       res.end("ok")
       return
     }
+    // Authentication (401) and RBAC (403) come first, as on a real server; admission then knows the user.
+    const { user, attributes } = await this.security.check(
+      req.headers.authorization,
+      method,
+      url.pathname,
+      url.searchParams,
+    )
+    const context = {
+      user,
+      subresource: attributes.subresource,
+      dryRun: url.searchParams.has("dryRun"),
+      warn: (warning: string) => res.appendHeader("Warning", `299 - ${JSON.stringify(warning)}`),
+    }
+    return this.security.within(context, () => this.serve(req, res, url, method))
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
     const contentType = mediaType(req.headers["content-type"])
     const route = this.route(url.pathname)
     const verb = this.classify(method, route, url.searchParams, contentType)
@@ -328,6 +354,10 @@ export class ApiServer {
     if (manager.length > 128) throw badRequest("fieldManager: Too long: may not be more than 128 bytes")
     const scope = route.subresource === "status" ? "status" : ""
     const sub = route.subresource
+    if (sub === "token" && type.kind === "ServiceAccount" && verb === "create") {
+      const body = this.decode(await readBody(req), contentType)
+      return json(res, 201, await this.security.tokenRequest(route.namespace ?? "", route.name!, body))
+    }
     if (
       sub !== undefined &&
       sub !== "status" &&
