@@ -363,6 +363,19 @@ export class Simulator {
     this.cluster.delete(this.cluster.resource(apiVersion, kind), namespace, name, options)
   }
 
+  /**
+   * Stops one controller (`"deployment-controller"`, `"replicaset-controller"`, `"kubelet"`…) until the returned
+   * function is called: a kube-controller-manager that is slow, busy or restarting, as a real cluster has. Writes are
+   * accepted meanwhile; the controller catches up on everything it missed once released.
+   */
+  hold(controller: string): () => void {
+    this.runner.hold(controller)
+    return () => {
+      this.runner.release(controller)
+      this.scheduleDrain()
+    }
+  }
+
   /** Sets the utilization (percent of requests) the HPA controller sees for `target` (a Deployment's name). */
   setMetrics(
     namespace: string,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { parse as parseYaml } from "yaml"
 import type { SimClock } from "../Clock.ts"
 import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
-import type { KObject, ManagedFieldsEntry } from "../Objects.ts"
+import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../Objects.ts"
 import { randomSuffix } from "../Objects.ts"
 import { apply, type Scope, trackUpdate, view, withView } from "./Apply.ts"
 import { applyDefaults, dropEmpty } from "./Defaults.ts"
@@ -27,6 +27,7 @@ import {
   unsupportedMediaType,
 } from "./Status.ts"
 import { matchesFilter, type Store } from "./Store.ts"
+import { bumpsGeneration, statusMetadata } from "./Strategy.ts"
 import { validate } from "./Validation.ts"
 
 export interface WriteOptions {
@@ -80,11 +81,6 @@ const systemMetadata = [
   "deletionGracePeriodSeconds",
   "selfLink",
 ] as const
-
-const specOf = (obj: KObject): JsonObject => {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj
-  return rest as JsonObject
-}
 
 const ipOctets = (n: number) => `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 2}`
 
@@ -273,9 +269,9 @@ export class Cluster {
     options: WriteOptions,
   ): KObject {
     const scope = options.scope ?? ""
-    // A status write keeps everything but the status from the stored object: only that part needs copying.
-    const body: KObject =
-      scope === "status" ? { ...input, metadata: { ...input.metadata }, status: clone(input.status) } : clone(input)
+    // A status write keeps the spec from the stored object: only the status and the metadata it may change need
+    // copying.
+    const body: KObject = scope === "status" ? statusBody(type, input) : clone(input)
     this.checkBody(type, namespace, body, name)
     const old = this.get(type, namespace, name)
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion)
@@ -313,15 +309,18 @@ export class Cluster {
     } else {
       next = withView(old, view(body, type, scope), type, scope)
     }
-    // The spec of a status write is the stored one, already defaulted and valid.
+    // The spec of a status write is the stored one, already defaulted and valid; only metadata it changed is checked.
     if (scope !== "status") {
       applyDefaults(next, old, this.defaultsContext())
       for (const admit of this.admission) admit(type, next, old, this)
       dropEmpty(next, type.custom)
       const causes = validate(type, next, old)
       if (causes.length > 0) throw invalid(type, name, causes)
+    } else if (!deepEqual(withoutSystem(old.metadata), withoutSystem(next.metadata))) {
+      const causes = validate(type, next, old)
+      if (causes.length > 0) throw invalid(type, name, causes)
     }
-    if (type.generation && scope !== "status" && !deepEqual(specOf(old), specOf(next)))
+    if (scope !== "status" && bumpsGeneration(type, old, next))
       next.metadata.generation = (old.metadata.generation ?? 1) + 1
     next.metadata.managedFields =
       managed ?? trackUpdate({ type, scope, old, next, manager: options.manager, now: this.clock.iso() })
@@ -594,6 +593,19 @@ const pendingNamespace = (obj: KObject): boolean => {
   if (obj.kind !== "Namespace") return false
   const spec = isObject(obj.spec as Json) ? (obj.spec as JsonObject) : {}
   return Array.isArray(spec.finalizers) && spec.finalizers.length > 0
+}
+
+/** A status write's body: its status, and (copied) the metadata members a status write may change. */
+const statusBody = (type: ResourceType, input: KObject): KObject => {
+  const metadata: ObjectMeta = { ...input.metadata }
+  for (const field of statusMetadata(type))
+    if (metadata[field] !== undefined) Object.assign(metadata, { [field]: clone(metadata[field]) })
+  return { ...input, metadata, status: clone(input.status) }
+}
+
+const withoutSystem = (metadata: ObjectMeta) => {
+  const { managedFields: _f, resourceVersion: _r, ...rest } = metadata
+  return rest
 }
 
 const withoutTimes = (entries: ManagedFieldsEntry[] | undefined) => (entries ?? []).map(({ time: _t, ...rest }) => rest)

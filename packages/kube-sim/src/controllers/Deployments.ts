@@ -121,11 +121,13 @@ export class Deployments implements Controller {
         progressReason = { reason: "FoundNewReplicaSet", message: `Found new replica set "${newRS.metadata.name}"` }
       }
       const revision = String(revisionOf(newRS))
+      // Through /status, as the real controller does (UpdateStatus): there an annotation moves no generation, so
+      // recording the revision does not make the Deployment look unobserved.
       if (deployment.metadata.annotations?.["deployment.kubernetes.io/revision"] !== revision) {
-        deployment = writeObject(
-          this.ctx,
+        deployment = cluster.update(
           types.deployments,
-          deployment,
+          namespace,
+          name,
           {
             ...deployment,
             metadata: {
@@ -133,7 +135,7 @@ export class Deployments implements Controller {
               annotations: { ...deployment.metadata.annotations, "deployment.kubernetes.io/revision": revision },
             },
           },
-          controllerManager,
+          { manager: controllerManager, scope: "status" },
         )
       }
       const old = all
