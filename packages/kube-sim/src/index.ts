@@ -8,6 +8,7 @@ export { templateHash } from "./controllers/Deployments.ts"
 export type { FaultMatch, Faults, Verb } from "./Faults.ts"
 export type { Json, JsonObject } from "./Json.ts"
 export { KubeSim } from "./KubeSim.ts"
+export { parseManifests } from "./Manifests.ts"
 export type { Condition, KObject, LabelSelector, ManagedFieldsEntry, ObjectMeta, OwnerReference } from "./Objects.ts"
 export * as Seeds from "./Seeds.ts"
 export {
