@@ -242,4 +242,33 @@ describe("k8s/policy's ValidatingAdmissionPolicy, applied to kube-sim", () => {
     )
     expect(sim.list("v1", "Pod", "p1-production").map((p) => p.metadata.name)).toEqual(["labelled"])
   })
+
+  it("a Warn binding admits, with the failure as a Warning header", async () => {
+    await admin.objects.create({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "small-configmaps" },
+      spec: {
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"] }],
+        },
+        validations: [{ expression: "size(object.data) <= 1", message: "keep configmaps small" }],
+      },
+    } as k8s.KubernetesObject)
+    await admin.objects.create({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: "small-configmaps-warn" },
+      spec: { policyName: "small-configmaps", validationActions: ["Warn"] },
+    } as k8s.KubernetesObject)
+    const response = await fetch(`${sim.url}/api/v1/namespaces/other/configmaps`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${sim.kubeConfig.users[0]!.token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ metadata: { name: "big" }, data: { a: "1", b: "2" } }),
+    })
+    expect(response.status).toBe(201)
+    expect(response.headers.get("warning")).toBe(
+      `299 - "Validation failed for ValidatingAdmissionPolicy 'small-configmaps' with binding 'small-configmaps-warn': keep configmaps small"`,
+    )
+  })
 })
