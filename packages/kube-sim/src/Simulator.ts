@@ -166,7 +166,7 @@ export class Simulator {
         })
     })
     const security = await Security.make(cluster)
-    cluster.admission.push(security.admission)
+    cluster.validatingAdmission.push(security.admission)
     const kubelet = new Kubelet(ctx)
     for (const controller of [
       new Namespaces(ctx),

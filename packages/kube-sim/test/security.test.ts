@@ -200,6 +200,20 @@ describe("k8s/policy's ValidatingAdmissionPolicy, applied to kube-sim", () => {
     expect(sim.get("v1", "Pod", "p1-production", "bare")).toBeUndefined()
   })
 
+  it("judges only valid objects: an invalid pod gets its 422 first, as validation runs before the policies", async () => {
+    const invalid = await failure(
+      admin.core.createNamespacedPod({
+        namespace: "p1-production",
+        body: { metadata: { name: "empty" }, spec: { containers: [] } },
+      }),
+    )
+    expect(invalid).toMatchObject({
+      code: 422,
+      reason: "Invalid",
+      message: expect.stringContaining('Pod "empty" is invalid'),
+    })
+  })
+
   it("admits the labelled pod, and unlabelled pods outside customer namespaces", async () => {
     const created = await admin.core.createNamespacedPod({ namespace: "p1-production", body: pod("labelled", labels) })
     expect(created.metadata?.uid).toBeDefined()

@@ -98,6 +98,8 @@ export type Admission = (type: ResourceType, next: KObject, old: KObject | undef
 export class Cluster {
   private nextClusterIP = 1
   readonly admission: Admission[] = []
+  /** Validating admission (the admission policies): after validation, as the real server orders them. */
+  readonly validatingAdmission: Admission[] = []
 
   readonly registry: Registry
   readonly store: Store
@@ -252,6 +254,7 @@ export class Cluster {
     dropEmpty(body, type.custom)
     const causes = validate(type, body, undefined)
     if (causes.length > 0) throw invalid(type, name, causes)
+    for (const admit of this.validatingAdmission) admit(type, body, undefined, this)
     if (name && this.store.get(type, metadata.namespace, name)) throw alreadyExists(type, name)
     metadata.managedFields =
       managed ??
@@ -316,6 +319,7 @@ export class Cluster {
       dropEmpty(next, type.custom)
       const causes = validate(type, next, old)
       if (causes.length > 0) throw invalid(type, name, causes)
+      for (const admit of this.validatingAdmission) admit(type, next, old, this)
     } else if (!deepEqual(withoutSystem(old.metadata), withoutSystem(next.metadata))) {
       const causes = validate(type, next, old)
       if (causes.length > 0) throw invalid(type, name, causes)
