@@ -28,6 +28,7 @@ import {
 } from "./Status.ts"
 import { matchesFilter, type Store } from "./Store.ts"
 import { bumpsGeneration, statusMetadata } from "./Strategy.ts"
+import { checkFields, type FieldValidation } from "./UnknownFields.ts"
 import { validate } from "./Validation.ts"
 
 export interface WriteOptions {
@@ -36,6 +37,13 @@ export interface WriteOptions {
   readonly dryRun?: boolean
   /** "" for the resource itself, "status" or "scale" for those subresources. */
   readonly scope?: Scope
+  /**
+   * How fields the kind's schema does not declare are handled, for a body that came over HTTP; unset (the
+   * simulated controllers' writes) checks nothing.
+   */
+  readonly fieldValidation?: FieldValidation
+  /** Where the write's warnings go (the HTTP layer sends them as `Warning` headers). */
+  readonly warnings?: string[]
 }
 
 export interface PatchOptions extends WriteOptions {
@@ -225,6 +233,7 @@ export class Cluster {
   create(type: ResourceType, namespace: string | undefined, input: KObject, options: WriteOptions): KObject {
     const body = clone(input)
     this.checkBody(type, namespace, body)
+    checkDecoded(type, body, options, "decode")
     if (body.metadata.resourceVersion) throw internal("resourceVersion should not be set on objects to be created")
     if (!body.metadata.name && body.metadata.generateName) {
       body.metadata.name = `${body.metadata.generateName.slice(0, 58)}${randomSuffix()}`
@@ -269,6 +278,7 @@ export class Cluster {
     options: WriteOptions,
   ): KObject {
     const scope = options.scope ?? ""
+    checkDecoded(type, input, options, "decode")
     // A status write keeps the spec from the stored object: only the status and the metadata it may change need
     // copying.
     const body: KObject = scope === "status" ? statusBody(type, input) : clone(input)
@@ -379,6 +389,7 @@ export class Cluster {
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion)
       throw staleUpdate(type, name)
     this.checkBody(type, namespace, body, name)
+    checkDecoded(type, body, options, "decode")
     return { object: this.replace(type, old, body, options, scope, undefined), created: false }
   }
 
@@ -415,6 +426,7 @@ export class Cluster {
     if (!isObject(body.metadata as Json)) body.metadata = {}
     if (body.metadata.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil")
     this.checkBody(type, namespace, body, name)
+    checkDecoded(type, body, options, "apply")
     const live = this.find(type, namespace, name)
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== live?.metadata.resourceVersion)
       throw live ? staleUpdate(type, name) : notFound(type, name)
@@ -593,6 +605,13 @@ const pendingNamespace = (obj: KObject): boolean => {
   if (obj.kind !== "Namespace") return false
   const spec = isObject(obj.spec as Json) ? (obj.spec as JsonObject) : {}
   return Array.isArray(spec.finalizers) && spec.finalizers.length > 0
+}
+
+/** Applies the request's field validation to a body it decoded (the caller's own: pruning changes it). */
+const checkDecoded = (type: ResourceType, body: KObject, options: WriteOptions, style: "decode" | "apply") => {
+  if (options.fieldValidation === undefined) return
+  const warnings = checkFields(type, body, options.fieldValidation, style)
+  if (warnings.length > 0) options.warnings?.push(...warnings)
 }
 
 /** A status write's body: its status, and (copied) the metadata members a status write may change. */
