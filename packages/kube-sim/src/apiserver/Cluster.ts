@@ -9,7 +9,7 @@ import { applyDefaults, dropEmpty } from "./Defaults.ts"
 import { jsonPatch, mergePatch, strategicMergePatch } from "./Patch.ts"
 import { apiVersionOf, type Registry, type ResourceType } from "./Registry.ts"
 import { hintsFor } from "./Schema.ts"
-import { type FieldRequirement, parseFieldSelector, parseLabelSelector, type Selector } from "./Selectors.ts"
+import { parseFieldSelector, parseLabelSelector } from "./Selectors.ts"
 import {
   ApiError,
   alreadyExists,
@@ -146,16 +146,25 @@ export class Cluster {
       throw gone(`too old resource version: ${requested} (${current})`)
     let start = ""
     let listRv = current
+    let objects: KObject[]
     if (options.continue) {
+      // Later pages show the objects as they were when the first page was read (etcd's snapshot at that revision).
       const token = decodeContinue(options.continue)
-      if (token.rv < this.store.compactedResourceVersion)
-        throw gone(
-          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
-        )
+      const expired = gone(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+      )
+      if (token.rv < this.store.compactedResourceVersion) throw expired
+      try {
+        objects = this.store.listAt(type, namespace, token.rv)
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 410) throw expired
+        throw error
+      }
       start = token.start
       listRv = token.rv
-    }
-    const all = this.filtered(type, namespace, labels, fields)
+    } else objects = this.store.list(type, namespace)
+    const all = objects
+      .filter((obj) => matchesFilter({ labels, fields }, obj))
       .filter((obj) => sortKey(obj) > start)
       .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1))
     const limit = options.limit && options.limit > 0 ? options.limit : undefined
@@ -167,15 +176,6 @@ export class Cluster {
       continue: encodeContinue({ rv: listRv, start: sortKey(items[items.length - 1]!) }),
       remainingItemCount: all.length - limit,
     }
-  }
-
-  private filtered(
-    type: ResourceType,
-    namespace: string | undefined,
-    labels: Selector,
-    fields: ReadonlyArray<FieldRequirement>,
-  ) {
-    return this.store.list(type, namespace).filter((obj) => matchesFilter({ labels, fields }, obj))
   }
 
   private checkNamespace(type: ResourceType, namespace: string | undefined, name: string) {
