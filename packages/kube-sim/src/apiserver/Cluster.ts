@@ -9,7 +9,7 @@ import { applyDefaults, dropEmpty } from "./Defaults.ts"
 import { jsonPatch, mergePatch, strategicMergePatch } from "./Patch.ts"
 import { apiVersionOf, type Registry, type ResourceType } from "./Registry.ts"
 import { hintsFor } from "./Schema.ts"
-import { type FieldRequirement, parseFieldSelector, parseLabelSelector, type Selector } from "./Selectors.ts"
+import { parseFieldSelector, parseLabelSelector } from "./Selectors.ts"
 import {
   ApiError,
   alreadyExists,
@@ -28,6 +28,7 @@ import {
 } from "./Status.ts"
 import { matchesFilter, type Store } from "./Store.ts"
 import { bumpsGeneration, statusMetadata } from "./Strategy.ts"
+import { checkFields, type FieldValidation } from "./UnknownFields.ts"
 import { validate } from "./Validation.ts"
 
 export interface WriteOptions {
@@ -36,6 +37,13 @@ export interface WriteOptions {
   readonly dryRun?: boolean
   /** "" for the resource itself, "status" or "scale" for those subresources. */
   readonly scope?: Scope
+  /**
+   * How fields the kind's schema does not declare are handled, for a body that came over HTTP; unset (the
+   * simulated controllers' writes) checks nothing.
+   */
+  readonly fieldValidation?: FieldValidation
+  /** Where the write's warnings go (the HTTP layer sends them as `Warning` headers). */
+  readonly warnings?: string[]
 }
 
 export interface PatchOptions extends WriteOptions {
@@ -140,16 +148,25 @@ export class Cluster {
       throw gone(`too old resource version: ${requested} (${current})`)
     let start = ""
     let listRv = current
+    let objects: KObject[]
     if (options.continue) {
+      // Later pages show the objects as they were when the first page was read (etcd's snapshot at that revision).
       const token = decodeContinue(options.continue)
-      if (token.rv < this.store.compactedResourceVersion)
-        throw gone(
-          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
-        )
+      const expired = gone(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+      )
+      if (token.rv < this.store.compactedResourceVersion) throw expired
+      try {
+        objects = this.store.listAt(type, namespace, token.rv)
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 410) throw expired
+        throw error
+      }
       start = token.start
       listRv = token.rv
-    }
-    const all = this.filtered(type, namespace, labels, fields)
+    } else objects = this.store.list(type, namespace)
+    const all = objects
+      .filter((obj) => matchesFilter({ labels, fields }, obj))
       .filter((obj) => sortKey(obj) > start)
       .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1))
     const limit = options.limit && options.limit > 0 ? options.limit : undefined
@@ -161,15 +178,6 @@ export class Cluster {
       continue: encodeContinue({ rv: listRv, start: sortKey(items[items.length - 1]!) }),
       remainingItemCount: all.length - limit,
     }
-  }
-
-  private filtered(
-    type: ResourceType,
-    namespace: string | undefined,
-    labels: Selector,
-    fields: ReadonlyArray<FieldRequirement>,
-  ) {
-    return this.store.list(type, namespace).filter((obj) => matchesFilter({ labels, fields }, obj))
   }
 
   private checkNamespace(type: ResourceType, namespace: string | undefined, name: string) {
@@ -227,6 +235,7 @@ export class Cluster {
   create(type: ResourceType, namespace: string | undefined, input: KObject, options: WriteOptions): KObject {
     const body = clone(input)
     this.checkBody(type, namespace, body)
+    checkDecoded(type, body, options, "decode")
     if (body.metadata.resourceVersion) throw internal("resourceVersion should not be set on objects to be created")
     if (!body.metadata.name && body.metadata.generateName) {
       body.metadata.name = `${body.metadata.generateName.slice(0, 58)}${randomSuffix()}`
@@ -272,6 +281,7 @@ export class Cluster {
     options: WriteOptions,
   ): KObject {
     const scope = options.scope ?? ""
+    checkDecoded(type, input, options, "decode")
     // A status write keeps the spec from the stored object: only the status and the metadata it may change need
     // copying.
     const body: KObject = scope === "status" ? statusBody(type, input) : clone(input)
@@ -383,6 +393,7 @@ export class Cluster {
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion)
       throw staleUpdate(type, name)
     this.checkBody(type, namespace, body, name)
+    checkDecoded(type, body, options, "decode")
     return { object: this.replace(type, old, body, options, scope, undefined), created: false }
   }
 
@@ -419,6 +430,7 @@ export class Cluster {
     if (!isObject(body.metadata as Json)) body.metadata = {}
     if (body.metadata.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil")
     this.checkBody(type, namespace, body, name)
+    checkDecoded(type, body, options, "apply")
     const live = this.find(type, namespace, name)
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== live?.metadata.resourceVersion)
       throw live ? staleUpdate(type, name) : notFound(type, name)
@@ -597,6 +609,13 @@ const pendingNamespace = (obj: KObject): boolean => {
   if (obj.kind !== "Namespace") return false
   const spec = isObject(obj.spec as Json) ? (obj.spec as JsonObject) : {}
   return Array.isArray(spec.finalizers) && spec.finalizers.length > 0
+}
+
+/** Applies the request's field validation to a body it decoded (the caller's own: pruning changes it). */
+const checkDecoded = (type: ResourceType, body: KObject, options: WriteOptions, style: "decode" | "apply") => {
+  if (options.fieldValidation === undefined) return
+  const warnings = checkFields(type, body, options.fieldValidation, style)
+  if (warnings.length > 0) options.warnings?.push(...warnings)
 }
 
 /** A status write's body: its status, and (copied) the metadata members a status write may change. */

@@ -21,6 +21,7 @@ import {
   unsupportedMediaType,
 } from "./Status.ts"
 import { deliver, matchesFilter, type Watcher } from "./Store.ts"
+import { fieldValidationOf } from "./UnknownFields.ts"
 
 /** Where `pods/log` reads from: the simulated kubelet's container output. */
 export interface LogSource {
@@ -367,6 +368,18 @@ export class ApiServer {
       throw new ApiError(404, "NotFound", "the server could not find the requested resource")
     if (sub === "status" && !type.status)
       throw new ApiError(404, "NotFound", "the server could not find the requested resource")
+    // What a write has to say besides its answer: `Warning: 299 - "…"` headers, as the API server sends them.
+    const warnings: string[] = []
+    const fieldValidation = fieldValidationOf(query.get("fieldValidation"))
+    const reply = (status: number, body: unknown) => {
+      // Appended: the admission policies' Warn-action warnings may already be there.
+      if (warnings.length > 0)
+        res.appendHeader(
+          "Warning",
+          warnings.map((warning) => `299 - ${JSON.stringify(warning)}`),
+        )
+      json(res, status, body)
+    }
 
     switch (verb) {
       case "get": {
@@ -401,8 +414,13 @@ export class ApiServer {
       case "create": {
         if (route.name !== undefined) throw methodNotAllowed(method)
         const body = this.decode(await readBody(req), contentType)
-        const created = this.cluster.create(type, route.namespace, body as KObject, { manager, dryRun: isDryRun })
-        return json(res, 201, created)
+        const created = this.cluster.create(type, route.namespace, body as KObject, {
+          manager,
+          dryRun: isDryRun,
+          fieldValidation,
+          warnings,
+        })
+        return reply(201, created)
       }
       case "update": {
         const body = this.decode(await readBody(req), contentType)
@@ -418,8 +436,10 @@ export class ApiServer {
           manager,
           dryRun: isDryRun,
           scope,
+          fieldValidation,
+          warnings,
         })
-        return json(res, 200, updated)
+        return reply(200, updated)
       }
       case "patch":
       case "apply": {
@@ -445,9 +465,11 @@ export class ApiServer {
           manager: query.get("fieldManager") ?? (verb === "apply" ? "" : manager),
           dryRun: isDryRun,
           scope,
+          fieldValidation,
+          warnings,
           ...(force !== null ? { force: force === "true" } : {}),
         })
-        return json(res, result.created ? 201 : 200, result.object)
+        return reply(result.created ? 201 : 200, result.object)
       }
       case "delete": {
         const raw = await readBody(req)

@@ -3,16 +3,32 @@ import type { KObject } from "../Objects.ts"
 import { quantity } from "../Quantity.ts"
 import { isValidSchedule } from "../Schedule.ts"
 import * as Names from "./Names.ts"
+import { checkSchema } from "./OpenApi.ts"
 import type { ResourceType } from "./Registry.ts"
 import { fromLabelSelector, labelKeyProblem, labelValueProblem, matches } from "./Selectors.ts"
-import { type Cause, duplicate, forbidden, invalidValue, notSupported, required, tooLong } from "./Status.ts"
+import {
+  badRequest,
+  type Cause,
+  duplicate,
+  forbidden,
+  invalidValue,
+  notSupported,
+  required,
+  tooLong,
+} from "./Status.ts"
 
 /**
- * What the API server refuses with 422, for the kinds and fields Shuttle writes: names, labels, required
- * fields, value ranges and immutable fields. Returns the causes; an empty list means valid.
+ * What the API server refuses with 422. Required fields, enums, types and (for the Gateway API CRDs) patterns,
+ * bounds and list sizes come from the upstream schemas (OpenApi.ts). Written here is only what those schemas cannot
+ * say: name and label rules, value ranges of built-in kinds (their OpenAPI carries none), fields that must agree
+ * with each other (selector and template labels, surge and unavailable, min and max replicas, probe handlers,
+ * restart policies per workload), immutable fields, and the Gateway API's CEL rules. Returns the causes; an empty
+ * list means valid; a body of the wrong types is refused at once (400), as decoding it would fail.
  */
 export const validate = (type: ResourceType, obj: KObject, old: KObject | undefined): Cause[] => {
-  const causes: Cause[] = []
+  const schema = checkSchema(type, obj)
+  if (schema.undecodable !== undefined) throw badRequest(schema.undecodable)
+  const causes: Cause[] = [...schema.causes]
   validateMeta(type, obj, old, causes)
   const kindRule = rules[type.kind]
   if (kindRule) kindRule(obj as unknown as JsonObject, old as unknown as JsonObject | undefined, causes)
@@ -192,8 +208,7 @@ const validateProbe = (probe: unknown, field: string, kind: "liveness" | "readin
 
 const validateContainer = (c: JsonObject, field: string, volumes: Set<string>, causes: Cause[], names: Set<string>) => {
   const name = asString(c.name)
-  if (!name) causes.push(required(`${field}.name`))
-  else {
+  if (name) {
     for (const problem of Names.dns1123Label(name)) causes.push(invalidValue(`${field}.name`, name, problem))
     if (names.has(name)) causes.push(duplicate(`${field}.name`, name))
     names.add(name)
@@ -204,8 +219,7 @@ const validateContainer = (c: JsonObject, field: string, volumes: Set<string>, c
     const p = asObject(port)
     const at = `${field}.ports[${i}]`
     const n = p.containerPort
-    if (n === undefined) causes.push(required(`${at}.containerPort`))
-    else if (typeof n !== "number" || n < 1 || n > 65535)
+    if (typeof n === "number" && (n < 1 || n > 65535))
       causes.push(invalidValue(`${at}.containerPort`, n, "must be between 1 and 65535, inclusive"))
     const pn = asString(p.name)
     if (pn !== undefined) {
@@ -213,29 +227,23 @@ const validateContainer = (c: JsonObject, field: string, volumes: Set<string>, c
       if (portNames.has(pn)) causes.push(duplicate(`${at}.name`, pn))
       portNames.add(pn)
     }
-    const protocol = p.protocol
-    if (protocol !== undefined && !["TCP", "UDP", "SCTP"].includes(String(protocol)))
-      causes.push(notSupported(`${at}.protocol`, protocol, ["SCTP", "TCP", "UDP"]))
   })
   asArray(c.env).forEach((env, i) => {
     const e = asObject(env)
     const n = asString(e.name)
-    if (!n) causes.push(required(`${field}.env[${i}].name`))
-    else for (const problem of Names.envVarName(n)) causes.push(invalidValue(`${field}.env[${i}].name`, n, problem))
+    if (n) for (const problem of Names.envVarName(n)) causes.push(invalidValue(`${field}.env[${i}].name`, n, problem))
     if (e.value !== undefined && e.valueFrom !== undefined)
       causes.push(invalidValue(`${field}.env[${i}].valueFrom`, "", "may not be specified when `value` is not empty"))
   })
   asArray(c.volumeMounts).forEach((mount, i) => {
     const m = asObject(mount)
     const n = asString(m.name)
-    if (!n) causes.push(required(`${field}.volumeMounts[${i}].name`))
-    else if (!volumes.has(n))
+    if (n && !volumes.has(n))
       causes.push({
         reason: "FieldValueNotFound",
         message: `Not found: "${n}"`,
         field: `${field}.volumeMounts[${i}].name`,
       })
-    if (!asString(m.mountPath)) causes.push(required(`${field}.volumeMounts[${i}].mountPath`))
   })
   validateProbe(c.livenessProbe, `${field}.livenessProbe`, "liveness", causes)
   validateProbe(c.readinessProbe, `${field}.readinessProbe`, "readiness", causes)
@@ -272,15 +280,13 @@ const validatePodSpec = (spec: unknown, field: string, causes: Cause[], restartP
   const volumes = new Set<string>()
   asArray(s.volumes).forEach((volume, i) => {
     const n = asString(asObject(volume).name)
-    if (!n) causes.push(required(`${field}.volumes[${i}].name`))
-    else {
+    if (n) {
       for (const problem of Names.dns1123Label(n)) causes.push(invalidValue(`${field}.volumes[${i}].name`, n, problem))
       if (volumes.has(n)) causes.push(duplicate(`${field}.volumes[${i}].name`, n))
       volumes.add(n)
     }
   })
   const containers = asArray(s.containers)
-  if (containers.length === 0) causes.push(required(`${field}.containers`))
   const names = new Set<string>()
   containers.forEach((c, i) => {
     validateContainer(asObject(c), `${field}.containers[${i}]`, volumes, causes, names)
@@ -291,8 +297,6 @@ const validatePodSpec = (spec: unknown, field: string, causes: Cause[], restartP
   const policy = asString(s.restartPolicy)
   if (restartPolicies && policy !== undefined && !restartPolicies.includes(policy))
     causes.push(notSupported(`${field}.restartPolicy`, policy, restartPolicies))
-  if (policy !== undefined && !["Always", "OnFailure", "Never"].includes(policy))
-    causes.push(notSupported(`${field}.restartPolicy`, policy, ["Always", "OnFailure", "Never"]))
   nonNegative(s.terminationGracePeriodSeconds, `${field}.terminationGracePeriodSeconds`, causes)
   const sa = asString(s.serviceAccountName)
   if (sa)
@@ -308,10 +312,7 @@ const validateTemplate = (
   restartPolicies?: ReadonlyArray<string>,
 ) => {
   const template = asObject(spec.template)
-  if (spec.template === undefined) {
-    causes.push(required(`${field}.template`))
-    return
-  }
+  if (spec.template === undefined) return
   const labels = asObject(asObject(template.metadata).labels)
   validateLabels(labels, `${field}.template.metadata.labels`, causes)
   if (selector !== undefined) {
@@ -347,8 +348,7 @@ const validateReplicated = (
   nonNegative(spec.replicas, "spec.replicas", causes)
   nonNegative(spec.minReadySeconds, "spec.minReadySeconds", causes)
   const selector = spec.selector
-  if (selector === undefined) causes.push(required("spec.selector"))
-  else {
+  if (selector !== undefined) {
     const sel = asObject(selector)
     if (Object.keys(asObject(sel.matchLabels)).length === 0 && asArray(sel.matchExpressions).length === 0)
       causes.push(invalidValue("spec.selector", selector, `empty selector is invalid for ${what}`))
@@ -360,8 +360,6 @@ const validateReplicated = (
     nonNegative(spec.revisionHistoryLimit, "spec.revisionHistoryLimit", causes)
     const strategy = asObject(spec.strategy)
     const type = asString(strategy.type)
-    if (type !== undefined && type !== "Recreate" && type !== "RollingUpdate")
-      causes.push(notSupported("spec.strategy.type", type, ["Recreate", "RollingUpdate"]))
     if (type === "Recreate" && strategy.rollingUpdate !== undefined)
       causes.push(forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"))
     const rolling = asObject(strategy.rollingUpdate)
@@ -387,8 +385,6 @@ const validateReplicated = (
 const validateService = (obj: JsonObject, old: JsonObject | undefined, causes: Cause[]) => {
   const spec = asObject(obj.spec)
   const type = asString(spec.type) ?? "ClusterIP"
-  const types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
-  if (!types.includes(type)) causes.push(notSupported("spec.type", type, types))
   const headless = spec.clusterIP === "None"
   const ports = asArray(spec.ports)
   if (ports.length === 0 && type !== "ExternalName" && !headless) causes.push(required("spec.ports"))
@@ -405,11 +401,9 @@ const validateService = (obj: JsonObject, old: JsonObject | undefined, causes: C
       names.add(name)
     }
     const n = p.port
-    if (typeof n !== "number" || n < 1 || n > 65535)
-      causes.push(invalidValue(`${at}.port`, n ?? 0, "must be between 1 and 65535, inclusive"))
+    if (typeof n === "number" && (n < 1 || n > 65535))
+      causes.push(invalidValue(`${at}.port`, n, "must be between 1 and 65535, inclusive"))
     const protocol = asString(p.protocol) ?? "TCP"
-    if (!["TCP", "UDP", "SCTP"].includes(protocol))
-      causes.push(notSupported(`${at}.protocol`, protocol, ["SCTP", "TCP", "UDP"]))
     const key = `${String(n)}/${protocol}`
     if (seen.has(key)) causes.push(duplicate(at, { port: n, protocol }))
     seen.add(key)
@@ -457,10 +451,6 @@ const validatePvc = (obj: JsonObject, old: JsonObject | undefined, causes: Cause
   const spec = asObject(obj.spec)
   const modes = asArray(spec.accessModes)
   if (modes.length === 0) causes.push(required("spec.accessModes", "at least 1 access mode is required"))
-  const supported = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
-  modes.forEach((mode) => {
-    if (!supported.includes(String(mode))) causes.push(notSupported("spec.accessModes", mode, supported))
-  })
   const storage = asObject(asObject(spec.resources).requests).storage
   if (storage === undefined) causes.push(required("spec.resources[storage]"))
   else if (!(quantity(storage) > 0))
@@ -512,17 +502,12 @@ const validateJob = (obj: JsonObject, old: JsonObject | undefined, causes: Cause
 const validateCronJob = (obj: JsonObject, _old: JsonObject | undefined, causes: Cause[]) => {
   const spec = asObject(obj.spec)
   const schedule = asString(spec.schedule)
-  if (!schedule) causes.push(required("spec.schedule"))
-  else if (!isValidSchedule(schedule))
+  if (schedule !== undefined && !isValidSchedule(schedule))
     causes.push(invalidValue("spec.schedule", schedule, `unparseable schedule "${schedule}"`))
-  const policy = asString(spec.concurrencyPolicy)
-  if (policy !== undefined && !["Allow", "Forbid", "Replace"].includes(policy))
-    causes.push(notSupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]))
   for (const n of ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"])
     nonNegative(spec[n], `spec.${n}`, causes)
   const jobSpec = asObject(asObject(spec.jobTemplate).spec)
-  if (spec.jobTemplate === undefined) causes.push(required("spec.jobTemplate"))
-  else {
+  if (spec.jobTemplate !== undefined) {
     validateTemplate(jobSpec, "spec.jobTemplate.spec", undefined, causes, ["OnFailure", "Never"])
     const restart = asString(getPath(jobSpec, ["template", "spec", "restartPolicy"]))
     if (restart === undefined || restart === "Always")
@@ -532,13 +517,10 @@ const validateCronJob = (obj: JsonObject, _old: JsonObject | undefined, causes: 
 
 const validateHpa = (obj: JsonObject, _old: JsonObject | undefined, causes: Cause[]) => {
   const spec = asObject(obj.spec)
-  const ref = asObject(spec.scaleTargetRef)
-  if (!asString(ref.kind)) causes.push(required("spec.scaleTargetRef.kind"))
-  if (!asString(ref.name)) causes.push(required("spec.scaleTargetRef.name"))
   const max = spec.maxReplicas
   const min = spec.minReplicas
-  if (typeof max !== "number" || max < 1)
-    causes.push(invalidValue("spec.maxReplicas", max ?? 0, "must be greater than or equal to 1"))
+  if (typeof max === "number" && max < 1)
+    causes.push(invalidValue("spec.maxReplicas", max, "must be greater than or equal to 1"))
   if (min !== undefined && (typeof min !== "number" || min < 1))
     causes.push(invalidValue("spec.minReplicas", min, "must be greater than or equal to 1"))
   if (typeof max === "number" && typeof min === "number" && max < min)
@@ -548,18 +530,12 @@ const validateHpa = (obj: JsonObject, _old: JsonObject | undefined, causes: Caus
     const at = `spec.metrics[${i}]`
     const type = asString(m.type)
     const types = ["ContainerResource", "External", "Object", "Pods", "Resource"]
-    if (!type || !types.includes(type)) {
-      causes.push(
-        type ? notSupported(`${at}.type`, type, types) : required(`${at}.type`, "must specify a metric source type"),
-      )
-      return
-    }
+    if (type !== undefined && !types.includes(type)) causes.push(notSupported(`${at}.type`, type, types))
     if (type === "Resource") {
       const resource = asObject(m.resource)
-      if (!asString(resource.name)) causes.push(required(`${at}.resource.name`, "must specify a resource name"))
       const target = asObject(resource.target)
       const targetType = asString(target.type)
-      if (!targetType || !["Utilization", "Value", "AverageValue"].includes(targetType))
+      if (targetType !== undefined && !["Utilization", "Value", "AverageValue"].includes(targetType))
         causes.push(
           notSupported(`${at}.resource.target.type`, targetType ?? "", ["AverageValue", "Utilization", "Value"]),
         )
@@ -575,9 +551,6 @@ const validateHpa = (obj: JsonObject, _old: JsonObject | undefined, causes: Caus
 const validateNetworkPolicy = (obj: JsonObject, _old: JsonObject | undefined, causes: Cause[]) => {
   const spec = asObject(obj.spec)
   validateSelector(asObject(spec.podSelector), "spec.podSelector", causes)
-  asArray(spec.policyTypes).forEach((t, i) => {
-    if (t !== "Ingress" && t !== "Egress") causes.push(notSupported(`spec.policyTypes[${i}]`, t, ["Egress", "Ingress"]))
-  })
   for (const direction of ["ingress", "egress"] as const) {
     asArray(spec[direction]).forEach((rule, i) => {
       const r = asObject(rule)
@@ -603,42 +576,18 @@ const validateNetworkPolicy = (obj: JsonObject, _old: JsonObject | undefined, ca
   }
 }
 
-const hostname = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
-
-// Gateway API CRDs report schema and CEL failures in the apiextensions style.
+// The Gateway API CRDs' CEL rules (x-kubernetes-validations), which the generated validators do not carry.
 const validateRoute = (obj: JsonObject, _old: JsonObject | undefined, causes: Cause[]) => {
-  const spec = asObject(obj.spec)
-  const parents = asArray(spec.parentRefs)
-  if (parents.length > 32) causes.push(tooLong("spec.parentRefs", 32))
-  parents.forEach((parent, i) => {
-    if (!asString(asObject(parent).name)) causes.push(required(`spec.parentRefs[${i}].name`))
-  })
-  asArray(spec.hostnames).forEach((host, i) => {
-    const h = String(host)
-    if (h.length > 253 || !hostname.test(h))
-      causes.push(
-        invalidValue(
-          `spec.hostnames[${i}]`,
-          host,
-          `spec.hostnames[${i}] in body should match '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'`,
-        ),
-      )
-  })
-  const rules = asArray(spec.rules)
-  if (rules.length > 16) causes.push(tooLong("spec.rules", 16))
-  rules.forEach((rule, i) => {
+  asArray(asObject(obj.spec).rules).forEach((rule, i) => {
     const r = asObject(rule)
     asArray(r.matches).forEach((match, j) => {
       const path = asObject(asObject(match).path)
       const type = asString(path.type) ?? "PathPrefix"
       const value = asString(path.value) ?? "/"
-      const at = `spec.rules[${i}].matches[${j}].path`
-      if (!["Exact", "PathPrefix", "RegularExpression"].includes(type))
-        causes.push(notSupported(`${at}.type`, type, ["Exact", "PathPrefix", "RegularExpression"]))
       if ((type === "Exact" || type === "PathPrefix") && !value.startsWith("/"))
         causes.push(
           invalidValue(
-            at,
+            `spec.rules[${i}].matches[${j}].path`,
             path,
             "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']",
           ),
@@ -646,20 +595,10 @@ const validateRoute = (obj: JsonObject, _old: JsonObject | undefined, causes: Ca
     })
     asArray(r.backendRefs).forEach((ref, j) => {
       const b = asObject(ref)
-      const at = `spec.rules[${i}].backendRefs[${j}]`
-      if (!asString(b.name)) causes.push(required(`${at}.name`))
       const kind = asString(b.kind) ?? "Service"
       const group = asString(b.group) ?? ""
       if (kind === "Service" && group === "" && b.port === undefined)
-        causes.push(invalidValue(at, b, "Must have port for Service reference"))
-      const port = b.port
-      if (port !== undefined && (typeof port !== "number" || port < 1 || port > 65535))
-        causes.push(invalidValue(`${at}.port`, port, `${at}.port in body should be less than or equal to 65535`))
-      const weight = b.weight
-      if (weight !== undefined && (typeof weight !== "number" || weight < 0 || weight > 1000000))
-        causes.push(
-          invalidValue(`${at}.weight`, weight, `${at}.weight in body should be less than or equal to 1000000`),
-        )
+        causes.push(invalidValue(`spec.rules[${i}].backendRefs[${j}]`, b, "Must have port for Service reference"))
     })
   })
 }
@@ -687,17 +626,13 @@ const validatePod = (obj: JsonObject, old: JsonObject | undefined, causes: Cause
 }
 
 const validateEndpointSlice = (obj: JsonObject, old: JsonObject | undefined, causes: Cause[]) => {
-  const type = asString(obj.addressType)
-  if (!type) causes.push(required("addressType"))
-  else if (!["IPv4", "IPv6", "FQDN"].includes(type))
-    causes.push(notSupported("addressType", type, ["FQDN", "IPv4", "IPv6"]))
   immutable(obj, old, "addressType", causes)
 }
 
 const validateBinding = (obj: JsonObject, old: JsonObject | undefined, causes: Cause[]) => {
   const ref = asObject(obj.roleRef)
-  if (!asString(ref.kind)) causes.push(notSupported("roleRef.kind", ref.kind ?? "", ["ClusterRole", "Role"]))
-  if (!asString(ref.name)) causes.push(required("roleRef.name"))
+  if (ref.kind !== undefined && ref.kind !== "Role" && ref.kind !== "ClusterRole")
+    causes.push(notSupported("roleRef.kind", ref.kind, ["ClusterRole", "Role"]))
   if (old !== undefined && !deepEqual(old.roleRef, obj.roleRef))
     causes.push(invalidValue("roleRef", obj.roleRef ?? null, "cannot change roleRef"))
 }
