@@ -55,7 +55,13 @@ export interface DeleteOptions {
   readonly gracePeriodSeconds?: number
   readonly preconditions?: { uid?: string; resourceVersion?: string }
   readonly dryRun?: boolean
+  /** Where the deletion's warnings go (the HTTP layer sends them as `Warning` headers). */
+  readonly warnings?: string[]
 }
+
+/** What the Job storage says when a Job is deleted with no propagation policy (batch/v1 orphans its pods). */
+export const jobOrphansPods =
+  "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"
 
 export interface ListOptions {
   readonly labelSelector?: string | null
@@ -481,7 +487,8 @@ export class Cluster {
         name,
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
       )
-    // batch/v1 Jobs still default to orphaning their pods when the caller names no policy.
+    // batch/v1 Jobs still default to orphaning their pods when the caller names no policy, and say so.
+    if (type.kind === "Job" && options.propagationPolicy === undefined) options.warnings?.push(jobOrphansPods)
     const policy = options.propagationPolicy ?? (type.kind === "Job" ? "Orphan" : "Background")
     const finalizers = [...(old.metadata.finalizers ?? [])]
     if (

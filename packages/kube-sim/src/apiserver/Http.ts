@@ -6,7 +6,7 @@ import { isObject, type JsonObject } from "../Json.ts"
 import type { KObject } from "../Objects.ts"
 import type { Security } from "../security/Security.ts"
 import type { Cluster, DeleteOptions } from "./Cluster.ts"
-import { patchTypes } from "./Cluster.ts"
+import { jobOrphansPods, patchTypes } from "./Cluster.ts"
 import { apiVersionOf, type ResourceType } from "./Registry.ts"
 import { parseFieldSelector, parseLabelSelector } from "./Selectors.ts"
 import {
@@ -477,10 +477,10 @@ export class ApiServer {
         const result = this.cluster.delete(type, route.namespace, route.name!, {
           ...options,
           dryRun: isDryRun || options.dryRun === true,
+          warnings,
         })
-        if (result.deleted && type.kind !== "Pod")
-          return json(res, 200, this.cluster.successStatus(type, result.object))
-        return json(res, 200, result.object)
+        if (result.deleted && type.kind !== "Pod") return reply(200, this.cluster.successStatus(type, result.object))
+        return reply(200, result.object)
       }
       case "deletecollection": {
         const raw = await readBody(req)
@@ -497,7 +497,9 @@ export class ApiServer {
           })
           out.push(result.object)
         }
-        return json(res, 200, {
+        // Said once for the collection, not once per Job.
+        if (type.kind === "Job" && options.propagationPolicy === undefined) warnings.push(jobOrphansPods)
+        return reply(200, {
           kind: `${type.kind}List`,
           apiVersion: apiVersionOf(type),
           metadata: { resourceVersion: String(this.cluster.store.resourceVersion) },
@@ -549,7 +551,9 @@ export class ApiServer {
         ? { propagationPolicy: policy }
         : orphan === true || orphan === "true"
           ? { propagationPolicy: "Orphan" as const }
-          : {}),
+          : orphan === false || orphan === "false"
+            ? { propagationPolicy: "Background" as const }
+            : {}),
       ...(grace !== undefined && grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
       ...(preconditions
         ? {
