@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KubeSim, type Simulator } from "../src/index.ts"
-import { clients } from "./support/Clients.ts"
+import { adminHeader, clients } from "./support/Clients.ts"
 
 /** The `Warning` headers a real API server sends besides its answers. */
 
@@ -20,7 +20,7 @@ const job = (name: string) => ({
 })
 
 const remove = async (path: string) => {
-  const response = await fetch(`${sim.url}${path}`, { method: "DELETE" })
+  const response = await fetch(`${sim.url}${path}`, { method: "DELETE", headers: adminHeader(sim) })
   await response.text()
   return { status: response.status, warning: response.headers.get("warning") }
 }
