@@ -1,3 +1,4 @@
+import type { KubeObject } from "@starform/manifests"
 import { stringify as toYaml } from "yaml"
 import { Cluster, type DeleteOptions } from "./apiserver/Cluster.ts"
 import { ApiServer, type RequestStats } from "./apiserver/Http.ts"
@@ -21,7 +22,7 @@ import { ReplicaSets } from "./controllers/ReplicaSets.ts"
 import { Runner } from "./controllers/Runner.ts"
 import { pvcAdmission, Volumes } from "./controllers/Volumes.ts"
 import { Faults } from "./Faults.ts"
-import type { KObject } from "./Objects.ts"
+import { fromKubeObject, type KObject } from "./Objects.ts"
 import * as Seeds from "./Seeds.ts"
 import { Security } from "./security/Security.ts"
 
@@ -325,25 +326,31 @@ export class Simulator {
     return this.cluster.find(this.cluster.resource(apiVersion, kind), namespace, name)
   }
 
+  /** The object `ref` names (as @starform/manifests names objects), if it exists. */
+  find(ref: KubeObject.ObjectRef): KObject | undefined {
+    return this.get(ref.apiVersion, ref.kind, ref.namespace || undefined, ref.name)
+  }
+
   list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): KObject[] {
     return this.cluster.list(this.cluster.resource(apiVersion, kind), namespace, {
       labelSelector: labelSelector ?? null,
     }).items
   }
 
-  create(obj: KObject, manager = internalManager): KObject {
-    return this.cluster.create(this.cluster.resource(obj.apiVersion, obj.kind), obj.metadata.namespace, obj, {
+  create(obj: KubeObject.KubeObject, manager = internalManager): KObject {
+    const body = fromKubeObject(obj)
+    return this.cluster.create(this.cluster.resource(body.apiVersion, body.kind), body.metadata.namespace, body, {
       manager,
     })
   }
 
   /** Server-side apply, as a client would send it. */
-  apply(obj: KObject, manager = internalManager, force = true): KObject {
+  apply(obj: KubeObject.KubeObject, manager = internalManager, force = true): KObject {
     const type = this.cluster.resource(obj.apiVersion, obj.kind)
     return this.cluster.patch(
       type,
       obj.metadata.namespace,
-      obj.metadata.name ?? "",
+      obj.metadata.name,
       "application/apply-patch+yaml",
       JSON.stringify(obj),
       {

@@ -27,7 +27,6 @@ export const manifests = (dir: string): ReadonlyArray<KubeObject> =>
     .filter((file) => file.endsWith(".yaml"))
     .sort()
     .flatMap((file) => parseManifests(readFileSync(join(k8sDir, dir, file), "utf8")))
-    .map((obj): KubeObject => ({ ...obj, metadata: { ...obj.metadata } }))
     .sort((a, b) => order(a) - order(b))
 
 /** A kubeconfig for the same cluster whose user is `token`. */

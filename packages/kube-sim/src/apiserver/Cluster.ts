@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml"
 import type { SimClock } from "../Clock.ts"
 import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
 import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../Objects.ts"
-import { randomSuffix } from "../Objects.ts"
+import { objectFrom, randomSuffix } from "../Objects.ts"
 import { apply, type Scope, trackUpdate, view, withView } from "./Apply.ts"
 import { applyDefaults, dropEmpty } from "./Defaults.ts"
 import { jsonPatch, mergePatch, strategicMergePatch } from "./Patch.ts"
@@ -199,15 +199,13 @@ export class Cluster {
   }
 
   private checkBody(type: ResourceType, namespace: string | undefined, body: KObject, urlName?: string) {
-    if (!isObject(body) || !isObject(body.metadata as Json)) {
-      if (!isObject(body)) throw badRequest("the body of the request was empty or not an object")
-      ;(body as KObject).metadata = {}
-    }
-    if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(type))
+    if (!isObject(body)) throw badRequest("the body of the request was empty or not an object")
+    if (!isObject(body.metadata)) body.metadata = {}
+    if (body.apiVersion && body.apiVersion !== apiVersionOf(type))
       throw badRequest(
         `the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`,
       )
-    if (body.kind !== undefined && body.kind !== type.kind)
+    if (body.kind && body.kind !== type.kind)
       throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${type.kind})`)
     body.apiVersion = apiVersionOf(type)
     body.kind = type.kind
@@ -319,7 +317,7 @@ export class Cluster {
         if (value === undefined) delete next.metadata[field]
         else (next.metadata as Record<string, unknown>)[field] = value
       }
-      next.metadata.name = old.metadata.name
+      if (old.metadata.name !== undefined) next.metadata.name = old.metadata.name
       if (old.metadata.namespace !== undefined) next.metadata.namespace = old.metadata.namespace
       if (type.status) {
         if (old.status === undefined) delete next.status
@@ -372,7 +370,7 @@ export class Cluster {
       throw badRequest(`error decoding patch: ${(error as Error).message}`)
     }
     const old = this.get(type, namespace, name)
-    const base = clone(old) as unknown as Json
+    const base: Json = clone(old)
     let patched: Json
     switch (contentType) {
       case "application/json-patch+json":
@@ -394,8 +392,7 @@ export class Cluster {
         throw unsupportedMediaType(contentType, patchTypes)
     }
     if (!isObject(patched)) throw badRequest("the patch produced something other than an object")
-    const body = patched as unknown as KObject
-    if (!isObject(body.metadata as Json)) body.metadata = {}
+    const body = objectFrom(patched)
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion)
       throw staleUpdate(type, name)
     this.checkBody(type, namespace, body, name)
@@ -428,12 +425,11 @@ export class Cluster {
       }
     }
     if (!isObject(parsed)) throw badRequest("the body of an apply request must be an object")
-    const body = parsed as unknown as KObject
+    const body = objectFrom(parsed)
     if (!body.apiVersion || !body.kind)
       throw badRequest(
-        `apply patch must specify apiVersion and kind (got apiVersion ${JSON.stringify(body.apiVersion ?? "")}, kind ${JSON.stringify(body.kind ?? "")})`,
+        `apply patch must specify apiVersion and kind (got apiVersion ${JSON.stringify(body.apiVersion)}, kind ${JSON.stringify(body.kind)})`,
       )
-    if (!isObject(body.metadata as Json)) body.metadata = {}
     if (body.metadata.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil")
     this.checkBody(type, namespace, body, name)
     checkDecoded(type, body, options, "apply")
@@ -630,7 +626,8 @@ const statusBody = (type: ResourceType, input: KObject): KObject => {
   const metadata: ObjectMeta = { ...input.metadata }
   for (const field of statusMetadata(type))
     if (metadata[field] !== undefined) Object.assign(metadata, { [field]: clone(metadata[field]) })
-  return { ...input, metadata, status: clone(input.status) }
+  const { status, ...rest } = input
+  return { ...rest, metadata, ...(status === undefined ? {} : { status: clone(status) }) }
 }
 
 const withoutSystem = (metadata: ObjectMeta) => {

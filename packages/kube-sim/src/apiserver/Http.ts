@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from "node:net"
 import { parse as parseYaml } from "yaml"
 import { type Faults, isWrite, type RequestInfo, type Verb } from "../Faults.ts"
 import { isObject, type JsonObject } from "../Json.ts"
-import type { KObject } from "../Objects.ts"
+import { type KObject, objectFrom } from "../Objects.ts"
 import type { Security } from "../security/Security.ts"
 import type { Cluster, DeleteOptions } from "./Cluster.ts"
 import { jobOrphansPods, patchTypes } from "./Cluster.ts"
@@ -414,7 +414,7 @@ export class ApiServer {
       case "create": {
         if (route.name !== undefined) throw methodNotAllowed(method)
         const body = this.decode(await readBody(req), contentType)
-        const created = this.cluster.create(type, route.namespace, body as KObject, {
+        const created = this.cluster.create(type, route.namespace, objectFrom(body), {
           manager,
           dryRun: isDryRun,
           fieldValidation,
@@ -432,7 +432,7 @@ export class ApiServer {
               this.cluster.updateScale(type, route.namespace, route.name!, body, { manager, dryRun: isDryRun }),
             ),
           )
-        const updated = this.cluster.update(type, route.namespace, route.name!, body as KObject, {
+        const updated = this.cluster.update(type, route.namespace, route.name!, objectFrom(body), {
           manager,
           dryRun: isDryRun,
           scope,
@@ -528,7 +528,11 @@ export class ApiServer {
       contentType === "application/apply-patch+yaml" ? "application/yaml" : "application/json",
     )
     const replicas = isObject(patch.spec) ? patch.spec.replicas : undefined
-    return { ...current, spec: { replicas: replicas ?? current.spec.replicas } } as unknown as JsonObject
+    const resourceVersion = current.metadata.resourceVersion
+    return {
+      metadata: resourceVersion === undefined ? {} : { resourceVersion },
+      spec: { replicas: replicas ?? current.spec.replicas },
+    }
   }
 
   private deleteOptions(raw: string, query: URLSearchParams): DeleteOptions {

@@ -31,7 +31,7 @@ export const validate = (type: ResourceType, obj: KObject, old: KObject | undefi
   const causes: Cause[] = [...schema.causes]
   validateMeta(type, obj, old, causes)
   const kindRule = rules[type.kind]
-  if (kindRule) kindRule(obj as unknown as JsonObject, old as unknown as JsonObject | undefined, causes)
+  if (kindRule) kindRule(obj, old, causes)
   return causes
 }
 

@@ -1,6 +1,6 @@
 import { parseTime } from "../Clock.ts"
 import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
-import { type Condition, type KObject, ownerRef, setCondition } from "../Objects.ts"
+import { type Condition, conditionsOf, type KObject, namespaced, ownerRef, setCondition } from "../Objects.ts"
 import {
   type Context,
   controllerManager,
@@ -180,7 +180,7 @@ export class Deployments implements Controller {
       kind: "ReplicaSet",
       metadata: {
         name: `${deployment.metadata.name ?? ""}-${hash}`,
-        namespace: deployment.metadata.namespace,
+        ...namespaced(deployment.metadata.namespace),
         labels,
         annotations: {
           "deployment.kubernetes.io/desired-replicas": String(desired),
@@ -399,7 +399,7 @@ export class Deployments implements Controller {
     const ready = sum((rs) => num(status(rs).readyReplicas))
     const availableCount = sum((rs) => num(status(rs).availableReplicas))
     const old = status(deployment)
-    let conditions = list(old.conditions).filter(isObject) as unknown as Condition[]
+    let conditions = conditionsOf(old.conditions)
 
     conditions = setCondition(
       conditions,
@@ -519,7 +519,7 @@ export class Deployments implements Controller {
       readyReplicas: ready,
       availableReplicas: availableCount,
       unavailableReplicas: Math.max(desired - availableCount, 0),
-      conditions: conditions as unknown as JsonObject[],
+      conditions: conditions,
     }
     for (const field of ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"])
       if (next[field] === 0) delete next[field]
