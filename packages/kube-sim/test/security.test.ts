@@ -238,20 +238,14 @@ describe("k8s/policy's ValidatingAdmissionPolicy, applied to kube-sim", () => {
       namespace: "p1-production",
       body: deployment("p1-production", "web") as never,
     })
-    const failed = sim.until(
-      () => {
-        const rs = sim.list("apps/v1", "ReplicaSet", "p1-production")[0] as
-          | { status?: { conditions?: ReadonlyArray<{ type: string; message?: string }> } }
-          | undefined
-        return rs?.status?.conditions?.some((c) => c.type === "ReplicaFailure") === true
-      },
-      { withinMs: 60_000 },
-    )
-    expect(failed).toBeGreaterThan(0)
-    const rs = sim.list("apps/v1", "ReplicaSet", "p1-production")[0] as unknown as {
-      status: { conditions: ReadonlyArray<{ type: string; message: string }> }
+    const replicaFailure = () => {
+      const rs = sim.list("apps/v1", "ReplicaSet", "p1-production")[0] as
+        | { status?: { conditions?: ReadonlyArray<{ type: string; message?: string }> } }
+        | undefined
+      return rs?.status?.conditions?.find((c) => c.type === "ReplicaFailure")
     }
-    expect(rs.status.conditions.find((c) => c.type === "ReplicaFailure")?.message).toContain(
+    expect(sim.until(() => replicaFailure() !== undefined, { withinMs: 60_000 })).toBeGreaterThan(0)
+    expect(replicaFailure()?.message).toContain(
       "ValidatingAdmissionPolicy 'starform-require-labels' with binding 'starform-require-labels' denied request",
     )
     expect(sim.list("v1", "Pod", "p1-production").map((p) => p.metadata.name)).toEqual(["labelled"])
