@@ -279,4 +279,43 @@ describe("k8s/policy's ValidatingAdmissionPolicy, applied to kube-sim", () => {
       `299 - "Validation failed for ValidatingAdmissionPolicy 'small-configmaps' with binding 'small-configmaps-warn': keep configmaps small"`,
     )
   })
+
+  it("a controller's writes are the controller's, not those of the request that set it going", async () => {
+    await admin.core.createNamespace({ body: { metadata: { name: "hands-off", labels: { "hands-off": "true" } } } })
+    await admin.objects.create({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "no-hand-made-pods" },
+      spec: {
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
+        },
+        validations: [
+          { expression: "request.userInfo.username != 'kubernetes-admin'", message: "pods come from controllers here" },
+        ],
+      },
+    } as k8s.KubernetesObject)
+    await admin.objects.create({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: "no-hand-made-pods" },
+      spec: {
+        policyName: "no-hand-made-pods",
+        validationActions: ["Deny"],
+        matchResources: { namespaceSelector: { matchLabels: { "hands-off": "true" } } },
+      },
+    } as k8s.KubernetesObject)
+    expect(
+      await failure(admin.core.createNamespacedPod({ namespace: "hands-off", body: pod("by-hand") })),
+    ).toMatchObject({
+      code: 422,
+      message: expect.stringContaining("pods come from controllers here"),
+    })
+    await admin.apps.createNamespacedDeployment({
+      namespace: "hands-off",
+      body: deployment("hands-off", "web", { replicas: 2 }) as never,
+    })
+    // The controllers run on their own after the request (no tick from here), as they do in a running cluster.
+    await sim.waitFor(() => sim.list("v1", "Pod", "hands-off").length === 2, { timeoutMs: 5_000 })
+  })
 })

@@ -289,7 +289,9 @@ export class ApiServer {
       user,
       subresource: attributes.subresource,
       dryRun: url.searchParams.has("dryRun"),
-      warn: (warning: string) => res.appendHeader("Warning", `299 - ${JSON.stringify(warning)}`),
+      warn: (warning: string) => {
+        if (!res.headersSent) res.appendHeader("Warning", `299 - ${JSON.stringify(warning)}`)
+      },
     }
     return this.security.within(context, () => this.serve(req, res, url, method))
   }

@@ -13,6 +13,7 @@ import { Tokens } from "./Tokens.ts"
 
 /** What admission needs to know of the HTTP request a write came in on. */
 interface RequestContext {
+  open: boolean
   readonly user: UserInfo
   readonly subresource: string
   readonly dryRun: boolean
@@ -73,9 +74,16 @@ export class Security {
     return { user, attributes }
   }
 
-  /** Serves the request with its user at hand for admission (`request.userInfo`) and its Warn-action warnings. */
-  within<A>(context: RequestContext, serve: () => Promise<A>): Promise<A> {
-    return this.requests.run(context, serve)
+  /**
+   * Serves the request with its user at hand for admission (`request.userInfo`) and its Warn-action warnings.
+   * Work the request sets going (the controllers' drain, on a timer created meanwhile) inherits this context but
+   * runs once it has been answered: from then on the context is closed, and those writes are the controllers'.
+   */
+  within<A>(context: Omit<RequestContext, "open">, serve: () => Promise<A>): Promise<A> {
+    const live = { ...context, open: true }
+    return this.requests.run(live, serve).finally(() => {
+      live.open = false
+    })
   }
 
   /** `POST /api/v1/namespaces/<ns>/serviceaccounts/<name>/token`: the ServiceAccount must exist. */
@@ -109,7 +117,8 @@ export class Security {
   readonly admission: Admission = (type, next, old) => {
     const source = this.policies()
     if (source.bindings.length === 0) return
-    const context = this.requests.getStore()
+    const store = this.requests.getStore()
+    const context = store?.open ? store : undefined
     const namespace = next.metadata.namespace ?? ""
     const request = {
       operation: old === undefined ? ("CREATE" as const) : ("UPDATE" as const),
