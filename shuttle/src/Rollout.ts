@@ -57,7 +57,11 @@ const fatalWaiting = new Set([
 
 const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`)
 
-/** Complete and ready: the controller saw the latest spec, and every wanted replica is updated, ready and available. */
+/**
+ * Complete and ready: the controller saw the latest generation, and every wanted replica is updated, ready and
+ * available. The API server moves a Deployment's generation for a change to its annotations too (Shuttle's applied
+ * digest is one), so counts read before the controller observed that generation say nothing about it.
+ */
 export const complete = (deployment: LiveDeployment): boolean => {
   const wanted = deployment.spec?.replicas ?? 1
   const status = deployment.status ?? {}

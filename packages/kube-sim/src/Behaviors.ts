@@ -1,6 +1,6 @@
+import { matches } from "./apiserver/Selectors.ts"
 import { isObject, type Json, type JsonObject } from "./Json.ts"
 import type { KObject } from "./Objects.ts"
-import { matches } from "./Selectors.ts"
 
 /**
  * How a pod's containers behave once started: the script a test gives the simulated kubelet. Readiness still

@@ -1,6 +1,13 @@
-import { clone, isObject, type Json, type JsonObject } from "./Json.ts"
+import type { KubeObject } from "@starform/manifests"
+import { clone, isObject, type Json, type JsonObject, normalize } from "./Json.ts"
 
-export interface OwnerReference {
+/*
+ * Objects as the server stores them: plain JSON. The shapes are type aliases (not interfaces) so that an object, its
+ * metadata and its conditions are `Json` as they are, with no cast between the typed and the untyped view; the
+ * shared `KubeObject` of @starform/manifests is what goes in and out of the Simulator's API (see below).
+ */
+
+export type OwnerReference = {
   apiVersion: string
   kind: string
   name: string
@@ -9,7 +16,7 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean
 }
 
-export interface ManagedFieldsEntry {
+export type ManagedFieldsEntry = {
   manager: string
   operation: "Apply" | "Update"
   apiVersion: string
@@ -19,38 +26,38 @@ export interface ManagedFieldsEntry {
   subresource?: string
 }
 
-export interface ObjectMeta {
-  name?: string | undefined
-  generateName?: string | undefined
-  namespace?: string | undefined
-  uid?: string | undefined
-  resourceVersion?: string | undefined
-  generation?: number | undefined
-  creationTimestamp?: string | undefined
-  deletionTimestamp?: string | undefined
-  deletionGracePeriodSeconds?: number | undefined
-  labels?: Record<string, string> | undefined
-  annotations?: Record<string, string> | undefined
-  ownerReferences?: OwnerReference[] | undefined
-  finalizers?: string[] | undefined
-  managedFields?: ManagedFieldsEntry[] | undefined
-  selfLink?: string | undefined
+export type ObjectMeta = {
+  name?: string
+  generateName?: string
+  namespace?: string
+  uid?: string
+  resourceVersion?: string
+  generation?: number
+  creationTimestamp?: string
+  deletionTimestamp?: string
+  deletionGracePeriodSeconds?: number
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
+  ownerReferences?: OwnerReference[]
+  finalizers?: string[]
+  managedFields?: ManagedFieldsEntry[]
+  selfLink?: string
 }
 
-/** Any object the server stores. Controllers cast to the narrower shapes they read. */
-export interface KObject {
+/** Any object the server stores: its type, its metadata, and the rest as JSON. */
+export type KObject = {
   apiVersion: string
   kind: string
   metadata: ObjectMeta
-  [field: string]: Json | ObjectMeta | undefined
+  [field: string]: Json
 }
 
-export interface LabelSelector {
+export type LabelSelector = {
   matchLabels?: Record<string, string>
   matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>
 }
 
-export interface Condition {
+export type Condition = {
   type: string
   status: "True" | "False" | "Unknown"
   reason?: string
@@ -59,6 +66,37 @@ export interface Condition {
   lastUpdateTime?: string
   lastProbeTime?: string | null
   observedGeneration?: number
+}
+
+/** `{ namespace }` when there is one: optional members are left out rather than set to undefined. */
+export const namespaced = (namespace: string | undefined): { namespace?: string } =>
+  namespace === undefined ? {} : { namespace }
+
+const conditionStatuses: ReadonlyArray<unknown> = ["True", "False", "Unknown"]
+
+const isCondition = (value: unknown): value is Condition =>
+  isObject(value) && typeof value.type === "string" && conditionStatuses.includes(value.status)
+
+/** The well-formed conditions of a status's `conditions` list. */
+export const conditionsOf = (value: unknown): Condition[] => (Array.isArray(value) ? value.filter(isCondition) : [])
+
+const isMetadata = (value: Json | undefined): value is ObjectMeta => isObject(value)
+
+/**
+ * A decoded request body as an object: apiVersion and kind as given ("" when missing: the URL decides them),
+ * metadata an object. The members' own types are checked later, as the API server's validation does.
+ */
+export const objectFrom = (body: JsonObject): KObject => ({
+  ...body,
+  apiVersion: typeof body.apiVersion === "string" ? body.apiVersion : "",
+  kind: typeof body.kind === "string" ? body.kind : "",
+  metadata: isMetadata(body.metadata) ? body.metadata : {},
+})
+
+/** An object as Shuttle renders it (the shared `KubeObject` of @starform/manifests), as a body to store. */
+export const fromKubeObject = (object: KubeObject.KubeObject): KObject => {
+  const json = normalize(object)
+  return objectFrom(isObject(json) ? json : {})
 }
 
 export const objectKey = (namespace: string | undefined, name: string): string =>
@@ -118,7 +156,7 @@ export const podFromTemplate = (owner: KObject): KObject => {
     metadata: {
       name: `${base.slice(0, 57)}-${randomSuffix()}`,
       generateName: `${base}-`,
-      namespace: owner.metadata.namespace,
+      ...namespaced(owner.metadata.namespace),
       labels: clone((metadata.labels ?? {}) as Record<string, string>),
       ...(isObject(metadata.annotations) ? { annotations: clone(metadata.annotations as Record<string, string>) } : {}),
       ownerReferences: [ownerRef(owner)],

@@ -1,7 +1,12 @@
+import type { KubeObject } from "@starform/manifests"
 import { stringify as toYaml } from "yaml"
+import { Cluster, type DeleteOptions } from "./apiserver/Cluster.ts"
+import { ApiServer, type RequestStats } from "./apiserver/Http.ts"
+import { Registry } from "./apiserver/Registry.ts"
+import { ApiError } from "./apiserver/Status.ts"
+import { Store, type StoreEvent } from "./apiserver/Store.ts"
 import { Behaviors, type PodBehavior, type PodMatch } from "./Behaviors.ts"
 import { SimClock } from "./Clock.ts"
-import { Cluster, type DeleteOptions } from "./Cluster.ts"
 import { Autoscalers } from "./controllers/Autoscalers.ts"
 import { type Context, typesOf } from "./controllers/Context.ts"
 import { CronJobs } from "./controllers/CronJobs.ts"
@@ -17,12 +22,9 @@ import { ReplicaSets } from "./controllers/ReplicaSets.ts"
 import { Runner } from "./controllers/Runner.ts"
 import { pvcAdmission, Volumes } from "./controllers/Volumes.ts"
 import { Faults } from "./Faults.ts"
-import { ApiServer, type RequestStats } from "./Http.ts"
-import type { KObject } from "./Objects.ts"
-import { Registry } from "./Registry.ts"
+import { fromKubeObject, type KObject } from "./Objects.ts"
 import * as Seeds from "./Seeds.ts"
-import { ApiError } from "./Status.ts"
-import { Store, type StoreEvent } from "./Store.ts"
+import { Security } from "./security/Security.ts"
 
 /**
  * How simulated time moves.
@@ -164,6 +166,8 @@ export class Simulator {
           kind: "pods",
         })
     })
+    const security = await Security.make(cluster)
+    cluster.validatingAdmission.push(security.admission)
     const kubelet = new Kubelet(ctx)
     for (const controller of [
       new Namespaces(ctx),
@@ -193,7 +197,13 @@ export class Simulator {
         )
     }
     runner.drain()
-    const server = new ApiServer(cluster, faults, kubelet, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000 })
+    const server = new ApiServer(
+      cluster,
+      faults,
+      kubelet,
+      { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000 },
+      security,
+    )
     const url = await server.listen(options.port ?? 0, options.host ?? "127.0.0.1")
     const sim = new Simulator(cluster, runner, server, clock, behaviors, faults, metrics, url)
     store.listen(() => sim.scheduleDrain())
@@ -316,25 +326,31 @@ export class Simulator {
     return this.cluster.find(this.cluster.resource(apiVersion, kind), namespace, name)
   }
 
+  /** The object `ref` names (as @starform/manifests names objects), if it exists. */
+  find(ref: KubeObject.ObjectRef): KObject | undefined {
+    return this.get(ref.apiVersion, ref.kind, ref.namespace || undefined, ref.name)
+  }
+
   list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): KObject[] {
     return this.cluster.list(this.cluster.resource(apiVersion, kind), namespace, {
       labelSelector: labelSelector ?? null,
     }).items
   }
 
-  create(obj: KObject, manager = internalManager): KObject {
-    return this.cluster.create(this.cluster.resource(obj.apiVersion, obj.kind), obj.metadata.namespace, obj, {
+  create(obj: KubeObject.KubeObject, manager = internalManager): KObject {
+    const body = fromKubeObject(obj)
+    return this.cluster.create(this.cluster.resource(body.apiVersion, body.kind), body.metadata.namespace, body, {
       manager,
     })
   }
 
   /** Server-side apply, as a client would send it. */
-  apply(obj: KObject, manager = internalManager, force = true): KObject {
+  apply(obj: KubeObject.KubeObject, manager = internalManager, force = true): KObject {
     const type = this.cluster.resource(obj.apiVersion, obj.kind)
     return this.cluster.patch(
       type,
       obj.metadata.namespace,
-      obj.metadata.name ?? "",
+      obj.metadata.name,
       "application/apply-patch+yaml",
       JSON.stringify(obj),
       {
@@ -352,6 +368,19 @@ export class Simulator {
     options: DeleteOptions = {},
   ): void {
     this.cluster.delete(this.cluster.resource(apiVersion, kind), namespace, name, options)
+  }
+
+  /**
+   * Stops one controller (`"deployment-controller"`, `"replicaset-controller"`, `"kubelet"`…) until the returned
+   * function is called: a kube-controller-manager that is slow, busy or restarting, as a real cluster has. Writes are
+   * accepted meanwhile; the controller catches up on everything it missed once released.
+   */
+  hold(controller: string): () => void {
+    this.runner.hold(controller)
+    return () => {
+      this.runner.release(controller)
+      this.scheduleDrain()
+    }
   }
 
   /** Sets the utilization (percent of requests) the HPA controller sees for `target` (a Deployment's name). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Behavior, type KObject, KubeSim, Seeds, type Simulator } from "../src/index.ts"
-import { clients, type Doc, deployment, failure, raw, service } from "./support/Clients.ts"
+import { adminHeader, clients, type Doc, deployment, failure, raw, service } from "./support/Clients.ts"
 
 let sim: Simulator
 let c: ReturnType<typeof clients>
@@ -161,7 +161,9 @@ describe("jobs and cron jobs", () => {
     await c.batch.createNamespacedJob({ namespace: "jobs", body: job("stream", "builder:stream") as never })
     sim.tick(0)
     const pod = sim.list("v1", "Pod", "jobs", "batch.kubernetes.io/job-name=stream")[0]!
-    const response = await fetch(`${sim.url}/api/v1/namespaces/jobs/pods/${pod.metadata.name}/log?follow=true`)
+    const response = await fetch(`${sim.url}/api/v1/namespaces/jobs/pods/${pod.metadata.name}/log?follow=true`, {
+      headers: adminHeader(sim),
+    })
     const text = response.text()
     for (let i = 0; i < 4; i++) sim.tick(1_000)
     expect(await text).toBe("step 1\nstep 2\n")

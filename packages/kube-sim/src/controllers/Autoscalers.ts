@@ -1,6 +1,6 @@
 import { rfc3339 } from "../Clock.ts"
-import { isObject, type Json, type JsonObject } from "../Json.ts"
-import { type Condition, setCondition } from "../Objects.ts"
+import { isObject, type JsonObject } from "../Json.ts"
+import { conditionsOf, setCondition } from "../Objects.ts"
 import { type Context, controllerManager, list, num, spec, status, str, writeStatus } from "./Context.ts"
 import { type Controller, selfKey, splitKey } from "./Runner.ts"
 
@@ -35,7 +35,7 @@ export class Autoscalers implements Controller {
     const hSpec = spec(hpa)
     const ref = isObject(hSpec.scaleTargetRef) ? hSpec.scaleTargetRef : {}
     const iso = clock.iso()
-    let conditions = list(status(hpa).conditions).filter(isObject) as unknown as Condition[]
+    let conditions = conditionsOf(status(hpa).conditions)
     const target =
       ref.kind === "Deployment" ? cluster.find(types.deployments, namespace, str(ref.name) ?? "") : undefined
     if (!target) {
@@ -53,7 +53,7 @@ export class Autoscalers implements Controller {
         this.ctx,
         types.hpas,
         hpa,
-        { ...status(hpa), conditions: conditions as unknown as Json[], currentReplicas: 0, desiredReplicas: 0 },
+        { ...status(hpa), conditions: conditions, currentReplicas: 0, desiredReplicas: 0 },
         controllerManager,
       )
       return
@@ -103,7 +103,7 @@ export class Autoscalers implements Controller {
         this.ctx,
         types.hpas,
         hpa,
-        { conditions: conditions as unknown as Json[], currentReplicas: current, desiredReplicas: current },
+        { conditions: conditions, currentReplicas: current, desiredReplicas: current },
         controllerManager,
       )
       return
@@ -175,8 +175,8 @@ export class Autoscalers implements Controller {
         ...(lastScaleTime ? { lastScaleTime } : {}),
         currentReplicas: current,
         desiredReplicas: limited,
-        currentMetrics: currentMetrics as unknown as Json[],
-        conditions: conditions as unknown as Json[],
+        currentMetrics,
+        conditions: conditions,
       },
       controllerManager,
     )

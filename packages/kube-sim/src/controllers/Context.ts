@@ -1,9 +1,9 @@
+import type { Cluster } from "../apiserver/Cluster.ts"
+import type { ResourceType } from "../apiserver/Registry.ts"
 import type { Behaviors } from "../Behaviors.ts"
 import type { SimClock } from "../Clock.ts"
-import type { Cluster } from "../Cluster.ts"
 import { deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
 import type { KObject } from "../Objects.ts"
-import type { ResourceType } from "../Registry.ts"
 import type { Scheduler } from "./Runner.ts"
 
 /** What every simulated controller works with. */

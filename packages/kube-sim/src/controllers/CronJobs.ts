@@ -1,8 +1,8 @@
+import { ApiError } from "../apiserver/Status.ts"
 import { parseTime, rfc3339 } from "../Clock.ts"
-import { clone, isObject, type Json, type JsonObject } from "../Json.ts"
-import { type KObject, ownerRef } from "../Objects.ts"
+import { clone, isObject, type JsonObject } from "../Json.ts"
+import { type KObject, namespaced, ownerRef } from "../Objects.ts"
 import { nextRun } from "../Schedule.ts"
-import { ApiError } from "../Status.ts"
 import { type Context, controllerManager, num, ownedBy, spec, status, str, writeStatus } from "./Context.ts"
 import { finished } from "./Jobs.ts"
 import { type Controller, ownerKeys, selfKey, splitKey } from "./Runner.ts"
@@ -76,7 +76,7 @@ export class CronJobs implements Controller {
               namespace: job.metadata.namespace ?? "",
               uid: job.metadata.uid ?? "",
               resourceVersion: job.metadata.resourceVersion ?? "",
-            })) as unknown as Json[],
+            })),
           }
         : {}),
       ...(lastScheduleTime ? { lastScheduleTime } : {}),
@@ -94,7 +94,7 @@ export class CronJobs implements Controller {
       kind: "Job",
       metadata: {
         name: `${cronJob.metadata.name ?? ""}-${Math.floor(scheduled / 60_000)}`,
-        namespace: cronJob.metadata.namespace,
+        ...namespaced(cronJob.metadata.namespace),
         labels: clone((metadata.labels ?? {}) as Record<string, string>),
         annotations: {
           ...clone((metadata.annotations ?? {}) as Record<string, string>),

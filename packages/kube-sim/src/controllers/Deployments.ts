@@ -1,6 +1,6 @@
 import { parseTime } from "../Clock.ts"
 import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
-import { type Condition, type KObject, ownerRef, setCondition } from "../Objects.ts"
+import { type Condition, conditionsOf, type KObject, namespaced, ownerRef, setCondition } from "../Objects.ts"
 import {
   type Context,
   controllerManager,
@@ -121,11 +121,13 @@ export class Deployments implements Controller {
         progressReason = { reason: "FoundNewReplicaSet", message: `Found new replica set "${newRS.metadata.name}"` }
       }
       const revision = String(revisionOf(newRS))
+      // Through /status, as the real controller does (UpdateStatus): there an annotation moves no generation, so
+      // recording the revision does not make the Deployment look unobserved.
       if (deployment.metadata.annotations?.["deployment.kubernetes.io/revision"] !== revision) {
-        deployment = writeObject(
-          this.ctx,
+        deployment = cluster.update(
           types.deployments,
-          deployment,
+          namespace,
+          name,
           {
             ...deployment,
             metadata: {
@@ -133,7 +135,7 @@ export class Deployments implements Controller {
               annotations: { ...deployment.metadata.annotations, "deployment.kubernetes.io/revision": revision },
             },
           },
-          controllerManager,
+          { manager: controllerManager, scope: "status" },
         )
       }
       const old = all
@@ -178,7 +180,7 @@ export class Deployments implements Controller {
       kind: "ReplicaSet",
       metadata: {
         name: `${deployment.metadata.name ?? ""}-${hash}`,
-        namespace: deployment.metadata.namespace,
+        ...namespaced(deployment.metadata.namespace),
         labels,
         annotations: {
           "deployment.kubernetes.io/desired-replicas": String(desired),
@@ -397,7 +399,7 @@ export class Deployments implements Controller {
     const ready = sum((rs) => num(status(rs).readyReplicas))
     const availableCount = sum((rs) => num(status(rs).availableReplicas))
     const old = status(deployment)
-    let conditions = list(old.conditions).filter(isObject) as unknown as Condition[]
+    let conditions = conditionsOf(old.conditions)
 
     conditions = setCondition(
       conditions,
@@ -517,7 +519,7 @@ export class Deployments implements Controller {
       readyReplicas: ready,
       availableReplicas: availableCount,
       unavailableReplicas: Math.max(desired - availableCount, 0),
-      conditions: conditions as unknown as JsonObject[],
+      conditions: conditions,
     }
     for (const field of ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"])
       if (next[field] === 0) delete next[field]

@@ -1,14 +1,14 @@
-import { deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
+import { matches } from "../apiserver/Selectors.ts"
+import type { StoreEvent } from "../apiserver/Store.ts"
+import { deepEqual, isObject, type JsonObject } from "../Json.ts"
 import { type KObject, ownerRef, randomSuffix } from "../Objects.ts"
-import { matches } from "../Selectors.ts"
-import type { StoreEvent } from "../Store.ts"
 import { type Context, controllerManager, isTerminal, list, podReady, spec, status, str } from "./Context.ts"
 import { type Controller, nsKey, splitKey } from "./Runner.ts"
 
 const managedBy = "endpointslice-controller.k8s.io"
 const maxEndpoints = 100
 
-interface Port {
+type Port = {
   name: string
   port: number
   protocol: string
@@ -138,7 +138,7 @@ export class EndpointSlices implements Controller {
         kind: "EndpointSlice",
         metadata: {
           ...(current
-            ? { name: current.metadata.name }
+            ? { name: current.metadata.name ?? "" }
             : { name: `${name.slice(0, 57)}-${randomSuffix()}`, generateName: `${name.slice(0, 57)}-` }),
           namespace,
           labels,
@@ -146,8 +146,8 @@ export class EndpointSlices implements Controller {
           ownerReferences: [ownerRef(service)],
         },
         addressType: "IPv4",
-        endpoints: slice.endpoints as unknown as Json[],
-        ports: slice.ports as unknown as Json[],
+        endpoints: slice.endpoints,
+        ports: slice.ports,
       }
       if (!current) {
         cluster.create(types.endpointSlices, namespace, body, { manager: controllerManager })
@@ -165,7 +165,7 @@ export class EndpointSlices implements Controller {
         current.metadata.name ?? "",
         {
           ...body,
-          metadata: { ...current.metadata, ...body.metadata, resourceVersion: current.metadata.resourceVersion },
+          metadata: { ...current.metadata, ...body.metadata },
         },
         { manager: controllerManager },
       )

@@ -1,5 +1,5 @@
+import type { StoreEvent } from "../apiserver/Store.ts"
 import type { KObject } from "../Objects.ts"
-import type { StoreEvent } from "../Store.ts"
 import { type Context, controllerManager } from "./Context.ts"
 import type { Controller } from "./Runner.ts"
 

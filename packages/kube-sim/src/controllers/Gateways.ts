@@ -1,6 +1,6 @@
-import { isObject, type Json, type JsonObject } from "../Json.ts"
+import { matchesLabelSelector } from "../apiserver/Selectors.ts"
+import { isObject, type JsonObject } from "../Json.ts"
 import type { KObject } from "../Objects.ts"
-import { matchesLabelSelector } from "../Selectors.ts"
 import { type Context, list, spec, status, str, writeStatus } from "./Context.ts"
 import { type Controller, nsKey, splitKey } from "./Runner.ts"
 
@@ -145,7 +145,7 @@ export class Gateways implements Controller {
           condition("Accepted", "Accepted", "The Gateway has been scheduled by Envoy Gateway"),
           condition("Programmed", "Programmed", "Address assigned to the Gateway, 1/1 envoy replicas available"),
         ],
-        listeners: listeners as unknown as Json[],
+        listeners,
       },
       manager,
     )
@@ -188,7 +188,7 @@ export class Gateways implements Controller {
         conditions: [cond("Accepted", accepted), cond("ResolvedRefs", resolved)],
       })
     }
-    writeStatus(this.ctx, types.httpRoutes, route, { parents: parents as unknown as Json[] }, manager)
+    writeStatus(this.ctx, types.httpRoutes, route, { parents }, manager)
   }
 
   private acceptance(route: KObject, gateway: KObject, ref: JsonObject, hostnames: string[]) {

@@ -1,6 +1,6 @@
 import { parseTime, rfc3339 } from "../Clock.ts"
 import { isObject, type JsonObject } from "../Json.ts"
-import { type Condition, type KObject, podFromTemplate, setCondition } from "../Objects.ts"
+import { conditionsOf, type KObject, podFromTemplate, setCondition } from "../Objects.ts"
 import {
   type Context,
   controllerManager,
@@ -100,7 +100,7 @@ export class Jobs implements Controller {
     const failures = tally.failed.size + (onFailure ? active.reduce((n, p) => n + restarts(p), 0) : 0)
     const startTime = str(old.startTime) ?? iso
     const start = parseTime(startTime) ?? now
-    let conditions = list(old.conditions).filter(isObject) as unknown as Condition[]
+    let conditions = conditionsOf(old.conditions)
     let outcome: "Complete" | "Failed" | undefined
     let failReason: { reason: string; message: string } | undefined
     const succeeded = tally.succeeded.size
@@ -163,7 +163,7 @@ export class Jobs implements Controller {
         p.metadata.deletionTimestamp && !isActive(p) && status(p).phase !== "Succeeded" && status(p).phase !== "Failed",
     ).length
     const next: JsonObject = {
-      ...(conditions.length > 0 ? { conditions: conditions as unknown as JsonObject[] } : {}),
+      ...(conditions.length > 0 ? { conditions: conditions } : {}),
       startTime,
       ...(outcome === "Complete" ? { completionTime: rfc3339(now) } : {}),
       ...(outcome ? {} : { active: active.length }),

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto"
+import type { LogSource } from "../apiserver/Http.ts"
+import type { StoreEvent } from "../apiserver/Store.ts"
 import type { PodBehavior } from "../Behaviors.ts"
 import { rfc3339 } from "../Clock.ts"
-import type { LogSource } from "../Http.ts"
 import { deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
 import type { KObject } from "../Objects.ts"
-import type { StoreEvent } from "../Store.ts"
 import { type Context, list, num, spec, status, str } from "./Context.ts"
 import { type Controller, nsKey, splitKey } from "./Runner.ts"
 

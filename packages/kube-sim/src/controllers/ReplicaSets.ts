@@ -1,6 +1,6 @@
+import { ApiError } from "../apiserver/Status.ts"
 import { isObject, type JsonObject } from "../Json.ts"
-import { type Condition, type KObject, podFromTemplate, setCondition } from "../Objects.ts"
-import { ApiError } from "../Status.ts"
+import { conditionsOf, type KObject, podFromTemplate, setCondition } from "../Objects.ts"
 import {
   type Context,
   controllerManager,
@@ -95,7 +95,7 @@ export class ReplicaSets implements Controller {
       Object.entries(selectorLabels).every(([k, v]) => pod.metadata.labels?.[k] === v),
     ).length
     const old = status(rs)
-    let conditions = list(old.conditions).filter(isObject) as unknown as Condition[]
+    let conditions = conditionsOf(old.conditions)
     if (failure) {
       conditions = setCondition(conditions, { type: "ReplicaFailure", status: "True", ...failure }, clock.iso())
     } else if (active.length >= desired) {
@@ -107,7 +107,7 @@ export class ReplicaSets implements Controller {
       readyReplicas: ready,
       availableReplicas: available,
       observedGeneration: rs.metadata.generation ?? 1,
-      ...(conditions.length > 0 ? { conditions: conditions as unknown as JsonObject[] } : {}),
+      ...(conditions.length > 0 ? { conditions: conditions } : {}),
     }
     if (ready === 0) delete next.readyReplicas
     if (available === 0) delete next.availableReplicas

@@ -1,8 +1,8 @@
-import type { Cluster } from "../Cluster.ts"
+import type { Cluster } from "../apiserver/Cluster.ts"
+import type { ResourceType } from "../apiserver/Registry.ts"
+import { ApiError } from "../apiserver/Status.ts"
+import type { StoreEvent } from "../apiserver/Store.ts"
 import type { KObject } from "../Objects.ts"
-import type { ResourceType } from "../Registry.ts"
-import { ApiError } from "../Status.ts"
-import type { StoreEvent } from "../Store.ts"
 
 /** A simulated controller: which changes wake it (as keys of its own), and how it reconciles one key. */
 export interface Controller {
@@ -33,6 +33,8 @@ export class Runner implements Scheduler {
     ResourceType,
     Array<{ controller: string; keys: (e: StoreEvent) => Iterable<string> }>
   >()
+  /** Controllers that reconcile nothing for now: their queues keep filling. */
+  private readonly held = new Set<string>()
   private draining = false
   /** Errors controllers raised other than conflicts: a test can assert there were none. */
   readonly errors: Array<{ controller: string; key: string; error: unknown }> = []
@@ -94,8 +96,19 @@ export class Runner implements Scheduler {
   }
 
   get pending(): boolean {
-    for (const queue of this.queues.values()) if (queue.size > 0) return true
+    for (const [name, queue] of this.queues) if (queue.size > 0 && !this.held.has(name)) return true
     return false
+  }
+
+  /** Stops `controller` reconciling until `release` is called; what it is woken for meanwhile waits in its queue. */
+  hold(controller: string): void {
+    if (!this.controllers.has(controller))
+      throw new Error(`kube-sim: no controller named ${controller} (${[...this.controllers.keys()].join(", ")})`)
+    this.held.add(controller)
+  }
+
+  release(controller: string): void {
+    this.held.delete(controller)
   }
 
   /** Reconciles until every queue is empty (bounded, so a controller fighting another cannot hang the sim). */
@@ -106,7 +119,7 @@ export class Runner implements Scheduler {
     try {
       for (let round = 0; round < maxRounds && this.pending; round++) {
         for (const [name, queue] of this.queues) {
-          if (queue.size === 0) continue
+          if (queue.size === 0 || this.held.has(name)) continue
           const keys = [...queue]
           queue.clear()
           const controller = this.controllers.get(name)!

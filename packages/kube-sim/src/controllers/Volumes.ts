@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto"
-import type { Cluster } from "../Cluster.ts"
-import type { JsonObject } from "../Json.ts"
+import type { Cluster } from "../apiserver/Cluster.ts"
+import type { ResourceType } from "../apiserver/Registry.ts"
+import { ApiError } from "../apiserver/Status.ts"
 import { isObject } from "../Json.ts"
 import type { KObject } from "../Objects.ts"
 import { quantity } from "../Quantity.ts"
-import type { ResourceType } from "../Registry.ts"
-import { ApiError } from "../Status.ts"
 import { type Context, controllerManager, list, spec, status, str, writeStatus } from "./Context.ts"
 import { type Controller, nsKey, splitKey } from "./Runner.ts"
 
@@ -27,7 +26,7 @@ export const pvcAdmission = (type: ResourceType, next: KObject, old: KObject | u
     const sc = className
       ? cluster.find(cluster.resource("storage.k8s.io/v1", "StorageClass"), undefined, className)
       : undefined
-    if (!sc || (sc as unknown as JsonObject).allowVolumeExpansion !== true || !spec(old).volumeName)
+    if (sc?.allowVolumeExpansion !== true || !spec(old).volumeName)
       throw new ApiError(
         403,
         "Forbidden",
@@ -94,7 +93,7 @@ export class Volumes implements Controller {
       return
     }
     if (!sc) return
-    const scObj = sc as unknown as JsonObject
+    const scObj = sc
     if (
       scObj.volumeBindingMode === "WaitForFirstConsumer" &&
       !pvc.metadata.annotations?.["volume.kubernetes.io/selected-node"]
@@ -132,7 +131,7 @@ export class Volumes implements Controller {
 
   private provision(pvc: KObject, sc: KObject) {
     const { cluster, types } = this.ctx
-    const scObj = sc as unknown as JsonObject
+    const scObj = sc
     const pvName = `pvc-${pvc.metadata.uid ?? randomUUID()}`
     const storage = requested(pvc) ?? "1Gi"
     const accessModes = list(spec(pvc).accessModes)

@@ -16,6 +16,11 @@ export const clients = (sim: Simulator) => {
   }
 }
 
+/** The kubeconfig's credentials (a cluster admin), for requests made without the client. */
+export const adminHeader = (sim: Simulator): Record<string, string> => ({
+  Authorization: `Bearer ${sim.kubeConfig.users[0]!.token}`,
+})
+
 /** Plain HTTP against the simulator, for verbs the client has no method for (apply bodies, raw paths). */
 export const raw = async (
   sim: Simulator,
@@ -27,7 +32,7 @@ export const raw = async (
 ): Promise<{ status: number; body: any; text: string }> => {
   const response = await fetch(`${sim.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { "Content-Type": contentType },
+    headers: { ...adminHeader(sim), ...(body === undefined ? {} : { "Content-Type": contentType }) },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   })
   const text = await response.text()

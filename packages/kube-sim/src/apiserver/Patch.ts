@@ -1,5 +1,5 @@
+import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
 import { itemKey } from "./FieldSet.ts"
-import { clone, deepEqual, isObject, type Json, type JsonObject } from "./Json.ts"
 import { childPath, type Hints } from "./Schema.ts"
 import { ApiError, badRequest } from "./Status.ts"
 

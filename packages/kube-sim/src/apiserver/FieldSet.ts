@@ -1,4 +1,4 @@
-import { deepEqual, isObject, type Json, type JsonObject } from "./Json.ts"
+import { deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
 import { childPath, type Hints, type ListType } from "./Schema.ts"
 
 /**

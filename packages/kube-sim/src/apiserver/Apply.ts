@@ -1,3 +1,5 @@
+import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
+import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../Objects.ts"
 import {
   difference,
   diffFields,
@@ -16,47 +18,56 @@ import {
   union,
   valueAt,
 } from "./FieldSet.ts"
-import { clone, deepEqual, isObject, type Json, type JsonObject } from "./Json.ts"
-import type { KObject, ManagedFieldsEntry, ObjectMeta } from "./Objects.ts"
 import type { ResourceType } from "./Registry.ts"
 import { childPath, type Hints, hintsFor } from "./Schema.ts"
 import { fieldManagerConflict } from "./Status.ts"
+import { statusMetadata, type WritableMetadata, withMetadata, writableMetadata } from "./Strategy.ts"
 
 /** Which part of an object a write addresses: the resource itself, or its `/status` (or `/scale`) subresource. */
 export type Scope = "" | "status" | "scale"
-
-// Metadata members that managers can own; the rest are the server's.
-const ownableMetadata = ["labels", "annotations", "ownerReferences", "finalizers"] as const
 
 /**
  * The part of an object a write in `scope` may change, as plain JSON: what field sets are computed over. It shares
  * structure with `obj`: clone it before changing it.
  */
 export const view = (obj: KObject, type: ResourceType, scope: Scope): JsonObject => {
-  if (scope === "status") return obj.status === undefined ? {} : { status: obj.status as Json }
+  if (scope === "status") {
+    const out: JsonObject = metadataView(obj, statusMetadata(type))
+    if (obj.status !== undefined) out.status = obj.status as Json
+    return out
+  }
   if (scope === "scale") {
     const replicas = isObject(obj.spec) ? obj.spec.replicas : undefined
     return replicas === undefined ? {} : { spec: { replicas } }
   }
-  const out: JsonObject = {}
+  const out: JsonObject = metadataView(obj, writableMetadata)
   for (const [field, value] of Object.entries(obj)) {
     if (field === "apiVersion" || field === "kind" || field === "metadata" || value === undefined) continue
     if (field === "status" && type.status) continue
     out[field] = value as Json
   }
+  return out
+}
+
+const metadataView = (obj: KObject, fields: ReadonlyArray<WritableMetadata>): JsonObject => {
   const metadata: JsonObject = {}
-  for (const field of ownableMetadata) {
+  for (const field of fields) {
     const value = obj.metadata[field]
     if (value !== undefined) metadata[field] = value as Json
   }
-  if (Object.keys(metadata).length > 0) out.metadata = metadata
-  return out
+  return Object.keys(metadata).length > 0 ? { metadata } : {}
 }
+
+const changedMetadata = (changed: JsonObject): ObjectMeta =>
+  (isObject(changed.metadata) ? changed.metadata : {}) as ObjectMeta
 
 /** Puts a changed view back into an object, leaving what the scope may not touch as it was in `base`. */
 export const withView = (base: KObject, changed: JsonObject, type: ResourceType, scope: Scope): KObject => {
   if (scope === "status") {
-    const out: KObject = { ...base, metadata: { ...base.metadata } }
+    const out: KObject = {
+      ...base,
+      metadata: withMetadata(base.metadata, changedMetadata(changed), statusMetadata(type)),
+    }
     if (changed.status === undefined) delete out.status
     else out.status = changed.status
     return out
@@ -68,13 +79,7 @@ export const withView = (base: KObject, changed: JsonObject, type: ResourceType,
     else spec.replicas = replicas
     return { ...base, metadata: { ...base.metadata }, spec }
   }
-  const metadata: ObjectMeta = { ...base.metadata }
-  const changedMeta = isObject(changed.metadata) ? changed.metadata : {}
-  for (const field of ownableMetadata) {
-    const value = changedMeta[field]
-    if (value === undefined || value === null) delete metadata[field]
-    else (metadata as Record<string, unknown>)[field] = value
-  }
+  const metadata = withMetadata(base.metadata, changedMetadata(changed), writableMetadata)
   const out: KObject = { apiVersion: base.apiVersion, kind: base.kind, metadata }
   for (const [field, value] of Object.entries(changed)) if (field !== "metadata") out[field] = value
   if (type.status && base.status !== undefined) out.status = base.status

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto"
 import { parse as parseYaml } from "yaml"
+import type { SimClock } from "../Clock.ts"
+import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
+import type { KObject, ManagedFieldsEntry, ObjectMeta } from "../Objects.ts"
+import { objectFrom, randomSuffix } from "../Objects.ts"
 import { apply, type Scope, trackUpdate, view, withView } from "./Apply.ts"
-import type { SimClock } from "./Clock.ts"
 import { applyDefaults, dropEmpty } from "./Defaults.ts"
-import { clone, deepEqual, isObject, type Json, type JsonObject } from "./Json.ts"
-import type { KObject, ManagedFieldsEntry } from "./Objects.ts"
-import { randomSuffix } from "./Objects.ts"
 import { jsonPatch, mergePatch, strategicMergePatch } from "./Patch.ts"
 import { apiVersionOf, type Registry, type ResourceType } from "./Registry.ts"
 import { hintsFor } from "./Schema.ts"
-import { type FieldRequirement, parseFieldSelector, parseLabelSelector, type Selector } from "./Selectors.ts"
+import { parseFieldSelector, parseLabelSelector } from "./Selectors.ts"
 import {
   ApiError,
   alreadyExists,
@@ -27,6 +27,8 @@ import {
   unsupportedMediaType,
 } from "./Status.ts"
 import { matchesFilter, type Store } from "./Store.ts"
+import { bumpsGeneration, statusMetadata } from "./Strategy.ts"
+import { checkFields, type FieldValidation } from "./UnknownFields.ts"
 import { validate } from "./Validation.ts"
 
 export interface WriteOptions {
@@ -35,6 +37,13 @@ export interface WriteOptions {
   readonly dryRun?: boolean
   /** "" for the resource itself, "status" or "scale" for those subresources. */
   readonly scope?: Scope
+  /**
+   * How fields the kind's schema does not declare are handled, for a body that came over HTTP; unset (the
+   * simulated controllers' writes) checks nothing.
+   */
+  readonly fieldValidation?: FieldValidation
+  /** Where the write's warnings go (the HTTP layer sends them as `Warning` headers). */
+  readonly warnings?: string[]
 }
 
 export interface PatchOptions extends WriteOptions {
@@ -46,7 +55,13 @@ export interface DeleteOptions {
   readonly gracePeriodSeconds?: number
   readonly preconditions?: { uid?: string; resourceVersion?: string }
   readonly dryRun?: boolean
+  /** Where the deletion's warnings go (the HTTP layer sends them as `Warning` headers). */
+  readonly warnings?: string[]
 }
+
+/** What the Job storage says when a Job is deleted with no propagation policy (batch/v1 orphans its pods). */
+export const jobOrphansPods =
+  "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"
 
 export interface ListOptions {
   readonly labelSelector?: string | null
@@ -81,11 +96,6 @@ const systemMetadata = [
   "selfLink",
 ] as const
 
-const specOf = (obj: KObject): JsonObject => {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj
-  return rest as JsonObject
-}
-
 const ipOctets = (n: number) => `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 2}`
 
 /**
@@ -102,6 +112,8 @@ export type Admission = (type: ResourceType, next: KObject, old: KObject | undef
 export class Cluster {
   private nextClusterIP = 1
   readonly admission: Admission[] = []
+  /** Validating admission (the admission policies): after validation, as the real server orders them. */
+  readonly validatingAdmission: Admission[] = []
 
   readonly registry: Registry
   readonly store: Store
@@ -142,16 +154,25 @@ export class Cluster {
       throw gone(`too old resource version: ${requested} (${current})`)
     let start = ""
     let listRv = current
+    let objects: KObject[]
     if (options.continue) {
+      // Later pages show the objects as they were when the first page was read (etcd's snapshot at that revision).
       const token = decodeContinue(options.continue)
-      if (token.rv < this.store.compactedResourceVersion)
-        throw gone(
-          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
-        )
+      const expired = gone(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+      )
+      if (token.rv < this.store.compactedResourceVersion) throw expired
+      try {
+        objects = this.store.listAt(type, namespace, token.rv)
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 410) throw expired
+        throw error
+      }
       start = token.start
       listRv = token.rv
-    }
-    const all = this.filtered(type, namespace, labels, fields)
+    } else objects = this.store.list(type, namespace)
+    const all = objects
+      .filter((obj) => matchesFilter({ labels, fields }, obj))
       .filter((obj) => sortKey(obj) > start)
       .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1))
     const limit = options.limit && options.limit > 0 ? options.limit : undefined
@@ -163,15 +184,6 @@ export class Cluster {
       continue: encodeContinue({ rv: listRv, start: sortKey(items[items.length - 1]!) }),
       remainingItemCount: all.length - limit,
     }
-  }
-
-  private filtered(
-    type: ResourceType,
-    namespace: string | undefined,
-    labels: Selector,
-    fields: ReadonlyArray<FieldRequirement>,
-  ) {
-    return this.store.list(type, namespace).filter((obj) => matchesFilter({ labels, fields }, obj))
   }
 
   private checkNamespace(type: ResourceType, namespace: string | undefined, name: string) {
@@ -187,15 +199,13 @@ export class Cluster {
   }
 
   private checkBody(type: ResourceType, namespace: string | undefined, body: KObject, urlName?: string) {
-    if (!isObject(body) || !isObject(body.metadata as Json)) {
-      if (!isObject(body)) throw badRequest("the body of the request was empty or not an object")
-      ;(body as KObject).metadata = {}
-    }
-    if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(type))
+    if (!isObject(body)) throw badRequest("the body of the request was empty or not an object")
+    if (!isObject(body.metadata)) body.metadata = {}
+    if (body.apiVersion && body.apiVersion !== apiVersionOf(type))
       throw badRequest(
         `the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`,
       )
-    if (body.kind !== undefined && body.kind !== type.kind)
+    if (body.kind && body.kind !== type.kind)
       throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${type.kind})`)
     body.apiVersion = apiVersionOf(type)
     body.kind = type.kind
@@ -229,6 +239,7 @@ export class Cluster {
   create(type: ResourceType, namespace: string | undefined, input: KObject, options: WriteOptions): KObject {
     const body = clone(input)
     this.checkBody(type, namespace, body)
+    checkDecoded(type, body, options, "decode")
     if (body.metadata.resourceVersion) throw internal("resourceVersion should not be set on objects to be created")
     if (!body.metadata.name && body.metadata.generateName) {
       body.metadata.name = `${body.metadata.generateName.slice(0, 58)}${randomSuffix()}`
@@ -256,6 +267,7 @@ export class Cluster {
     dropEmpty(body, type.custom)
     const causes = validate(type, body, undefined)
     if (causes.length > 0) throw invalid(type, name, causes)
+    for (const admit of this.validatingAdmission) admit(type, body, undefined, this)
     if (name && this.store.get(type, metadata.namespace, name)) throw alreadyExists(type, name)
     metadata.managedFields =
       managed ??
@@ -273,9 +285,10 @@ export class Cluster {
     options: WriteOptions,
   ): KObject {
     const scope = options.scope ?? ""
-    // A status write keeps everything but the status from the stored object: only that part needs copying.
-    const body: KObject =
-      scope === "status" ? { ...input, metadata: { ...input.metadata }, status: clone(input.status) } : clone(input)
+    checkDecoded(type, input, options, "decode")
+    // A status write keeps the spec from the stored object: only the status and the metadata it may change need
+    // copying.
+    const body: KObject = scope === "status" ? statusBody(type, input) : clone(input)
     this.checkBody(type, namespace, body, name)
     const old = this.get(type, namespace, name)
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion)
@@ -304,7 +317,7 @@ export class Cluster {
         if (value === undefined) delete next.metadata[field]
         else (next.metadata as Record<string, unknown>)[field] = value
       }
-      next.metadata.name = old.metadata.name
+      if (old.metadata.name !== undefined) next.metadata.name = old.metadata.name
       if (old.metadata.namespace !== undefined) next.metadata.namespace = old.metadata.namespace
       if (type.status) {
         if (old.status === undefined) delete next.status
@@ -313,15 +326,19 @@ export class Cluster {
     } else {
       next = withView(old, view(body, type, scope), type, scope)
     }
-    // The spec of a status write is the stored one, already defaulted and valid.
+    // The spec of a status write is the stored one, already defaulted and valid; only metadata it changed is checked.
     if (scope !== "status") {
       applyDefaults(next, old, this.defaultsContext())
       for (const admit of this.admission) admit(type, next, old, this)
       dropEmpty(next, type.custom)
       const causes = validate(type, next, old)
       if (causes.length > 0) throw invalid(type, name, causes)
+      for (const admit of this.validatingAdmission) admit(type, next, old, this)
+    } else if (!deepEqual(withoutSystem(old.metadata), withoutSystem(next.metadata))) {
+      const causes = validate(type, next, old)
+      if (causes.length > 0) throw invalid(type, name, causes)
     }
-    if (type.generation && scope !== "status" && !deepEqual(specOf(old), specOf(next)))
+    if (scope !== "status" && bumpsGeneration(type, old, next))
       next.metadata.generation = (old.metadata.generation ?? 1) + 1
     next.metadata.managedFields =
       managed ?? trackUpdate({ type, scope, old, next, manager: options.manager, now: this.clock.iso() })
@@ -353,7 +370,7 @@ export class Cluster {
       throw badRequest(`error decoding patch: ${(error as Error).message}`)
     }
     const old = this.get(type, namespace, name)
-    const base = clone(old) as unknown as Json
+    const base: Json = clone(old)
     let patched: Json
     switch (contentType) {
       case "application/json-patch+json":
@@ -375,11 +392,11 @@ export class Cluster {
         throw unsupportedMediaType(contentType, patchTypes)
     }
     if (!isObject(patched)) throw badRequest("the patch produced something other than an object")
-    const body = patched as unknown as KObject
-    if (!isObject(body.metadata as Json)) body.metadata = {}
+    const body = objectFrom(patched)
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== old.metadata.resourceVersion)
       throw staleUpdate(type, name)
     this.checkBody(type, namespace, body, name)
+    checkDecoded(type, body, options, "decode")
     return { object: this.replace(type, old, body, options, scope, undefined), created: false }
   }
 
@@ -408,14 +425,14 @@ export class Cluster {
       }
     }
     if (!isObject(parsed)) throw badRequest("the body of an apply request must be an object")
-    const body = parsed as unknown as KObject
+    const body = objectFrom(parsed)
     if (!body.apiVersion || !body.kind)
       throw badRequest(
-        `apply patch must specify apiVersion and kind (got apiVersion ${JSON.stringify(body.apiVersion ?? "")}, kind ${JSON.stringify(body.kind ?? "")})`,
+        `apply patch must specify apiVersion and kind (got apiVersion ${JSON.stringify(body.apiVersion)}, kind ${JSON.stringify(body.kind)})`,
       )
-    if (!isObject(body.metadata as Json)) body.metadata = {}
     if (body.metadata.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil")
     this.checkBody(type, namespace, body, name)
+    checkDecoded(type, body, options, "apply")
     const live = this.find(type, namespace, name)
     if (body.metadata.resourceVersion && body.metadata.resourceVersion !== live?.metadata.resourceVersion)
       throw live ? staleUpdate(type, name) : notFound(type, name)
@@ -466,7 +483,8 @@ export class Cluster {
         name,
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
       )
-    // batch/v1 Jobs still default to orphaning their pods when the caller names no policy.
+    // batch/v1 Jobs still default to orphaning their pods when the caller names no policy, and say so.
+    if (type.kind === "Job" && options.propagationPolicy === undefined) options.warnings?.push(jobOrphansPods)
     const policy = options.propagationPolicy ?? (type.kind === "Job" ? "Orphan" : "Background")
     const finalizers = [...(old.metadata.finalizers ?? [])]
     if (
@@ -594,6 +612,27 @@ const pendingNamespace = (obj: KObject): boolean => {
   if (obj.kind !== "Namespace") return false
   const spec = isObject(obj.spec as Json) ? (obj.spec as JsonObject) : {}
   return Array.isArray(spec.finalizers) && spec.finalizers.length > 0
+}
+
+/** Applies the request's field validation to a body it decoded (the caller's own: pruning changes it). */
+const checkDecoded = (type: ResourceType, body: KObject, options: WriteOptions, style: "decode" | "apply") => {
+  if (options.fieldValidation === undefined) return
+  const warnings = checkFields(type, body, options.fieldValidation, style)
+  if (warnings.length > 0) options.warnings?.push(...warnings)
+}
+
+/** A status write's body: its status, and (copied) the metadata members a status write may change. */
+const statusBody = (type: ResourceType, input: KObject): KObject => {
+  const metadata: ObjectMeta = { ...input.metadata }
+  for (const field of statusMetadata(type))
+    if (metadata[field] !== undefined) Object.assign(metadata, { [field]: clone(metadata[field]) })
+  const { status, ...rest } = input
+  return { ...rest, metadata, ...(status === undefined ? {} : { status: clone(status) }) }
+}
+
+const withoutSystem = (metadata: ObjectMeta) => {
+  const { managedFields: _f, resourceVersion: _r, ...rest } = metadata
+  return rest
 }
 
 const withoutTimes = (entries: ManagedFieldsEntry[] | undefined) => (entries ?? []).map(({ time: _t, ...rest }) => rest)

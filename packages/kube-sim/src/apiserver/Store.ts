@@ -1,4 +1,4 @@
-import type { KObject } from "./Objects.ts"
+import type { KObject } from "../Objects.ts"
 import { type ResourceType, typeId } from "./Registry.ts"
 import { type FieldRequirement, matches, matchesFields, type Selector } from "./Selectors.ts"
 import { tooOld } from "./Status.ts"
@@ -101,6 +101,25 @@ export class Store {
     const out: KObject[] = []
     for (const bucket of this.table(resource).values()) for (const obj of bucket.values()) out.push(obj)
     return out
+  }
+
+  /**
+   * The objects of `resource` as they were at resourceVersion `at`: the current ones with every later change of the
+   * history undone, as etcd serves a read at a past revision. Throws 410 Gone once the history no longer reaches back.
+   */
+  listAt(resource: ResourceType, namespace: string | undefined, at: number): KObject[] {
+    const later = this.eventsSince(resource, at)
+    if (later.length === 0) return this.list(resource, namespace)
+    const key = (obj: KObject) => `${obj.metadata.namespace ?? ""}/${obj.metadata.name ?? ""}`
+    const state = new Map(this.list(resource, namespace).map((obj) => [key(obj), obj]))
+    const scoped = namespace !== undefined && resource.namespaced
+    for (let i = later.length - 1; i >= 0; i--) {
+      const event = later[i]!
+      if (scoped && event.object.metadata.namespace !== namespace) continue
+      if (event.type === "ADDED") state.delete(key(event.object))
+      else if (event.old !== undefined) state.set(key(event.old), event.old)
+    }
+    return [...state.values()]
   }
 
   count(resource: ResourceType): number {

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { parse as parseYaml } from "yaml"
+import { type Faults, isWrite, type RequestInfo, type Verb } from "../Faults.ts"
+import { isObject, type JsonObject } from "../Json.ts"
+import { type KObject, objectFrom } from "../Objects.ts"
+import type { Security } from "../security/Security.ts"
 import type { Cluster, DeleteOptions } from "./Cluster.ts"
-import { patchTypes } from "./Cluster.ts"
-import { type Faults, isWrite, type RequestInfo, type Verb } from "./Faults.ts"
-import { isObject, type JsonObject } from "./Json.ts"
-import type { KObject } from "./Objects.ts"
+import { jobOrphansPods, patchTypes } from "./Cluster.ts"
 import { apiVersionOf, type ResourceType } from "./Registry.ts"
 import { parseFieldSelector, parseLabelSelector } from "./Selectors.ts"
 import {
@@ -20,6 +21,7 @@ import {
   unsupportedMediaType,
 } from "./Status.ts"
 import { deliver, matchesFilter, type Watcher } from "./Store.ts"
+import { fieldValidationOf } from "./UnknownFields.ts"
 
 /** Where `pods/log` reads from: the simulated kubelet's container output. */
 export interface LogSource {
@@ -87,7 +89,15 @@ export class ApiServer {
   private readonly faults: Faults
   private readonly logs: LogSource
   private readonly options: { readonly bookmarkIntervalMs: number }
-  constructor(cluster: Cluster, faults: Faults, logs: LogSource, options: { readonly bookmarkIntervalMs: number }) {
+  private readonly security: Security
+  constructor(
+    cluster: Cluster,
+    faults: Faults,
+    logs: LogSource,
+    options: { readonly bookmarkIntervalMs: number },
+    security: Security,
+  ) {
+    this.security = security
     this.cluster = cluster
     this.faults = faults
     this.logs = logs
@@ -268,6 +278,25 @@ export class ApiServer {
       res.end("ok")
       return
     }
+    // Authentication (401) and RBAC (403) come first, as on a real server; admission then knows the user.
+    const { user, attributes } = await this.security.check(
+      req.headers.authorization,
+      method,
+      url.pathname,
+      url.searchParams,
+    )
+    const context = {
+      user,
+      subresource: attributes.subresource,
+      dryRun: url.searchParams.has("dryRun"),
+      warn: (warning: string) => {
+        if (!res.headersSent) res.appendHeader("Warning", `299 - ${JSON.stringify(warning)}`)
+      },
+    }
+    return this.security.within(context, () => this.serve(req, res, url, method))
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
     const contentType = mediaType(req.headers["content-type"])
     const route = this.route(url.pathname)
     const verb = this.classify(method, route, url.searchParams, contentType)
@@ -328,6 +357,10 @@ export class ApiServer {
     if (manager.length > 128) throw badRequest("fieldManager: Too long: may not be more than 128 bytes")
     const scope = route.subresource === "status" ? "status" : ""
     const sub = route.subresource
+    if (sub === "token" && type.kind === "ServiceAccount" && verb === "create") {
+      const body = this.decode(await readBody(req), contentType)
+      return json(res, 201, await this.security.tokenRequest(route.namespace ?? "", route.name!, body))
+    }
     if (
       sub !== undefined &&
       sub !== "status" &&
@@ -337,6 +370,18 @@ export class ApiServer {
       throw new ApiError(404, "NotFound", "the server could not find the requested resource")
     if (sub === "status" && !type.status)
       throw new ApiError(404, "NotFound", "the server could not find the requested resource")
+    // What a write has to say besides its answer: `Warning: 299 - "…"` headers, as the API server sends them.
+    const warnings: string[] = []
+    const fieldValidation = fieldValidationOf(query.get("fieldValidation"))
+    const reply = (status: number, body: unknown) => {
+      // Appended: the admission policies' Warn-action warnings may already be there.
+      if (warnings.length > 0)
+        res.appendHeader(
+          "Warning",
+          warnings.map((warning) => `299 - ${JSON.stringify(warning)}`),
+        )
+      json(res, status, body)
+    }
 
     switch (verb) {
       case "get": {
@@ -371,8 +416,13 @@ export class ApiServer {
       case "create": {
         if (route.name !== undefined) throw methodNotAllowed(method)
         const body = this.decode(await readBody(req), contentType)
-        const created = this.cluster.create(type, route.namespace, body as KObject, { manager, dryRun: isDryRun })
-        return json(res, 201, created)
+        const created = this.cluster.create(type, route.namespace, objectFrom(body), {
+          manager,
+          dryRun: isDryRun,
+          fieldValidation,
+          warnings,
+        })
+        return reply(201, created)
       }
       case "update": {
         const body = this.decode(await readBody(req), contentType)
@@ -384,12 +434,14 @@ export class ApiServer {
               this.cluster.updateScale(type, route.namespace, route.name!, body, { manager, dryRun: isDryRun }),
             ),
           )
-        const updated = this.cluster.update(type, route.namespace, route.name!, body as KObject, {
+        const updated = this.cluster.update(type, route.namespace, route.name!, objectFrom(body), {
           manager,
           dryRun: isDryRun,
           scope,
+          fieldValidation,
+          warnings,
         })
-        return json(res, 200, updated)
+        return reply(200, updated)
       }
       case "patch":
       case "apply": {
@@ -415,9 +467,11 @@ export class ApiServer {
           manager: query.get("fieldManager") ?? (verb === "apply" ? "" : manager),
           dryRun: isDryRun,
           scope,
+          fieldValidation,
+          warnings,
           ...(force !== null ? { force: force === "true" } : {}),
         })
-        return json(res, result.created ? 201 : 200, result.object)
+        return reply(result.created ? 201 : 200, result.object)
       }
       case "delete": {
         const raw = await readBody(req)
@@ -425,10 +479,10 @@ export class ApiServer {
         const result = this.cluster.delete(type, route.namespace, route.name!, {
           ...options,
           dryRun: isDryRun || options.dryRun === true,
+          warnings,
         })
-        if (result.deleted && type.kind !== "Pod")
-          return json(res, 200, this.cluster.successStatus(type, result.object))
-        return json(res, 200, result.object)
+        if (result.deleted && type.kind !== "Pod") return reply(200, this.cluster.successStatus(type, result.object))
+        return reply(200, result.object)
       }
       case "deletecollection": {
         const raw = await readBody(req)
@@ -445,7 +499,9 @@ export class ApiServer {
           })
           out.push(result.object)
         }
-        return json(res, 200, {
+        // Said once for the collection, not once per Job.
+        if (type.kind === "Job" && options.propagationPolicy === undefined) warnings.push(jobOrphansPods)
+        return reply(200, {
           kind: `${type.kind}List`,
           apiVersion: apiVersionOf(type),
           metadata: { resourceVersion: String(this.cluster.store.resourceVersion) },
@@ -474,7 +530,11 @@ export class ApiServer {
       contentType === "application/apply-patch+yaml" ? "application/yaml" : "application/json",
     )
     const replicas = isObject(patch.spec) ? patch.spec.replicas : undefined
-    return { ...current, spec: { replicas: replicas ?? current.spec.replicas } } as unknown as JsonObject
+    const resourceVersion = current.metadata.resourceVersion
+    return {
+      metadata: resourceVersion === undefined ? {} : { resourceVersion },
+      spec: { replicas: replicas ?? current.spec.replicas },
+    }
   }
 
   private deleteOptions(raw: string, query: URLSearchParams): DeleteOptions {
@@ -497,7 +557,9 @@ export class ApiServer {
         ? { propagationPolicy: policy }
         : orphan === true || orphan === "true"
           ? { propagationPolicy: "Orphan" as const }
-          : {}),
+          : orphan === false || orphan === "false"
+            ? { propagationPolicy: "Background" as const }
+            : {}),
       ...(grace !== undefined && grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
       ...(preconditions
         ? {

@@ -1,4 +1,4 @@
-import type { KObject, LabelSelector } from "./Objects.ts"
+import type { KObject, LabelSelector } from "../Objects.ts"
 import { badRequest } from "./Status.ts"
 
 /** One parsed requirement of a label selector. */

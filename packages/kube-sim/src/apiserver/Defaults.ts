@@ -1,6 +1,6 @@
-import { isObject, type Json, type JsonObject } from "./Json.ts"
-import type { KObject } from "./Objects.ts"
-import { canonicalQuantity } from "./Quantity.ts"
+import { isObject, type Json, type JsonObject } from "../Json.ts"
+import type { KObject } from "../Objects.ts"
+import { canonicalQuantity } from "../Quantity.ts"
 
 /**
  * The defaults kube-apiserver fills in (and the admission plugins that set fields), for the kinds Shuttle writes.
@@ -211,7 +211,7 @@ const routeDefaults = (o: JsonObject) => {
 
 /** Fills in defaults in place. `uid` and `name` are the object's final ones (generated names included). */
 export const applyDefaults = (object: KObject, old: KObject | undefined, ctx: DefaultsContext): void => {
-  const o = object as unknown as JsonObject
+  const o: JsonObject = object
   const name = object.metadata.name ?? ""
   switch (object.kind) {
     case "Namespace": {
