@@ -88,7 +88,7 @@ describe("Shuttle as its ServiceAccount", () => {
           },
         })
         const node = yield* refusal(
-          Kube.use((kube) => kube.get({ apiVersion: "v1", kind: "Node", name: "sim-node-1" })),
+          Kube.use((kube) => kube.get({ apiVersion: "v1", kind: "Node", namespace: "", name: "sim-node-1" })),
         )
         expect(node).toMatchObject({
           _tag: "KubeRejected",
@@ -98,7 +98,12 @@ describe("Shuttle as its ServiceAccount", () => {
         })
         const clusterRole = yield* refusal(
           Kube.use((kube) =>
-            kube.delete({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", name: "starform-shuttle" }),
+            kube.delete({
+              apiVersion: "rbac.authorization.k8s.io/v1",
+              kind: "ClusterRole",
+              namespace: "",
+              name: "starform-shuttle",
+            }),
           ),
         )
         expect(clusterRole).toMatchObject({

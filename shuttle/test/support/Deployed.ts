@@ -4,7 +4,7 @@ import { Kube, type KubeObject } from "@starform/kube"
 import { KubeSim, parseManifests, Seeds, type Simulator } from "@starform/kube-sim"
 import { Effect, Layer } from "effect"
 import * as KubeCluster from "../../src/KubeCluster.ts"
-import { Metrics } from "../../src/Metrics.ts"
+import * as Metrics from "../../src/Metrics.ts"
 import * as Shuttle from "../../src/Shuttle.ts"
 import * as Starbase from "../../src/Starbase.ts"
 import { settings } from "./Harness.ts"
@@ -27,6 +27,10 @@ export const manifests = (dir: string): ReadonlyArray<KubeObject> =>
     .filter((file) => file.endsWith(".yaml"))
     .sort()
     .flatMap((file) => parseManifests(readFileSync(join(k8sDir, dir, file), "utf8")))
+    // every object in the repository's YAML is named
+    .flatMap((obj) =>
+      obj.metadata.name === undefined ? [] : [{ ...obj, metadata: { ...obj.metadata, name: obj.metadata.name } }],
+    )
     .sort((a, b) => order(a) - order(b))
 
 /** A kubeconfig for the same cluster whose user is `token`. */
@@ -80,7 +84,7 @@ export const make = Effect.fn("Deployed.make")(function* (dirs: ReadonlyArray<st
     Shuttle.layer({ ...settings, namespace: "starform-system" }).pipe(
       Layer.provideMerge(KubeCluster.layer()),
       Layer.provide(asShuttle),
-      Layer.provideMerge(Metrics.layer),
+      Layer.provideMerge(Metrics.layerIsolated),
       Layer.provide(Starbase.layer({ url: projects.url, clusterId: projects.clusterId, token: projects.token })),
     ),
   )
