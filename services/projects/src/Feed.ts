@@ -333,24 +333,27 @@ export class DesiredStateFeed extends Context.Service<
 
       const loop = (clusterId: Ids.ClusterId, slot: Slot): Effect.Effect<void> =>
         Effect.gen(function* () {
-          while (slot.dirty) {
-            slot.dirty = false
-            yield* rebuild(clusterId, slot).pipe(
-              Effect.catchCause((cause) =>
-                Effect.logError("desired state rebuild failed; retrying", cause).pipe(
-                  Effect.andThen(Effect.sleep("1 second")),
-                  Effect.andThen(
-                    Effect.sync(() => {
-                      slot.dirty = true
-                    }),
+          // A touch while the hash is being recorded finds the loop still running and starts none: go round again.
+          do {
+            while (slot.dirty) {
+              slot.dirty = false
+              yield* rebuild(clusterId, slot).pipe(
+                Effect.catchCause((cause) =>
+                  Effect.logError("desired state rebuild failed; retrying", cause).pipe(
+                    Effect.andThen(Effect.sleep("1 second")),
+                    Effect.andThen(
+                      Effect.sync(() => {
+                        slot.dirty = true
+                      }),
+                    ),
                   ),
                 ),
-              ),
+              )
+            }
+            yield* record(clusterId, slot).pipe(
+              Effect.catchCause((cause) => Effect.logWarning("desired state hash not recorded", cause)),
             )
-          }
-          yield* record(clusterId, slot).pipe(
-            Effect.catchCause((cause) => Effect.logWarning("desired state hash not recorded", cause)),
-          )
+          } while (slot.dirty)
           slot.running = false
           Deferred.doneUnsafe(slot.settled, Effect.void)
         })
