@@ -24,12 +24,7 @@ export class Pushes extends Context.Service<
     /** The deployments made for the push. */
     readonly deploy: (push: Push) => Effect.Effect<ReadonlyArray<Ids.DeploymentId>>
     /** Turns auto-deploy off (with `reason`) or back on (where it was off for `reason`) for an owner's repositories. */
-    readonly setAutoDeploy: (change: {
-      readonly workspaceId: string
-      readonly repoOwner: string
-      readonly enabled: boolean
-      readonly reason: string
-    }) => Effect.Effect<ReadonlyArray<Ids.ServiceId>>
+    readonly setAutoDeploy: DeploymentRepository["Service"]["setAutoDeploy"]
   }
 >()("starform/projects/Pushes") {
   static readonly layer = Layer.effect(
