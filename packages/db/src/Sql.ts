@@ -1,4 +1,4 @@
-import { Effect, Predicate, Schema } from "effect"
+import { Cause, Effect, Predicate, Schema } from "effect"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 
@@ -32,6 +32,17 @@ export const refusedBy =
       const make = constraint === undefined ? undefined : known[constraint]
       return make === undefined ? Effect.die(error) : Effect.fail(make())
     }) as Effect.Effect<A, E | Exclude<E2, SqlError>, R>
+
+/**
+ * Whether `cause` is the database being out of reach (a connection refused or closed: PostgreSQL stopping, a
+ * restart), as a failure or as the defect a repository's edge made of it. Such a failure is worth a retry and a
+ * warning, not an error: with the embedded PostgreSQL, Ctrl-C reaches the server and Starbase at the same moment.
+ */
+export const isUnreachable = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some((reason) => {
+    const error = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined
+    return isSqlError(error) && error.reason._tag === "ConnectionError"
+  })
 
 /** A database failure as a defect: the repository's callers see only its own typed failures. */
 export const orDefect = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError>, R> =>

@@ -339,7 +339,10 @@ export class DesiredStateFeed extends Context.Service<
               slot.dirty = false
               yield* rebuild(clusterId, slot).pipe(
                 Effect.catchCause((cause) =>
-                  Effect.logError("desired state rebuild failed; retrying", cause).pipe(
+                  (Sql.isUnreachable(cause)
+                    ? Effect.logWarning("desired state rebuild: PostgreSQL is out of reach; retrying")
+                    : Effect.logError("desired state rebuild failed; retrying", cause)
+                  ).pipe(
                     Effect.andThen(Effect.sleep("1 second")),
                     Effect.andThen(
                       Effect.sync(() => {
@@ -351,7 +354,11 @@ export class DesiredStateFeed extends Context.Service<
               )
             }
             yield* record(clusterId, slot).pipe(
-              Effect.catchCause((cause) => Effect.logWarning("desired state hash not recorded", cause)),
+              Effect.catchCause((cause) =>
+                Sql.isUnreachable(cause)
+                  ? Effect.logWarning("desired state hash not recorded: PostgreSQL is out of reach")
+                  : Effect.logWarning("desired state hash not recorded", cause),
+              ),
             )
           } while (slot.dirty)
           slot.running = false
