@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import type { LogSource } from "../apiserver/Http.ts"
+import type { LogSource } from "../apiserver/Logs.ts"
 import type { StoreEvent } from "../apiserver/Store.ts"
 import type { PodBehavior } from "../Behaviors.ts"
 import { rfc3339 } from "../Clock.ts"
