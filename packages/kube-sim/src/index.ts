@@ -4,7 +4,7 @@ export { builtIn as resources, type ResourceType } from "./apiserver/Registry.ts
 export type { Cause, StatusBody } from "./apiserver/Status.ts"
 export { Behavior, Behaviors, type PodBehavior, type PodMatch } from "./Behaviors.ts"
 export { rfc3339 } from "./Clock.ts"
-export { templateHash } from "./controllers/Deployments.ts"
+export { templateHash } from "./controllers/TemplateHash.ts"
 export type { FaultMatch, Faults, Verb } from "./Faults.ts"
 export type { Json, JsonObject } from "./Json.ts"
 export { KubeSim } from "./KubeSim.ts"
