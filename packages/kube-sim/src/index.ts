@@ -1,6 +1,7 @@
 export type { DeleteOptions, ListOptions, WriteOptions } from "./apiserver/Cluster.ts"
 export type { RequestStats } from "./apiserver/Http.ts"
-export { builtIn as resources, type ResourceType } from "./apiserver/Registry.ts"
+export { builtIn as resources } from "./apiserver/Kinds.ts"
+export type { ResourceType } from "./apiserver/Registry.ts"
 export type { Cause, StatusBody } from "./apiserver/Status.ts"
 export { Behavior, Behaviors, type PodBehavior, type PodMatch } from "./Behaviors.ts"
 export { rfc3339 } from "./Clock.ts"
