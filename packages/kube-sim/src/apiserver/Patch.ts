@@ -3,6 +3,14 @@ import { itemKey } from "./FieldSet.ts"
 import { childPath, type Hints } from "./Schema.ts"
 import { ApiError, badRequest } from "./Status.ts"
 
+/** The patch content types the API server accepts (apply as YAML; JSON is YAML). */
+export const patchTypes = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+] as const
+
 /** RFC 7386 JSON merge patch: objects merge, `null` deletes, everything else replaces. */
 export const mergePatch = (target: Json, patch: Json): Json => {
   if (!isObject(patch)) return clone(patch)

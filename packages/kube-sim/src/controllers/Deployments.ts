@@ -1,79 +1,13 @@
-import { parseTime } from "../Clock.ts"
-import { clone, deepEqual, isObject, type Json, type JsonObject } from "../Json.ts"
-import { type Condition, conditionsOf, type KObject, namespaced, ownerRef, setCondition } from "../Objects.ts"
-import {
-  type Context,
-  controllerManager,
-  list,
-  num,
-  ownedBy,
-  scaled,
-  spec,
-  status,
-  str,
-  writeObject,
-  writeStatus,
-} from "./Context.ts"
-import { type Controller, nsKey, ownerKeys, selfKey, splitKey } from "./Runner.ts"
-
-const canonical = (value: Json): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
-  if (isObject(value))
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(value[k]!)}`)
-      .join(",")}}`
-  return JSON.stringify(value)
-}
-
-const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-
-/** pod-template-hash: a short, stable name for a template (FNV-1a, spelled in the API server's safe alphabet). */
-export const templateHash = (template: Json, collisions = 0): string => {
-  let hash = 0x811c9dc5
-  const text = canonical(template) + (collisions > 0 ? String(collisions) : "")
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193) >>> 0
-  }
-  let out = ""
-  let n = hash
-  do {
-    out += alphabet[n % alphabet.length]
-    n = Math.floor(n / alphabet.length)
-  } while (n > 0)
-  return out
-}
-
-// Stored objects never change, so a template's identity can be remembered by reference.
-const identities = new WeakMap<object, string>()
-
-/** What two templates are compared by: everything but the pod-template-hash label. */
-const identity = (template: Json | undefined): string => {
-  if (!isObject(template)) return canonical(withoutHash(template))
-  let known = identities.get(template)
-  if (known === undefined) {
-    known = canonical(withoutHash(template))
-    identities.set(template, known)
-  }
-  return known
-}
+import { clone, isObject, type JsonObject } from "../Json.ts"
+import { type KObject, namespaced, ownerRef } from "../Objects.ts"
+import { type Context, controllerManager, num, ownedBy, scaled, spec, status, writeObject } from "./Context.ts"
+import { syncStatus } from "./DeploymentStatus.ts"
+import { isScalingEvent, recreate, replicas, rolling, scaleProportionally, strategyValue } from "./Rollout.ts"
+import { type Controller, ownerKeys, selfKey, splitKey } from "./Runner.ts"
+import { identity, templateHash, withoutHash } from "./TemplateHash.ts"
 
 const revisionOf = (rs: KObject): number =>
   Number(rs.metadata.annotations?.["deployment.kubernetes.io/revision"] ?? "0") || 0
-
-const withoutHash = (template: Json | undefined): Json => {
-  const copy = clone(template ?? {}) as JsonObject
-  const metadata = isObject(copy.metadata) ? copy.metadata : undefined
-  if (metadata && isObject(metadata.labels)) {
-    delete metadata.labels["pod-template-hash"]
-    if (Object.keys(metadata.labels).length === 0) delete metadata.labels
-  }
-  return copy
-}
-
-const replicas = (rs: KObject) => num(spec(rs).replicas)
-const available = (rs: KObject) => num(status(rs).availableReplicas)
 
 /**
  * The Deployment controller: one ReplicaSet per pod template, rolled with maxSurge and maxUnavailable (or
@@ -146,17 +80,17 @@ export class Deployments implements Controller {
       // A change of replicas while ReplicaSets are active is spread over them first; the rollout goes on at the
       // next sync, from the resized sets.
       const resized =
-        this.isScalingEvent(deployment, all) && this.scaleProportionally(deployment, newRS, old, rollingUpdate)
+        isScalingEvent(deployment, all) && scaleProportionally(this.ctx, deployment, newRS, old, rollingUpdate)
       if (!resized) {
-        if (rollingUpdate) this.rolling(deployment, newRS, old)
-        else this.recreate(deployment, newRS, old)
+        if (rollingUpdate) rolling(this.ctx, deployment, newRS, old)
+        else recreate(this.ctx, deployment, newRS, old)
       }
       all = ownedBy(this.ctx, deployment, types.replicaSets)
       newRS = all.find((rs) => rs.metadata.uid === newRS!.metadata.uid)
       this.cleanup(deployment, all, newRS)
       all = ownedBy(this.ctx, deployment, types.replicaSets)
     }
-    this.syncStatus(deployment, all, newRS, progressReason)
+    syncStatus(this.ctx, this.name, deployment, all, newRS, progressReason)
   }
 
   private createReplicaSet(deployment: KObject, revision: number): KObject {
@@ -185,7 +119,7 @@ export class Deployments implements Controller {
         annotations: {
           "deployment.kubernetes.io/desired-replicas": String(desired),
           "deployment.kubernetes.io/max-replicas": String(
-            desired + scaled(this.strategyValue(deployment, "maxSurge"), desired, true),
+            desired + scaled(strategyValue(deployment, "maxSurge"), desired, true),
           ),
           "deployment.kubernetes.io/revision": String(revision),
         },
@@ -218,156 +152,6 @@ export class Deployments implements Controller {
     )
   }
 
-  private strategyValue(deployment: KObject, field: "maxSurge" | "maxUnavailable"): Json | undefined {
-    const strategy = isObject(spec(deployment).strategy) ? (spec(deployment).strategy as JsonObject) : {}
-    const rolling = isObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {}
-    return rolling[field]
-  }
-
-  private bounds(deployment: KObject): { desired: number; surge: number; unavailable: number } {
-    const desired = num(spec(deployment).replicas, 1)
-    const surge = scaled(this.strategyValue(deployment, "maxSurge") ?? "25%", desired, true)
-    let unavailable = scaled(this.strategyValue(deployment, "maxUnavailable") ?? "25%", desired, false)
-    if (surge === 0 && unavailable === 0) unavailable = 1
-    return { desired, surge, unavailable: Math.min(unavailable, desired) }
-  }
-
-  private scale(deployment: KObject, rs: KObject, count: number, annotate = false): KObject {
-    const desired = num(spec(deployment).replicas, 1)
-    const annotations = {
-      ...rs.metadata.annotations,
-      "deployment.kubernetes.io/desired-replicas": String(desired),
-      "deployment.kubernetes.io/max-replicas": String(desired + this.bounds(deployment).surge),
-    }
-    if (replicas(rs) === count && (!annotate || deepEqual(annotations, rs.metadata.annotations))) return rs
-    return writeObject(
-      this.ctx,
-      this.ctx.types.replicaSets,
-      rs,
-      { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...spec(rs), replicas: count } },
-      controllerManager,
-    )
-  }
-
-  /** Some active ReplicaSet was sized for another replica count than the Deployment now asks for. */
-  private isScalingEvent(deployment: KObject, all: KObject[]): boolean {
-    const desired = String(num(spec(deployment).replicas, 1))
-    return all.some((rs) => {
-      if (replicas(rs) === 0) return false
-      const annotated = rs.metadata.annotations?.["deployment.kubernetes.io/desired-replicas"]
-      return annotated !== undefined && annotated !== desired
-    })
-  }
-
-  /**
-   * The Deployment controller's proportional scaling: one active ReplicaSet takes the whole count; a saturated
-   * new one lets the old ones go; otherwise the difference is spread in proportion to each set's share.
-   */
-  private scaleProportionally(
-    deployment: KObject,
-    newRS: KObject,
-    oldSets: KObject[],
-    rollingUpdate: boolean,
-  ): boolean {
-    const desired = num(spec(deployment).replicas, 1)
-    const active = [newRS, ...oldSets].filter((rs) => replicas(rs) > 0)
-    if (active.length <= 1) {
-      this.scale(deployment, active[0] ?? newRS, desired, true)
-      return true
-    }
-    const saturated =
-      replicas(newRS) === desired &&
-      newRS.metadata.annotations?.["deployment.kubernetes.io/desired-replicas"] === String(desired) &&
-      available(newRS) === desired
-    if (saturated) {
-      for (const rs of oldSets) if (replicas(rs) > 0) this.scale(deployment, rs, 0, true)
-      return true
-    }
-    if (!rollingUpdate) return false
-    const { surge } = this.bounds(deployment)
-    const allowed = desired > 0 ? desired + surge : 0
-    const toAdd = allowed - active.reduce((n, rs) => n + replicas(rs), 0)
-    const created = (rs: KObject) => rs.metadata.creationTimestamp ?? ""
-    const sorted = [...active].sort((a, b) =>
-      replicas(a) !== replicas(b)
-        ? replicas(b) - replicas(a)
-        : toAdd > 0
-          ? created(b).localeCompare(created(a))
-          : created(a).localeCompare(created(b)),
-    )
-    const sizes = new Map<KObject, number>()
-    let added = 0
-    for (const rs of sorted) {
-      let proportion = 0
-      if (toAdd !== 0 && toAdd !== added) {
-        const annotated =
-          Number(rs.metadata.annotations?.["deployment.kubernetes.io/max-replicas"] ?? "") ||
-          num(status(deployment).replicas, 1)
-        const fraction = desired === 0 ? -replicas(rs) : Math.round((replicas(rs) * allowed) / annotated) - replicas(rs)
-        proportion = toAdd > 0 ? Math.min(fraction, toAdd - added) : Math.max(fraction, toAdd - added)
-      }
-      sizes.set(rs, replicas(rs) + proportion)
-      added += proportion
-    }
-    sorted.forEach((rs, i) => {
-      let size = sizes.get(rs)!
-      if (i === 0) size = Math.max(0, size + toAdd - added)
-      this.scale(deployment, rs, size, true)
-    })
-    return true
-  }
-
-  private rolling(deployment: KObject, newRS: KObject, oldSets: KObject[]) {
-    const { desired, surge, unavailable } = this.bounds(deployment)
-    let current = newRS
-    let old = [...oldSets]
-    const total = () => replicas(current) + old.reduce((n, rs) => n + replicas(rs), 0)
-    // Scale the new ReplicaSet up as far as maxSurge allows.
-    if (replicas(current) > desired) current = this.scale(deployment, current, desired)
-    else if (replicas(current) < desired) {
-      const room = desired + surge - total()
-      if (room > 0)
-        current = this.scale(deployment, current, replicas(current) + Math.min(room, desired - replicas(current)))
-    }
-    if (old.every((rs) => replicas(rs) === 0)) return
-    // Scale old ReplicaSets down as far as maxUnavailable allows: unhealthy pods first, then available ones.
-    const minAvailable = desired - unavailable
-    const newUnavailable = replicas(current) - available(current)
-    const maxScaledDown = total() - minAvailable - newUnavailable
-    if (maxScaledDown <= 0) return
-    let scaledDown = 0
-    old = old.map((rs) => {
-      if (scaledDown >= maxScaledDown || replicas(rs) === 0 || replicas(rs) === available(rs)) return rs
-      const count = Math.min(maxScaledDown - scaledDown, replicas(rs) - available(rs))
-      scaledDown += count
-      return this.scale(deployment, rs, replicas(rs) - count)
-    })
-    const availableCount = available(current) + old.reduce((n, rs) => n + Math.min(available(rs), replicas(rs)), 0)
-    if (availableCount <= minAvailable) return
-    const budget = availableCount - minAvailable
-    let removed = 0
-    old = old.map((rs) => {
-      if (removed >= budget || replicas(rs) === 0) return rs
-      const count = Math.min(replicas(rs), budget - removed)
-      removed += count
-      return this.scale(deployment, rs, replicas(rs) - count)
-    })
-  }
-
-  private recreate(deployment: KObject, newRS: KObject, old: KObject[]) {
-    const desired = num(spec(deployment).replicas, 1)
-    let oldActive = false
-    for (const rs of old) {
-      if (replicas(rs) > 0) this.scale(deployment, rs, 0)
-      if (num(status(rs).replicas) > 0) oldActive = true
-    }
-    if (old.some((rs) => replicas(rs) > 0)) oldActive = true
-    const oldPods = old.some((rs) =>
-      this.ctx.cluster.store.dependents(rs.metadata.uid ?? "").some((d) => d.resource === this.ctx.types.pods),
-    )
-    if (!oldActive && !oldPods) this.scale(deployment, newRS, desired)
-  }
-
   /** Old ReplicaSets beyond revisionHistoryLimit go, oldest first, once they have no pods. */
   private cleanup(deployment: KObject, all: KObject[], newRS: KObject | undefined) {
     const limit = num(spec(deployment).revisionHistoryLimit, 10)
@@ -382,164 +166,4 @@ export class Deployments implements Controller {
       this.ctx.cluster.delete(this.ctx.types.replicaSets, rs.metadata.namespace, rs.metadata.name ?? "", {})
     }
   }
-
-  private syncStatus(
-    deployment: KObject,
-    all: KObject[],
-    newRS: KObject | undefined,
-    progress: { reason: string; message: string } | undefined,
-  ) {
-    const { clock, scheduler } = this.ctx
-    const now = clock.now()
-    const iso = clock.iso()
-    const { desired, unavailable } = this.bounds(deployment)
-    const sum = (f: (rs: KObject) => number) => all.reduce((n, rs) => n + f(rs), 0)
-    const total = sum((rs) => num(status(rs).replicas))
-    const updated = newRS ? num(status(newRS).replicas) : 0
-    const ready = sum((rs) => num(status(rs).readyReplicas))
-    const availableCount = sum((rs) => num(status(rs).availableReplicas))
-    const old = status(deployment)
-    let conditions = conditionsOf(old.conditions)
-
-    conditions = setCondition(
-      conditions,
-      availableCount >= desired - unavailable
-        ? {
-            type: "Available",
-            status: "True",
-            reason: "MinimumReplicasAvailable",
-            message: "Deployment has minimum availability.",
-            lastUpdateTime: iso,
-          }
-        : {
-            type: "Available",
-            status: "False",
-            reason: "MinimumReplicasUnavailable",
-            message: "Deployment does not have minimum availability.",
-            lastUpdateTime: iso,
-          },
-      iso,
-    ).map((c) => (c.type === "Available" ? keepUpdateTime(c, conditions) : c))
-
-    const rsName = newRS?.metadata.name ?? ""
-    const complete =
-      newRS !== undefined &&
-      updated === desired &&
-      num(spec(newRS).replicas) === desired &&
-      total === desired &&
-      availableCount === desired &&
-      all.every((rs) => rs === newRS || num(status(rs).replicas) === 0)
-    const deadline = spec(deployment).progressDeadlineSeconds
-    const previous = conditions.find((c) => c.type === "Progressing")
-    const oldReplicas = total - updated
-    const prevOld = num(old.replicas) - num(old.updatedReplicas)
-    const progressed =
-      updated > num(old.updatedReplicas) ||
-      ready > num(old.readyReplicas) ||
-      availableCount > num(old.availableReplicas) ||
-      oldReplicas < prevOld
-    if (typeof deadline === "number" && spec(deployment).paused !== true) {
-      if (complete) {
-        conditions = setCondition(
-          conditions,
-          {
-            type: "Progressing",
-            status: "True",
-            reason: "NewReplicaSetAvailable",
-            message: `ReplicaSet "${rsName}" has successfully progressed.`,
-            lastUpdateTime: iso,
-          },
-          iso,
-        )
-      } else if (progress) {
-        conditions = setCondition(
-          conditions,
-          { type: "Progressing", status: "True", ...progress, lastUpdateTime: iso },
-          iso,
-        )
-      } else if (progressed || previous === undefined || previous.reason === "NewReplicaSetAvailable") {
-        conditions = setCondition(
-          conditions,
-          {
-            type: "Progressing",
-            status: "True",
-            reason: "ReplicaSetUpdated",
-            message: `ReplicaSet "${rsName}" is progressing.`,
-            lastUpdateTime: iso,
-          },
-          iso,
-        )
-      } else {
-        const since = parseTime(previous.lastUpdateTime) ?? now
-        if (since + deadline * 1000 <= now) {
-          if (previous.reason !== "ProgressDeadlineExceeded")
-            conditions = setCondition(
-              conditions,
-              {
-                type: "Progressing",
-                status: "False",
-                reason: "ProgressDeadlineExceeded",
-                message: `ReplicaSet "${rsName}" has timed out progressing.`,
-                lastUpdateTime: iso,
-              },
-              iso,
-            )
-        } else scheduler.requeueAt(this.name, nsKey(deployment), since + deadline * 1000)
-      }
-      const current = conditions.find((c) => c.type === "Progressing")
-      if (current && current.reason !== "NewReplicaSetAvailable" && current.reason !== "ProgressDeadlineExceeded") {
-        const since = parseTime(current.lastUpdateTime) ?? now
-        scheduler.requeueAt(this.name, nsKey(deployment), since + deadline * 1000)
-      }
-    }
-
-    const failure = newRS
-      ? (list(status(newRS).conditions).find((c) => isObject(c) && c.type === "ReplicaFailure") as
-          | JsonObject
-          | undefined)
-      : undefined
-    if (failure && failure.status === "True") {
-      conditions = setCondition(
-        conditions,
-        {
-          type: "ReplicaFailure",
-          status: "True",
-          reason: str(failure.reason) ?? "FailedCreate",
-          message: str(failure.message) ?? "",
-          lastUpdateTime: iso,
-        },
-        iso,
-      )
-    } else conditions = conditions.filter((c) => c.type !== "ReplicaFailure")
-
-    const next: JsonObject = {
-      observedGeneration: deployment.metadata.generation ?? 1,
-      replicas: total,
-      updatedReplicas: updated,
-      readyReplicas: ready,
-      availableReplicas: availableCount,
-      unavailableReplicas: Math.max(desired - availableCount, 0),
-      conditions: conditions,
-    }
-    for (const field of ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"])
-      if (next[field] === 0) delete next[field]
-    // A status write that changes only lastUpdateTime of a settled condition is not worth a new resourceVersion.
-    const stable = (s: JsonObject) => ({
-      ...s,
-      conditions: list(s.conditions).map((c) =>
-        isObject(c) && !(c.type === "Progressing" && c.reason === "ReplicaSetUpdated")
-          ? { ...c, lastUpdateTime: null }
-          : c,
-      ),
-    })
-    if (deepEqual(stable(old), stable(next)) && !progress && !progressed) return
-    writeStatus(this.ctx, this.ctx.types.deployments, deployment, next, controllerManager)
-  }
-}
-
-const keepUpdateTime = (condition: Condition, previous: Condition[]): Condition => {
-  const before = previous.find((c) => c.type === condition.type)
-  if (before && before.status === condition.status && before.reason === condition.reason)
-    return { ...condition, lastUpdateTime: before.lastUpdateTime ?? condition.lastUpdateTime ?? "" }
-  return condition
 }
