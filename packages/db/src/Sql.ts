@@ -75,20 +75,38 @@ export const edge = <const T extends object>(methods: T): { readonly [K in keyof
     ]),
   ) as { readonly [K in keyof T]: Edged<T[K]> }
 
+type Decodable = Schema.Top & { readonly DecodingServices: never }
+
+// One decoder per schema, made on first use: repositories name the schema inline at each call, on hot reads too.
+const rowsDecoders = new WeakMap<Decodable, (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<unknown>>>()
+const rowDecoders = new WeakMap<Decodable, (row: unknown) => Effect.Effect<unknown>>()
+
 /** Rows decoded with an entity schema; a row the schema refuses is a bug, not a user error. */
-export const decodeRows =
-  <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) =>
-  (rows: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<S["Type"]>> =>
-    Schema.decodeUnknownEffect(Schema.Array(schema))(rows).pipe(Effect.orDie)
+export const decodeRows = <S extends Decodable>(
+  schema: S,
+): ((rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<S["Type"]>>) => {
+  let decode = rowsDecoders.get(schema)
+  if (decode === undefined) {
+    const decodeArray = Schema.decodeUnknownEffect(Schema.Array(schema))
+    decode = (rows) => Effect.orDie(decodeArray(rows))
+    rowsDecoders.set(schema, decode)
+  }
+  return decode as (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<S["Type"]>>
+}
 
 /** One row decoded with an entity schema; a row the schema refuses is a bug, not a user error. */
-export const decodeRow =
-  <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) =>
-  (row: unknown): Effect.Effect<S["Type"]> =>
-    Schema.decodeUnknownEffect(schema)(row).pipe(Effect.orDie)
+export const decodeRow = <S extends Decodable>(schema: S): ((row: unknown) => Effect.Effect<S["Type"]>) => {
+  let decode = rowDecoders.get(schema)
+  if (decode === undefined) {
+    const decodeOne = Schema.decodeUnknownEffect(schema)
+    decode = (row) => Effect.orDie(decodeOne(row))
+    rowDecoders.set(schema, decode)
+  }
+  return decode as (row: unknown) => Effect.Effect<S["Type"]>
+}
 
 /** The first row decoded with `schema`, or the failure `none` makes when there is no row. */
 export const decodeFirst =
-  <S extends Schema.Top & { readonly DecodingServices: never }, E>(schema: S, none: () => E) =>
+  <S extends Decodable, E>(schema: S, none: () => E) =>
   (rows: ReadonlyArray<unknown>): Effect.Effect<S["Type"], E> =>
     rows[0] === undefined ? Effect.fail(none()) : decodeRow(schema)(rows[0])
