@@ -41,7 +41,11 @@ export const refusedBy =
 export const isUnreachable = (cause: Cause.Cause<unknown>): boolean =>
   cause.reasons.some((reason) => {
     const error = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined
-    return isSqlError(error) && error.reason._tag === "ConnectionError"
+    if (!isSqlError(error)) return false
+    if (error.reason._tag === "ConnectionError") return true
+    // 57P01–57P03: the server is shutting down (what a fast shutdown tells its clients) or not yet accepting them
+    const code: unknown = Predicate.hasProperty(error.reason.cause, "code") ? error.reason.cause.code : undefined
+    return typeof code === "string" && /^57P0[123]$/.test(code)
   })
 
 /** A database failure as a defect: the repository's callers see only its own typed failures. */

@@ -86,15 +86,20 @@ describe("Sql", () => {
       const { url } = yield* TestDatabase.empty
       const lost = yield* Effect.gen(function* () {
         const sql = yield* PgClient.PgClient
-        const [backend] = yield* sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`
-        const pid = backend!.pid
         const broken = yield* Effect.exit(sql`SELECT nope`)
-        // the pool's one connection, ended from another session: the next statement finds it closed
-        yield* Effect.gen(function* () {
-          const other = yield* PgClient.PgClient
-          yield* other`SELECT pg_terminate_backend(${pid})`
-        }).pipe(Effect.provide(Database.layer(url)))
-        const closed = yield* Effect.exit(Sql.orDefect(sql`SELECT 1`))
+        // in one transaction, so the statement after the kill is sure to run on the connection that was ended
+        const closed = yield* Effect.exit(
+          Sql.transaction(sql)(
+            Effect.gen(function* () {
+              const [backend] = yield* sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`
+              yield* Effect.gen(function* () {
+                const other = yield* PgClient.PgClient
+                yield* other`SELECT pg_terminate_backend(${backend!.pid})`
+              }).pipe(Effect.provide(Database.layer(url)))
+              yield* sql`SELECT 1`
+            }),
+          ),
+        )
         return { broken, closed }
       }).pipe(Effect.provide(Database.layer(url, { maxConnections: 1 })))
       expect(Exit.isFailure(lost.broken) && Sql.isUnreachable(lost.broken.cause)).toBe(false)
