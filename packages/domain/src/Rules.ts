@@ -4,6 +4,7 @@ import { Schema } from "effect"
  * A rule is a check whose failure message states the whole rule ("must be …"), so a person reading the error
  * knows what to send instead, and whose `rule` annotation names it for machines (the gateway reports it as the
  * error's `rule`; see `Violations`). The same rules are CHECK constraints in `migrations/`: the two must agree.
+ * Every rule also refuses NUL first (`noNul`).
  */
 export const make = (
   rule: string,
@@ -11,11 +12,23 @@ export const make = (
   test: (value: string) => boolean,
   jsonSchema: { readonly pattern?: string; readonly minLength?: number; readonly maxLength?: number } = {},
 ) =>
-  Schema.makeFilter((value: string) => test(value), {
-    message,
-    rule,
-    toJsonSchema: () => jsonSchema,
-  })
+  Schema.makeFilterGroup([
+    noNul,
+    Schema.makeFilter((value: string) => test(value), { message, rule, toJsonSchema: () => jsonSchema }),
+  ])
+
+/** The name of the rule every text refuses first: no NUL character. */
+export const noNulRule = "no-nul"
+
+/**
+ * No NUL (`\u0000`): PostgreSQL cannot store it in `text`, and no person means to send it. Every rule made by `make`
+ * (so every name, id and free text of the domain) checks this first and stops there, so the error names this rule.
+ */
+export const noNul = Schema.makeFilter(
+  (value: string) => !value.includes("\u0000"),
+  { message: "must not contain the NUL character (\\u0000)", rule: noNulRule },
+  true,
+)
 
 /** Counts characters as PostgreSQL's `length()` does: code points, not UTF-16 units. */
 export const characters = (value: string): number => {

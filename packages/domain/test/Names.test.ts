@@ -101,8 +101,15 @@ describe("workspace display names", () => {
   })
 
   it("refuse control characters", () => {
-    for (const name of ["Acme\u0000", "Ac\nme", "Ac\tme", "Acme\u007f", "Ac\u0085me"]) {
+    for (const name of ["Ac\nme", "Ac\tme", "Acme\u007f", "Ac\u0085me"]) {
       expect(refusal(Names.WorkspaceName, name)).toMatch(/no control characters/)
+    }
+  })
+
+  it("refuse NUL before any other rule, as every rule of the domain does", () => {
+    const nul = "must not contain the NUL character (\\u0000)"
+    for (const schema of [Names.WorkspaceName, Names.ProjectName, Names.VariableKey, Names.Email, Names.Hostname]) {
+      expect(refusal(schema, "Acme\u0000")).toBe(nul)
     }
   })
 })

@@ -89,7 +89,7 @@ layer(TestDatabase.layer)("input properties", (it) => {
             const reply = yield* api.post("/v1/auth/signup", { email, password: Harness.password, name: "Ada" })
             expect(reply.status).toBe(400)
             expect(reply.body).toMatchObject({ code: "validation_failed", field: "email" })
-            expect(["email", "plain-text", "type"]).toContain(reply.body.rule)
+            expect(["email", "plain-text", "no-nul", "type"]).toContain(reply.body.rule)
             expect(reply.body.message).toMatch(/^email must/)
           }),
         )
@@ -102,7 +102,7 @@ layer(TestDatabase.layer)("input properties", (it) => {
             })
             expect(reply.status).toBe(400)
             expect(reply.body).toMatchObject({ code: "validation_failed", field: "name" })
-            expect(["display-name", "plain-text"]).toContain(reply.body.rule)
+            expect(["display-name", "plain-text", "no-nul"]).toContain(reply.body.rule)
           }),
         )
         expect(yield* count("users")).toBe(before)

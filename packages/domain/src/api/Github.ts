@@ -5,6 +5,7 @@ import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { GithubInstallationId, WorkspaceId } from "../Ids.ts"
 import { GithubAccountType, GithubInstallationStatus } from "../Integrations.ts"
+import * as Rules from "../Rules.ts"
 import { Instant } from "./Projects.ts"
 
 /**
@@ -49,7 +50,9 @@ export const SetupQuery = Schema.Struct({
     message: "must be GitHub's installation id, a positive whole number",
   }),
   setup_action: Schema.optionalKey(Schema.Literals(["install", "update", "request"])),
-  state: Schema.String.check(Schema.isMinLength(1)).annotate({ message: "must be the state of an install link" }),
+  state: Schema.String.check(Rules.noNul, Schema.isMinLength(1)).annotate({
+    message: "must be the state of an install link",
+  }),
 })
 
 export const GithubGroup = HttpApiGroup.make("github")
