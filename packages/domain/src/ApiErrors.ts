@@ -111,6 +111,26 @@ export class RateLimited extends Schema.Error<RateLimited>("RateLimited")(
   { httpApiStatus: 429 },
 ) {}
 
+/** 413: the request body is larger than the API accepts (see `RequestBodies.limits`). */
+export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLarge")(
+  {
+    _tag: Schema.tagDefaultOmit("PayloadTooLarge"),
+    code: Schema.tag("payload_too_large"),
+    message: Schema.String,
+  },
+  { httpApiStatus: 413 },
+) {}
+
+/** 415: a request body that is not `application/json`. */
+export class UnsupportedMediaType extends Schema.Error<UnsupportedMediaType>("UnsupportedMediaType")(
+  {
+    _tag: Schema.tagDefaultOmit("UnsupportedMediaType"),
+    code: Schema.tag("unsupported_media_type"),
+    message: Schema.String,
+  },
+  { httpApiStatus: 415 },
+) {}
+
 /** 500: something failed on Starform's side; the body never carries internals. */
 export class Internal extends Schema.Error<Internal>("Internal")(
   {
@@ -128,6 +148,8 @@ export const statusOf = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
 } as const

@@ -11,6 +11,7 @@ import { ServicesGroup } from "./api/Services.ts"
 import { VariablesGroup } from "./api/Variables.ts"
 import { WorkspacesGroup } from "./api/Workspaces.ts"
 import { WorkspacesAccessGroup } from "./api/WorkspacesAccess.ts"
+import * as RequestBodies from "./RequestBodies.ts"
 
 /** What `/healthz` reports: the gateway itself answers, and each dependency it needs to serve requests. */
 export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
@@ -48,8 +49,12 @@ export const Api = HttpApi.make("starform")
   .add(BuildsGroup)
   .add(GithubGroup)
   .add(GithubSetupGroup)
-  // A request with several bad fields hears about all of them at once.
-  .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
+  // What no endpoint accepts as a body (not JSON, too large, too deep, a body where none is declared); see RequestBodies.
+  .middleware(RequestBodies.Guard)
+  // A request with several bad fields hears about all of them at once; a field the contract does not name is refused
+  // (the published schemas say `additionalProperties: false`).
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.QueryParseOptions, { errors: "all" })
   .annotate(OpenApi.Title, "Starform API")
   .annotate(OpenApi.Version, "0.1.0")
+  .annotateMerge(RequestBodies.openApi)

@@ -65,6 +65,9 @@ const walk = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey>): Array
         ? withRule(issue, path, () => rule)
         : walk(issue.issue, path).map((violation) => ({ ...violation, rule }))
     }
+    case "UnexpectedKey":
+      // The formatter's "Expected no excess property" does not say what to do about it.
+      return [{ path, message: "is not a field of this request (unknown fields are refused)", rule: "unknown-field" }]
     default:
       return withRule(issue, path, leafRule)
   }

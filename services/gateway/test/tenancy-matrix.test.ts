@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Identity, Ids, PublicApi } from "@starform/domain"
+import { Auth, Identity, Ids, PublicApi } from "@starform/domain"
 import { Fixtures, TestDatabase } from "@starform/testkit"
 import { Arbitrary, Effect, Schema } from "effect"
 import { HttpApi, type HttpApiEndpoint } from "effect/http-api"
@@ -121,7 +121,7 @@ HttpApi.reflect(PublicApi.Api, {
       method: endpoint.method,
       path: endpoint.path,
       params: [...endpoint.path.matchAll(/:(\w+)/g)].map((match) => match[1]!),
-      authenticated: middleware.size > 0,
+      authenticated: [...middleware].some((service) => service.key === Auth.Authentication.key),
       endpoint,
     }),
 })

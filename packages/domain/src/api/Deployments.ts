@@ -6,6 +6,7 @@ import { Authentication } from "../Auth.ts"
 import { CommitSha, DeploymentStatus, DeploymentTrigger, ImageDigest } from "../Deploys.ts"
 import { DeploymentId, EnvironmentId, ProjectId, ServiceId, UserId } from "../Ids.ts"
 import { ImageRef } from "../Projects.ts"
+import * as RequestBodies from "../RequestBodies.ts"
 import * as Rules from "../Rules.ts"
 import { ServiceConfig } from "../ServiceConfig.ts"
 import { Condition, ObservedPhase } from "../ShuttleRpc.ts"
@@ -122,7 +123,7 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       headers: CreateDeploymentHeaders,
-      payload: CreateDeploymentRequest,
+      payload: RequestBodies.optional(CreateDeploymentRequest),
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
       error: errors,
     })

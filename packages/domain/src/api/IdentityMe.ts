@@ -15,6 +15,7 @@ import {
   WorkspaceRole,
 } from "../Identity.ts"
 import { SessionId, WorkspaceId } from "../Ids.ts"
+import * as RequestBodies from "../RequestBodies.ts"
 import * as Rules from "../Rules.ts"
 
 /** The signed-in person's own account: profile, sessions, MFA, data export and deletion (`/v1/me/*`). */
@@ -133,7 +134,7 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
       "Everything Starform keeps about the account, as JSON",
     ),
     HttpApiEndpoint.delete("deleteAccount", "/v1/me", {
-      payload: DeleteAccountRequest,
+      payload: RequestBodies.optional(DeleteAccountRequest),
       error: [ValidationFailed, Conflict, Unauthenticated],
     }).annotate(
       OpenApi.Summary,

@@ -6,6 +6,7 @@ import { Authentication } from "../Auth.ts"
 import { ClusterId, EnvironmentId, ProjectId, RegionId, WorkspaceId } from "../Ids.ts"
 import { EnvironmentName, ProjectName } from "../Names.ts"
 import { DeploymentRetention, Description, GitBranch } from "../Projects.ts"
+import * as RequestBodies from "../RequestBodies.ts"
 
 /** Projects and their environments (with the Git branch that deploys to each). */
 
@@ -101,7 +102,7 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
     }).annotateMerge(Auth.requires("project.read", Auth.ofResource("project", "projectId"))),
     HttpApiEndpoint.patch("updateProject", "/v1/projects/:projectId", {
       params: projectId,
-      payload: UpdateProjectRequest,
+      payload: RequestBodies.optional(UpdateProjectRequest),
       success: ProjectView,
       error: errors,
     })
@@ -133,7 +134,7 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
     }).annotateMerge(Auth.requires("environment.read", Auth.ofResource("environment", "environmentId"))),
     HttpApiEndpoint.patch("updateEnvironment", "/v1/environments/:environmentId", {
       params: environmentId,
-      payload: UpdateEnvironmentRequest,
+      payload: RequestBodies.optional(UpdateEnvironmentRequest),
       success: EnvironmentView,
       error: errors,
     })

@@ -6,6 +6,7 @@ import { Authentication } from "../Auth.ts"
 import { DeploymentId, EnvironmentId, ProjectId, ServiceId } from "../Ids.ts"
 import { ServiceName } from "../Names.ts"
 import { CronSchedule, GitBranch, ImageRef, Port, RepoFullName, RootDirectory, ServiceType } from "../Projects.ts"
+import * as RequestBodies from "../RequestBodies.ts"
 import { ServiceConfig, ServiceConfigPatch } from "../ServiceConfig.ts"
 import { Instant } from "./Projects.ts"
 
@@ -103,7 +104,7 @@ export const ServicesGroup = HttpApiGroup.make("services")
     }).annotateMerge(Auth.requires("service.read", Auth.ofResource("service", "serviceId"))),
     HttpApiEndpoint.patch("updateService", "/v1/services/:serviceId", {
       params: serviceId,
-      payload: UpdateServiceRequest,
+      payload: RequestBodies.optional(UpdateServiceRequest),
       success: ServiceView,
       error: errors,
     })

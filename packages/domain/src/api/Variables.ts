@@ -6,6 +6,7 @@ import { Authentication } from "../Auth.ts"
 import { EnvironmentId, ProjectId, ServiceId, VarGroupId } from "../Ids.ts"
 import { VarGroupName, VariableKey } from "../Names.ts"
 import { Description } from "../Projects.ts"
+import * as RequestBodies from "../RequestBodies.ts"
 import * as Rules from "../Rules.ts"
 import { Instant } from "./Projects.ts"
 
@@ -20,10 +21,15 @@ import { Instant } from "./Projects.ts"
 export const mask = "••••••••"
 
 /** A value: any text up to 32 KiB. */
-export const VariableValue = Rules.text(32_768)
+export const VariableValue = Rules.text(RequestBodies.limits.variableValueCharacters)
 
-/** `{ KEY: value, … }`: keys are variable names, values at most 32 KiB. */
-export const VariableMap = Schema.Record(VariableKey, VariableValue)
+/** `{ KEY: value, … }`: keys are variable names, values at most 32 KiB, at most 1000 keys in one request. */
+export const VariableMap = Schema.Record(VariableKey, VariableValue).check(
+  Schema.isMaxProperties(RequestBodies.limits.variablesPerRequest, {
+    message: `must set at most ${RequestBodies.limits.variablesPerRequest} variables in one request`,
+    rule: "max-variables",
+  }),
+)
 
 export const VariableView = Schema.Struct({
   key: VariableKey,
@@ -167,7 +173,7 @@ export const VariablesGroup = HttpApiGroup.make("variables")
     }).annotateMerge(Auth.requires("variable.read", Auth.ofResource("varGroup", "varGroupId"))),
     HttpApiEndpoint.patch("updateVarGroup", "/v1/var-groups/:varGroupId", {
       params: varGroupId,
-      payload: UpdateVarGroupRequest,
+      payload: RequestBodies.optional(UpdateVarGroupRequest),
       success: VarGroupView,
       error: errors,
     }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId"))),

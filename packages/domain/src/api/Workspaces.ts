@@ -14,6 +14,7 @@ import {
 } from "../Identity.ts"
 import { ProjectId, UserId, WorkspaceId } from "../Ids.ts"
 import { WorkspaceSlug } from "../Names.ts"
+import * as RequestBodies from "../RequestBodies.ts"
 
 /** Workspaces, their members and invitations, and project-level membership. */
 
@@ -81,7 +82,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
     }),
     HttpApiEndpoint.patch("updateWorkspace", "/v1/workspaces/:workspaceId", {
       params: workspaceId,
-      payload: UpdateWorkspaceRequest,
+      payload: RequestBodies.optional(UpdateWorkspaceRequest),
       success: Workspace,
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     }).annotate(OpenApi.Summary, "Rename a workspace or change its slug"),
