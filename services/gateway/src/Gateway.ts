@@ -10,6 +10,7 @@ import * as Pipeline from "./errors/Pipeline.ts"
 import * as GithubHandlers from "./github/Handlers.ts"
 import { SystemHandlers } from "./Health.ts"
 import * as IdentityWiring from "./identity/Wiring.ts"
+import * as BodyGuard from "./input/BodyGuard.ts"
 import * as ProjectsHandlers from "./projects/Handlers.ts"
 import { ProjectsUrl } from "./projects/ProjectsClient.ts"
 import * as Reference from "./reference/Reference.ts"
@@ -28,6 +29,7 @@ export const app = Layer.mergeAll(
     Layer.provide(BuildsHandlers.handlers),
     Layer.provide(GithubHandlers.handlers),
     Layer.provide(Authorization.layer),
+    Layer.provide(BodyGuard.layer),
     Layer.provide(IdentityWiring.services),
   ),
   Reference.layer,
