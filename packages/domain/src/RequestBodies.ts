@@ -24,13 +24,21 @@ export const limits = {
 export const limitsInWords: ReadonlyArray<readonly [string, string]> = [
   [
     "Request body",
-    `at most ${limits.bodyBytes / 1024 / 1024} MiB of JSON (\`Content-Type: application/json\`); larger: 413`,
+    `JSON only (Content-Type: application/json; anything else: 415), at most ${limits.bodyBytes / 1024 / 1024} MiB ` +
+      "(larger: 413)",
   ],
-  ["Nesting", `objects and arrays at most ${limits.depth} levels deep`],
-  ["Fields", "only the fields an endpoint documents; any other field is refused with 400 naming it"],
-  ["Text", "no NUL character (\\u0000) in any string"],
-  ["Variables per request", `at most ${limits.variablesPerRequest} keys in one \`variables\` object`],
-  ["Variable value", `at most ${limits.variableValueCharacters} characters`],
+  ["Nesting", `objects and arrays at most ${limits.depth} levels deep (deeper: 400, rule max-depth)`],
+  [
+    "Fields",
+    "only the fields an endpoint documents (any other: 400 naming it, rule unknown-field); an endpoint that " +
+      "documents no body takes none, or {}",
+  ],
+  ["Text", "no NUL character (\\u0000) in any string (400, rule no-nul)"],
+  [
+    "Variables per request",
+    `at most ${limits.variablesPerRequest} keys in one \`variables\` object (400, rule max-variables)`,
+  ],
+  ["Variable value", `at most ${limits.variableValueCharacters} characters (400, rule length)`],
 ]
 
 /**
@@ -90,5 +98,17 @@ const optionalBodies = (spec: Json): Json => {
   return spec
 }
 
-/** The API-level OpenAPI annotations of this module: `PublicApi.Api.annotateMerge(RequestBodies.openApi)`. */
-export const openApi = Context.make(OpenApi.Transform, optionalBodies)
+/** The document's `x-starform-limits`: each limit by name, in words, for readers and the reference page. */
+export const limitsExtension = "x-starform-limits"
+
+/**
+ * The API-level OpenAPI annotations of this module: `PublicApi.Api.annotateMerge(RequestBodies.openApi)`. The
+ * document says which bodies are optional and lists the limits.
+ */
+export const openApi = Context.make(
+  OpenApi.Transform,
+  (spec: Json): Json => ({
+    ...optionalBodies(spec),
+    [limitsExtension]: Object.fromEntries(limitsInWords),
+  }),
+)

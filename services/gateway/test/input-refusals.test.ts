@@ -310,6 +310,12 @@ layer(TestDatabase.layer, { timeout: 90_000 })("bad input through the gateway", 
       expect(declared.body).toMatchObject({ code: "payload_too_large" })
       expect(declared.body.message).toContain("1 MiB")
 
+      const document = yield* w.api.get("/openapi.json")
+      expect(document.body[RequestBodies.limitsExtension]).toMatchObject({ Nesting: expect.stringContaining("32") })
+      const reference = yield* raw(w.baseUrl, "GET", "/reference", undefined, {})
+      expect(reference.body).toContain("Limits")
+      expect(reference.body).toContain("at most 1 MiB (larger: 413)")
+
       for (const [method, path] of [
         ["GET", "/v1/nothing-here"],
         ["POST", "/v1/nothing-here"],

@@ -1,3 +1,5 @@
+import { RequestBodies } from "@starform/domain"
+
 /**
  * The API reference page: the OpenAPI document rendered as one self-contained HTML page (no scripts, no CDN), grouped
  * by tag, each operation with its method, path, summary, parameters, request body and answers.
@@ -17,6 +19,7 @@ export interface OpenApiDocument {
   readonly info: { readonly title: string; readonly version: string }
   readonly paths: Record<string, Record<string, Operation>>
   readonly tags?: ReadonlyArray<{ readonly name: string; readonly description?: string }>
+  readonly [RequestBodies.limitsExtension]?: Readonly<Record<string, string>>
 }
 
 const escapeHtml = (text: string) =>
@@ -50,6 +53,16 @@ ${body ? `<p>Body: <code>${escapeHtml(schemaName(body.schema))}</code></p>` : ""
 </section>`
 }
 
+/** The limits the document lists (`x-starform-limits`, see `RequestBodies`), as a table. */
+const renderLimits = (document: OpenApiDocument): string => {
+  const limits = Object.entries(document[RequestBodies.limitsExtension] ?? {})
+  if (limits.length === 0) return ""
+  const rows = limits.map(([name, text]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(text)}</td></tr>`)
+  return `<h2 id="limits">Limits</h2>
+<p>What a request may carry; anything beyond is refused with the status shown and nothing is written.</p>
+<table class="limits">${rows.join("")}</table>`
+}
+
 export const render = (document: OpenApiDocument): string => {
   const byTag = new Map<string, Array<string>>()
   for (const [path, item] of Object.entries(document.paths)) {
@@ -75,9 +88,11 @@ code{font-family:ui-monospace,monospace}.op{border-top:1px solid #ddd;padding:.5
 .method{display:inline-block;min-width:4.5em;font-size:.8em;color:#fff;border-radius:3px;padding:0 .4em;text-align:center}
 .get{background:#2b7a3d}.post{background:#1f5fa8}.put,.patch{background:#a86b1f}.delete{background:#a8321f}
 .lock{color:#666}.answers{margin:.2rem 0;font-size:.9em}
+.limits th{text-align:left;padding-right:1rem;font-weight:600}
 </style></head><body>
 <h1>${escapeHtml(document.info.title)} <small>${escapeHtml(document.info.version)}</small></h1>
 <p>Every error answers JSON <code>{ "code", "message" }</code>, with <code>field</code> and <code>rule</code> for validation failures. The machine-readable document is <a href="/openapi.json">/openapi.json</a>.</p>
+${renderLimits(document)}
 <nav>${toc}</nav>
 ${sections}
 </body></html>`
