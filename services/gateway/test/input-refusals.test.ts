@@ -68,9 +68,13 @@ let worlds = 0
 
 /** Starbase with one person, a workspace, a project placed on a registered cluster, an environment and a service. */
 const world = Effect.gen(function* () {
-  const running = yield* ControlPlane.start({ host: "127.0.0.1", port: 0, identityPort: 0, logRequests: false }).pipe(
-    Effect.provide(FieldCrypto.layerFromKeys(randomBytes(32))),
-  )
+  const running = yield* ControlPlane.start({
+    host: "127.0.0.1",
+    port: 0,
+    identityPort: 0,
+    logRequests: false,
+    githubWebhookSecret: "webhook-secret",
+  }).pipe(Effect.provide(FieldCrypto.layerFromKeys(randomBytes(32))))
   const api = Harness.client(running.gatewayUrl)
   const ada = yield* Harness.signup(api)
   const workspaceId = yield* Harness.workspace(api, ada.token)
@@ -230,6 +234,23 @@ layer(TestDatabase.layer, { timeout: 90_000 })("bad input through the gateway", 
       const streamed = yield* raw(w.baseUrl, "PATCH", `/v1/services/${w.serviceId}/variables`, chunks, w.json)
       expect(streamed.status).toBe(413)
       expect(streamed.body).toMatchObject({ code: "payload_too_large" })
+
+      // GitHub's deliveries have their own cap (GitHub's: 25 MB), held while reading too
+      const megabyte = new TextEncoder().encode("z".repeat(1024 * 1024))
+      const flood = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 26; i++) controller.enqueue(megabyte)
+          controller.close()
+        },
+      })
+      const delivery = yield* raw(w.baseUrl, "POST", "/webhooks/github", flood, {
+        "content-type": "application/json",
+        "x-hub-signature-256": "sha256=00",
+        "x-github-delivery": "d-1",
+        "x-github-event": "push",
+      })
+      expect(delivery.status).toBe(413)
+      expect(delivery.body).toMatchObject({ code: "payload_too_large" })
 
       expect(yield* fingerprint).toEqual(before)
     }).pipe(Effect.scoped),

@@ -1,6 +1,6 @@
 import { Webhooks } from "@octokit/webhooks"
-import { Context, Effect, Layer, Option } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { ByteSize, Context, Effect, Layer, Option } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { BuildsClient, call, layerFromUrl } from "../builds/BuildsClient.ts"
 
 /**
@@ -35,8 +35,15 @@ const receive = (builds: BuildsClient["Service"], secret: Option.Option<string>)
       return error(401, "unauthenticated", "The delivery has no X-Hub-Signature-256 header: it is not from GitHub.")
     const length = Number(request.headers["content-length"] ?? 0)
     if (length > maxBodyBytes) return error(413, "payload_too_large", "A delivery is at most 25 MB.")
-    const body = yield* request.text.pipe(Effect.orElseSucceed(() => undefined))
-    if (body === undefined) return error(400, "validation_failed", "The delivery's body could not be read.")
+    // Without Content-Length (chunked), the cap holds while reading.
+    const read = yield* Effect.result(
+      request.text.pipe(Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes))),
+    )
+    if (read._tag === "Failure")
+      return read.failure.reason._tag === "RequestParseError" && read.failure.reason.reason === "BodyTooLarge"
+        ? error(413, "payload_too_large", "A delivery is at most 25 MB.")
+        : error(400, "validation_failed", "The delivery's body could not be read.")
+    const body = read.success
     const webhooks = new Webhooks({ secret: secret.value })
     const valid = yield* Effect.promise(() => webhooks.verify(body, signature).catch(() => false))
     if (!valid)
