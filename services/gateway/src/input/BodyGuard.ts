@@ -25,7 +25,8 @@ const tooLarge = ErrorResponses.respond(
 const unsupported = (type: string) =>
   ErrorResponses.respond(
     new ApiErrors.UnsupportedMediaType({
-      message: `The request body must be JSON sent as Content-Type: application/json, not ${type}.`,
+      // The client's own header, shortened: an error message is no place to echo a long one back.
+      message: `The request body must be JSON sent as Content-Type: application/json, not ${type.slice(0, 100)}.`,
     }),
   )
 
