@@ -1,4 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import { PublicApi, RequestBodies } from "@starform/domain"
+import { Effect } from "effect"
+import { HttpServerResponse } from "effect/http"
+import { HttpApi, type HttpApiEndpoint, type HttpApiGroup } from "effect/http-api"
+import * as BodyGuard from "../src/input/BodyGuard.ts"
 import { exceedsDepth, mediaType } from "../src/input/JsonShape.ts"
 
 /** The scan that refuses deeply nested bodies before they are parsed. */
@@ -32,5 +37,21 @@ describe("media types", () => {
   it("drop parameters and case", () => {
     expect(mediaType("Application/JSON; charset=utf-8")).toBe("application/json")
     expect(mediaType("text/plain")).toBe("text/plain")
+  })
+})
+
+describe("the body guard", () => {
+  it("leaves every GET endpoint's handler as it is: reads pay nothing for it", () => {
+    const guard = Effect.runSync(Effect.provide(Effect.service(RequestBodies.Guard), BodyGuard.layer))
+    const handler = Effect.succeed(HttpServerResponse.empty())
+    const reads: Array<{ endpoint: HttpApiEndpoint.Top; group: HttpApiGroup.Top }> = []
+    HttpApi.reflect(PublicApi.Api, {
+      onGroup: () => {},
+      onEndpoint: ({ endpoint, group }) => {
+        if (endpoint.method === "GET") reads.push({ endpoint, group })
+      },
+    })
+    expect(reads.length).toBeGreaterThan(20)
+    for (const options of reads) expect(guard(handler, options)).toBe(handler)
   })
 })
