@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import { FieldCrypto } from "@starform/crypto"
 import type { IdentityConfig } from "@starform/identity"
 import { ControlPlane } from "@starform/starbase"
+import { Mailbox } from "@starform/testkit"
 import { Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 
@@ -97,8 +98,21 @@ export const email = (stem = "person") => `${stem}-${Date.now().toString(36)}-${
 
 export const password = "correct horse battery staple"
 
-/** Signs a new person up; their user, access token and refresh token. */
+/**
+ * Signs a new person up and verifies their address with the emailed link, as they would before deploying; their
+ * user, access token and refresh token.
+ */
 export const signup = (api: Client, name = "Ada Lovelace") =>
+  Effect.gen(function* () {
+    const person = yield* signupUnverified(api, name)
+    const { token } = yield* Mailbox.lastLink(person.email, "verify_email")
+    const verified = yield* api.post("/v1/auth/verify-email", { token })
+    if (verified.status >= 300) throw new Error(`verifying failed: ${verified.status} ${JSON.stringify(verified.body)}`)
+    return person
+  })
+
+/** Signs a new person up without verifying their address (they cannot deploy yet). */
+export const signupUnverified = (api: Client, name = "Ada Lovelace") =>
   Effect.gen(function* () {
     const address = email()
     const reply = yield* api.post("/v1/auth/signup", { email: address, password, name })
