@@ -49,7 +49,9 @@ describe("npm start", () => {
     })
     expect(signup.status).toBe(201)
     const [, link, file] = await started.waitFor(
-      new RegExp(`mail to ${email.replace(/\./g, "\\.")}: verify your address: (http://\\S+) \\(saved as (\\S+\\.eml)\\)`),
+      new RegExp(
+        `mail to ${email.replace(/\./g, "\\.")}: verify your address: (http://\\S+) \\(saved as (\\S+\\.eml)\\)`,
+      ),
       30_000,
     )
     expect(new URL(link!).pathname).toBe("/verify-email")

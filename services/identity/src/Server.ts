@@ -5,8 +5,8 @@ import { Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { RpcServer } from "effect/rpc"
 import * as Handlers from "./Handlers.ts"
-import * as Sender from "./mail/Sender.ts"
 import { Mail, type MailSettings } from "./mail/MailSettings.ts"
+import * as Sender from "./mail/Sender.ts"
 import { Passwords } from "./Passwords.ts"
 
 /** Where the identity RPCs are served, relative to the service's address. */

@@ -62,8 +62,10 @@ interface Row {
 }
 
 const rowsOf = (ids: ReadonlyArray<string>) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<Row>`SELECT id, sent_at, dead_at, attempts, message_id, last_error, claim_id FROM email_outbox
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) =>
+      sql<Row>`SELECT id, sent_at, dead_at, attempts, message_id, last_error, claim_id FROM email_outbox
       WHERE id IN ${sql.in(ids)} ORDER BY id`,
   )
 
@@ -87,7 +89,10 @@ const startSender = (settings: Layer.Layer<Mail>) =>
     const scope = yield* Scope.make()
     yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     const context = yield* Effect.context<SqlClient.SqlClient>()
-    yield* Layer.buildWithScope(Sender.live.pipe(Layer.provide(settings), Layer.provide(Layer.succeedContext(context))), scope)
+    yield* Layer.buildWithScope(
+      Sender.live.pipe(Layer.provide(settings), Layer.provide(Layer.succeedContext(context))),
+      scope,
+    )
     return scope
   })
 
@@ -139,26 +144,28 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
     ),
   )
 
-  it.effect("a server that always refuses: after the last allowed try the message is a dead letter, kept with why", () =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const server = yield* Smtp.start(() => 550)
-        const ids = yield* queue(2)
-        yield* startSender(smtp(server.url, { maxAttempts: 3 }))
-        const rows = yield* until(ids, (rows) => rows.every((row) => row.deadAt !== null))
+  it.effect(
+    "a server that always refuses: after the last allowed try the message is a dead letter, kept with why",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* Smtp.start(() => 550)
+          const ids = yield* queue(2)
+          yield* startSender(smtp(server.url, { maxAttempts: 3 }))
+          const rows = yield* until(ids, (rows) => rows.every((row) => row.deadAt !== null))
 
-        expect(rows.map((row) => [row.attempts, row.sentAt])).toEqual([
-          [3, null],
-          [3, null],
-        ])
-        expect(rows[0]!.lastError).toMatch(/^550 .*message refused/)
-        // dead letters are left alone: no fourth try
-        yield* Effect.sleep(Duration.millis(400))
-        expect((yield* rowsOf(ids)).map((row) => row.attempts)).toEqual([3, 3])
-        expect(server.accepted).toHaveLength(0)
-        expect([...server.offered.values()]).toEqual([3, 3])
-      }),
-    ),
+          expect(rows.map((row) => [row.attempts, row.sentAt])).toEqual([
+            [3, null],
+            [3, null],
+          ])
+          expect(rows[0]!.lastError).toMatch(/^550 .*message refused/)
+          // dead letters are left alone: no fourth try
+          yield* Effect.sleep(Duration.millis(400))
+          expect((yield* rowsOf(ids)).map((row) => row.attempts)).toEqual([3, 3])
+          expect(server.accepted).toHaveLength(0)
+          expect([...server.offered.values()]).toEqual([3, 3])
+        }),
+      ),
   )
 
   it.effect("across restarts: a sender stopped half-way and one that died holding claims lose nothing", () =>
@@ -192,9 +199,12 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
 
         expect(server.accepted).toHaveLength(24)
         expect([...countBy(server.accepted.map((m) => m.messageId)).values()].every((n) => n === 1)).toBe(true)
-        expect(rows.filter((row) => row.attempts !== 1).map((row) => row.id).sort()).toEqual(
-          orphans.map((row) => row!.id).sort(),
-        )
+        expect(
+          rows
+            .filter((row) => row.attempts !== 1)
+            .map((row) => row.id)
+            .sort(),
+        ).toEqual(orphans.map((row) => row!.id).sort())
       }),
     ),
   )
@@ -221,7 +231,9 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
         const [old, fresh] = yield* queue(2)
         yield* sql`UPDATE email_outbox SET created_at = now() - interval '8 days' WHERE id = ${old!}`
         yield* startSender(smtp(server.url))
-        const rows = yield* until([old!, fresh!], (rows) => rows.every((row) => row.sentAt !== null || row.deadAt !== null))
+        const rows = yield* until([old!, fresh!], (rows) =>
+          rows.every((row) => row.sentAt !== null || row.deadAt !== null),
+        )
         const byId = new Map(rows.map((row) => [row.id, row]))
         expect(byId.get(old!)).toMatchObject({ sentAt: null, attempts: 0 })
         expect(byId.get(old!)!.lastError).toMatch(/links have expired/)

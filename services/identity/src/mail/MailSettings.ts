@@ -60,10 +60,13 @@ export class Mail extends Context.Service<Mail, MailSettings>()("starform/identi
     Effect.gen(function* () {
       const smtpUrl = yield* Config.option(Config.Redacted("SMTP_URL"))
       const from = yield* Config.String("MAIL_FROM").pipe(Config.withDefault(Mail.defaults.from))
-      const delivery: Delivery = Option.match(Option.filter(smtpUrl, (url) => Redacted.value(url).trim() !== ""), {
-        onSome: (url) => ({ _tag: "Smtp", url }),
-        onNone: () => ({ _tag: "EmlFiles", directory: fallback.emlDirectory, announce: fallback.announce }),
-      })
+      const delivery: Delivery = Option.match(
+        Option.filter(smtpUrl, (url) => Redacted.value(url).trim() !== ""),
+        {
+          onSome: (url) => ({ _tag: "Smtp", url }),
+          onNone: () => ({ _tag: "EmlFiles", directory: fallback.emlDirectory, announce: fallback.announce }),
+        },
+      )
       return { ...Mail.defaults, from, delivery } satisfies MailSettings
     })
 }

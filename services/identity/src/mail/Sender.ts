@@ -3,8 +3,8 @@ import { Sql } from "@starform/db"
 import { Duration, Effect, Layer, Result, Schedule } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Claims from "./Claims.ts"
-import { compose, domainOf } from "./Message.ts"
 import { Mail, type MailSettings } from "./MailSettings.ts"
+import { compose, domainOf } from "./Message.ts"
 import { Transport } from "./Transport.ts"
 
 /**

@@ -2,8 +2,8 @@ import { mkdir, rename, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Context, Data, Duration, Effect, Layer, Predicate, Redacted } from "effect"
 import { createTransport } from "nodemailer"
-import type { Composed } from "./Message.ts"
 import { type Delivery, Mail } from "./MailSettings.ts"
+import type { Composed } from "./Message.ts"
 
 /** The one module that speaks to a mail server (nodemailer), or writes `.eml` files in its place. */
 
