@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto"
 import { FieldCrypto } from "@starform/crypto"
-import type { IdentityConfig } from "@starform/identity"
+import type { IdentityConfig, MailSettings } from "@starform/identity"
 import { ControlPlane } from "@starform/starbase"
 import { Mailbox } from "@starform/testkit"
 import { Effect } from "effect"
@@ -13,6 +13,8 @@ export interface Options {
   readonly identity?: Partial<IdentityConfig["Service"]>
   /** Rate-limit budgets to set (`rate_limit_budgets`) before the gateway reads them, e.g. roomier sign-ups. */
   readonly budgets?: Record<string, { readonly capacity: number; readonly refillPerMinute: number }>
+  /** Send identity's email outbox (e.g. to a `FakeSmtp` server); unset, mail stays queued. */
+  readonly mail?: MailSettings
 }
 
 /**
@@ -34,6 +36,7 @@ export const start = (options: Options = {}) =>
       identityPort: 0,
       redisUrl: options.redisUrl,
       identity: options.identity,
+      mail: options.mail,
       logRequests: false,
     }).pipe(Effect.provide(FieldCrypto.layerFromKeys(randomBytes(32))))
     return { baseUrl: running.gatewayUrl, identityUrl: running.identityUrl }

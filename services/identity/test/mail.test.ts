@@ -3,14 +3,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { expect, layer } from "@effect/vitest"
 import { Mail, type MailSettings } from "@starform/identity"
-import { TestDatabase } from "@starform/testkit"
+import { FakeSmtp, TestDatabase } from "@starform/testkit"
 import { Duration, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Emails from "../src/Emails.ts"
 import * as Claims from "../src/mail/Claims.ts"
+import { compose } from "../src/mail/Message.ts"
 import * as Sender from "../src/mail/Sender.ts"
+import { Transport } from "../src/mail/Transport.ts"
 import * as Outbox from "../src/store/Outbox.ts"
-import * as Smtp from "./smtpServer.ts"
 
 /**
  * The outbox sender against a real SMTP server in this process: every queued message arrives, once, with a plain-text
@@ -106,7 +107,7 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
   it.effect("delivers every queued message once, with a plain-text and an HTML body and a stable Message-ID", () =>
     Effect.scoped(
       Effect.gen(function* () {
-        const server = yield* Smtp.start()
+        const server = yield* FakeSmtp.start()
         const ids = yield* queue(12)
         yield* startSender(smtp(server.url, { concurrency: 3 }))
         const rows = yield* until(ids, allSent)
@@ -131,7 +132,7 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
   it.effect("a server that refuses (451, then 550) gets each message on a later try, and only once", () =>
     Effect.scoped(
       Effect.gen(function* () {
-        const server = yield* Smtp.start((_id, offer) => (offer === 1 ? 451 : offer === 2 ? 550 : "accept"))
+        const server = yield* FakeSmtp.start((_id, offer) => (offer === 1 ? 451 : offer === 2 ? 550 : "accept"))
         const ids = yield* queue(4)
         yield* startSender(smtp(server.url))
         const rows = yield* until(ids, allSent)
@@ -149,7 +150,7 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
     () =>
       Effect.scoped(
         Effect.gen(function* () {
-          const server = yield* Smtp.start(() => 550)
+          const server = yield* FakeSmtp.start(() => 550)
           const ids = yield* queue(2)
           yield* startSender(smtp(server.url, { maxAttempts: 3 }))
           const rows = yield* until(ids, (rows) => rows.every((row) => row.deadAt !== null))
@@ -172,7 +173,7 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
     Effect.scoped(
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
-        const server = yield* Smtp.start(() => "accept", { delayMs: 15 })
+        const server = yield* FakeSmtp.start(() => "accept", { delayMs: 15 })
         const ids = yield* queue(24)
 
         // the first sender is stopped (Ctrl-C, a rolling restart) while it is sending
@@ -209,10 +210,33 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
     ),
   )
 
+  it.effect(
+    "a sender killed between the server's 250 and its mark: the row goes again, under the same Message-ID",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const server = yield* FakeSmtp.start()
+          const [id] = yield* queue(1)
+          const row = yield* Claims.make(sql).claim("snd_crashed", Duration.millis(200), "starform.localhost")
+          // it was delivered, and the sender died before it could mark the row sent
+          yield* Effect.flatMap(Transport, (transport) => transport.deliver(compose(row!, Mail.defaults.from))).pipe(
+            Effect.provide(Transport.layer.pipe(Layer.provide(smtp(server.url)))),
+          )
+          // the next sender takes the row over once the lease runs out
+          yield* startSender(smtp(server.url))
+          const [sent] = yield* until([id!], allSent)
+          expect(sent!.attempts).toBe(2)
+          // the one duplicate SMTP cannot rule out, recognisable as the same message by its Message-ID
+          expect(server.accepted.map((message) => message.messageId)).toEqual([row!.messageId, row!.messageId])
+        }),
+      ),
+  )
+
   it.effect("two senders at once (two replicas) never send one row twice", () =>
     Effect.scoped(
       Effect.gen(function* () {
-        const server = yield* Smtp.start(() => "accept", { delayMs: 5 })
+        const server = yield* FakeSmtp.start(() => "accept", { delayMs: 5 })
         const ids = yield* queue(30)
         yield* startSender(smtp(server.url, { concurrency: 3 }))
         yield* startSender(smtp(server.url, { concurrency: 3 }))
@@ -227,7 +251,7 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
     Effect.scoped(
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
-        const server = yield* Smtp.start()
+        const server = yield* FakeSmtp.start()
         const [old, fresh] = yield* queue(2)
         yield* sql`UPDATE email_outbox SET created_at = now() - interval '8 days' WHERE id = ${old!}`
         yield* startSender(smtp(server.url))
