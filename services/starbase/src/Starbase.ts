@@ -3,7 +3,7 @@ import { FieldCrypto, loadKeyring } from "@starform/crypto"
 import { Database, EmbeddedPostgres, Migrations } from "@starform/db"
 import { Mail } from "@starform/identity"
 import { Kube } from "@starform/kube"
-import { Console, Data, Effect, Layer, Option, Schema } from "effect"
+import { Console, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as BuildCluster from "./BuildCluster.ts"
 import { StarbaseConfig } from "./Config.ts"
 import * as ControlPlane from "./ControlPlane.ts"
@@ -54,7 +54,12 @@ const mail = (config: StarbaseConfig) =>
       emlDirectory: directory,
       announce: (line) => Console.log(`starform: ${line}`),
     })
-    if (settings.delivery._tag === "Smtp") return settings
+    if (settings.delivery._tag === "Smtp") {
+      // the server's host only: the URL's user and password stay out of the console
+      const host = URL.parse(Redacted.value(settings.delivery.url))?.host ?? "the configured host"
+      yield* Console.log(`starform: email goes out through the SMTP server at ${host}, from ${settings.from}`)
+      return settings
+    }
     if (config.mode === "production") return yield* new SmtpUrlMissing()
     yield* Console.log(
       `starform: SMTP_URL is not set, so email is written to ${display(directory)} (one .eml file per message) and its link printed here`,

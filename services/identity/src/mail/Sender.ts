@@ -56,12 +56,13 @@ export const layer = Layer.effectDiscard(
       yield* claims.markFailed(row.id, claimId, reason, retry)
       yield* Effect.logWarning(
         retry === undefined
-          ? `mail ${row.id} to ${row.toAddress}: given up after ${row.attempts} tries (dead letter): ${reason}`
-          : `mail ${row.id} to ${row.toAddress}: try ${row.attempts} of ${settings.maxAttempts} failed, next in ${Duration.format(retry)}: ${reason}`,
+          ? `mail ${row.id} (${row.template}): given up after ${row.attempts} tries (dead letter): ${reason}`
+          : `mail ${row.id} (${row.template}): try ${row.attempts} of ${settings.maxAttempts} failed, next in ${Duration.format(retry)}: ${reason}`,
       )
       return true
     }).pipe(Sql.orDefect, Effect.uninterruptible)
 
+    // Log lines name the row, never its address: the outbox holds it, and erasure deletes it there.
     // A database out of reach (a restart, Ctrl-C stopping the embedded server with us) is waited out quietly.
     const pass = sendOne.pipe(
       Effect.catchCause((cause) =>
