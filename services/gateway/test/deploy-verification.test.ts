@@ -88,7 +88,7 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })(
           expect(byPerson.status).toBe(403)
           expect(byPerson.body.code).toBe("forbidden")
           expect(byPerson.body.message).toMatch(/needs a verified email address/)
-          expect(byPerson.body.message).toMatch(/link in the email/)
+          expect(byPerson.body.message).toMatch(/link in the verification email/)
           expect(byPerson.body.message).toContain("POST /v1/me/email-verification")
           const byToken = yield* deploy(token.body.secret)
           expect(byToken.status).toBe(403)

@@ -21,7 +21,7 @@ const deploys: ReadonlySet<Auth.Action> = new Set(["deployment.create", "deploym
 /** Why a deploy was refused for want of a verified address, and how to get one. */
 const unverified = (actor: Auth.Actor) =>
   actor.kind === "user"
-    ? "Deploying needs a verified email address. Open the link in the email we sent when you signed up (it works for 48 hours), or ask for a new one with POST /v1/me/email-verification."
+    ? "Deploying needs a verified email address. Open the link in the verification email we sent you, or ask for a new one with POST /v1/me/email-verification."
     : "Deploying with this token needs its creator's email address to be verified. They can open the link in the email we sent them, or ask for a new one with POST /v1/me/email-verification while signed in."
 
 export const layer = Layer.effect(
