@@ -118,6 +118,13 @@ layer(TestDatabase.layer, { excludeTestServices: true })("the email outbox sende
         expect([...countBy(server.accepted.map((m) => m.messageId)).values()].every((n) => n === 1)).toBe(true)
         expect(new Set(server.accepted.map((m) => m.messageId))).toEqual(new Set(rows.map((row) => row.messageId)))
         for (const row of rows) expect(row.messageId).toBe(`<${row.id}@starform.localhost>`)
+        // the mail carried the token; the row keeps no live credential once it is sent
+        expect(server.accepted.some((message) => message.raw.includes("token=token-0"))).toBe(true)
+        const sql = yield* SqlClient.SqlClient
+        const stored = yield* sql<{ body: string; link: string }>`SELECT body, link FROM email_outbox
+          WHERE id IN ${sql.in(ids)}`
+        expect(stored.every((row) => row.link === "http://127.0.0.1:8080/verify-email?token=sent")).toBe(true)
+        expect(stored.every((row) => row.body.includes("?token=sent\n") && !/token-\d/.test(row.body))).toBe(true)
 
         const raw = server.accepted[0]!.raw
         expect(raw).toMatch(/Content-Type: multipart\/alternative/i)

@@ -9,6 +9,10 @@ import type { OutboxMessage } from "./Message.ts"
  * statement on the row names the claim, so a sender whose lease ran out cannot overwrite what its successor did.
  */
 
+/** A link's token in a stored body or link, and what replaces it once the email is sent. */
+const tokenPattern = "token=[^[:space:]&]+"
+const sentToken = "token=sent"
+
 const ms = (duration: Duration.Duration) => Math.max(0, Math.round(Duration.toMillis(duration)))
 
 export const make = (sql: SqlClient.SqlClient) => ({
@@ -28,10 +32,15 @@ export const make = (sql: SqlClient.SqlClient) => ({
       (rows) => rows[0],
     ),
 
-  /** The server took it: sent, if this claim still holds the row (false: the lease ran out and another took it). */
+  /**
+   * The server took it: sent, if this claim still holds the row (false: the lease ran out and another took it). The
+   * link's single-use token leaves the row with it: once mailed, the outbox no longer holds a live credential.
+   */
   markSent: (id: string, claimId: string) =>
     Effect.map(
-      sql`UPDATE email_outbox SET sent_at = now(), claim_id = NULL, claimed_until = NULL, last_error = NULL
+      sql`UPDATE email_outbox SET sent_at = now(), claim_id = NULL, claimed_until = NULL, last_error = NULL,
+          body = regexp_replace(body, ${tokenPattern}, ${sentToken}, 'g'),
+          link = regexp_replace(link, ${tokenPattern}, ${sentToken}, 'g')
         WHERE id = ${id} AND claim_id = ${claimId} RETURNING id`,
       (rows) => rows.length > 0,
     ),
