@@ -1,9 +1,10 @@
 -- Delivery of the email outbox by the identity service's sender (services/identity/src/mail). A sender claims a due
 -- row for a lease (claim_id, claimed_until: another sender skips it until the lease runs out, so a sender that dies
 -- mid-send leaves it to the next one), sends it under its stable Message-ID, and marks it sent only while it still
--- holds the claim (in the same statement the link's token is replaced: a sent row holds no live credential). A failed try waits next_attempt_at (a growing pause); after the last allowed try, or once the mail
--- is too old to be of use, the row is dead-lettered (dead_at) with the reason in last_error, and kept for people to
--- look at. Rows queued before this file are due at once.
+-- holds the claim; the same statement replaces the link's token, so a sent row holds no live credential. A failed
+-- try waits for next_attempt_at (a growing pause); after the last allowed try, or once the mail is too old to be of
+-- use, the row is dead-lettered (dead_at) with the reason in last_error, and kept for people to look at. Rows queued
+-- before this file are due at once.
 ALTER TABLE email_outbox
   -- the one link the email is about (verify, reset, accept): the HTML button and the development console line
   ADD COLUMN link text,
