@@ -1,6 +1,7 @@
 /**
  * The emails the identity service sends, as plain text (the sender adds an HTML rendering of the same words). Each
- * link carries a single-use token; the outbox row is the only place it exists in the clear.
+ * link carries a single-use token; the outbox row is the only place it exists in the clear, until the sender mails
+ * it and replaces it there (`mail/Claims.ts`).
  */
 export interface Email {
   readonly template: string
