@@ -23,7 +23,7 @@ import { ProjectsRpc } from "@starform/domain"
 import { Kube } from "@starform/kube"
 import { Simulator } from "@starform/kube-sim"
 import { ControlPlane } from "@starform/starbase"
-import { FakeGithub, Fixtures, GithubPayloads, TestDatabase } from "@starform/testkit"
+import { FakeGithub, Fixtures, GithubPayloads, Mailbox, TestDatabase } from "@starform/testkit"
 import { Effect, Layer, Redacted } from "effect"
 import { RpcClient, RpcSerialization } from "effect/rpc"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -185,16 +185,24 @@ const program = Effect.gen(function* () {
   const lost = pushes.filter((delivery, i) => !deployedShas.has(shas[i]!) || !processedIds.has(delivery.id)).length
 
   // a person deploys through the API: from the request until the build Job is in the cluster
+  const personEmail = `bench-${Date.now()}@example.com`
   const person = yield* Effect.promise(() =>
     fetch(`${url}/v1/auth/signup`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        email: `bench-${Date.now()}@example.com`,
-        password: "correct horse battery staple",
-        name: "Bench",
-      }),
+      body: JSON.stringify({ email: personEmail, password: "correct horse battery staple", name: "Bench" }),
     }).then((r) => r.json() as Promise<{ readonly tokens: { readonly accessToken: string } }>),
+  )
+  // deploying needs a verified address: the person follows the emailed link
+  const verification = yield* Mailbox.lastLink(personEmail, "verify_email")
+  yield* Effect.promise(() =>
+    fetch(`${url}/v1/auth/verify-email`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: verification.token }),
+    }).then((r) => {
+      if (r.status >= 300) throw new Error(`verifying the bench's address answered ${r.status}`)
+    }),
   )
   const token = person.tokens.accessToken
   const authorized = { authorization: `Bearer ${token}`, "content-type": "application/json" }

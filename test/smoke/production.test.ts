@@ -36,4 +36,18 @@ describe("npm start in production (STARFORM_ENV=production)", () => {
     expect(started.output()).toMatch(/cannot start: DATABASE_URL is not set/)
     expect(existsSync(join(home, "postgres"))).toBe(false)
   })
+
+  it("does not fall back to .eml files: SMTP_URL is required, checked before the database is touched", async () => {
+    const started = start({
+      STARFORM_HOME: home,
+      ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+      // never reached: the check comes before the database is touched
+      DATABASE_URL: "postgres://starform@127.0.0.1:1/starform",
+      JWT_SIGNING_KEY: "a key is present; its shape is checked when identity starts",
+    })
+    expect(await started.exited).toBe(1)
+    expect(started.output()).toMatch(/cannot start: SMTP_URL is not set/)
+    expect(started.output()).toContain("smtp://user:password@smtp.example.com:587")
+    expect(existsSync(join(home, "mail"))).toBe(false)
+  })
 })

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { EmbeddedPostgres } from "@starform/db"
@@ -38,6 +38,31 @@ describe("npm start", () => {
     const document = (await openapi.json()) as { openapi: string; paths: Record<string, unknown> }
     expect(document.openapi).toMatch(/^3\./)
     expect(Object.keys(document.paths)).toContain("/healthz")
+
+    // without SMTP_URL a new person's verification email is an .eml file, its link printed on the console
+    expect(started.output()).toContain(`email is written to ${join(home, "mail")}`)
+    const email = `smoke-${Date.now()}@example.com`
+    const signup = await fetch(`${base}/v1/auth/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "correct horse battery staple", name: "Smoke" }),
+    })
+    expect(signup.status).toBe(201)
+    const [, link, file] = await started.waitFor(
+      new RegExp(
+        `mail to ${email.replace(/\./g, "\\.")}: verify your address: (http://\\S+) \\(saved as (\\S+\\.eml)\\)`,
+      ),
+      30_000,
+    )
+    expect(new URL(link!).pathname).toBe("/verify-email")
+    expect(readdirSync(join(home, "mail"))).toContain(file!.split("/").pop())
+    expect(readFileSync(file!, "utf8")).toMatch(/Content-Type: text\/html/i)
+    const verified = await fetch(`${base}/v1/auth/verify-email`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: new URL(link!).searchParams.get("token") }),
+    })
+    expect(verified.status).toBe(204)
 
     const [, dataDirectory] = started.output().match(/\(data in (\S+)\)/)!
     expect(dataDirectory).toBe(clusterData)

@@ -212,6 +212,18 @@ export class OutboxEmail extends Schema.Class<OutboxEmail>("OutboxEmail")({
   userId: Schema.NullOr(UserId),
   sentAt: Schema.NullOr(Timestamp),
   createdAt: Timestamp,
+  /** The one link the email is about (verify, reset, accept), if any. */
+  link: Schema.NullOr(Schema.String),
+  /** Set on the first try and kept, so a copy sent twice (a crash between the server's 250 and the mark) is recognisable. */
+  messageId: Schema.NullOr(Schema.String),
+  attempts: Rules.int(0),
+  nextAttemptAt: Timestamp,
+  /** The sender holding the row, and until when; another sender takes it over after that. */
+  claimId: Schema.NullOr(Schema.String),
+  claimedUntil: Schema.NullOr(Timestamp),
+  lastError: Schema.NullOr(Schema.String),
+  /** Given up on (dead-lettered) after the last allowed try, or when too old to be of use. */
+  deadAt: Schema.NullOr(Timestamp),
 }) {}
 
 export const userTokenPurposes = ["verify_email", "reset_password", "mfa_challenge"] as const

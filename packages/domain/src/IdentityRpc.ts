@@ -32,8 +32,11 @@ export class AccessTokenKeys extends Schema.Class<AccessTokenKeys>("AccessTokenK
   keys: Schema.Array(PublicJwk),
 }) {}
 
-/** The authorization decision for one actor, action and target. */
-export const Decision = Schema.Literals(["allowed", "forbidden", "not_found", "unauthenticated"])
+/**
+ * The authorization decision for one actor, action and target. `unverified`: the role allows it, but deploying needs
+ * a verified email address (the person's own; for a token, its creator's).
+ */
+export const Decision = Schema.Literals(["allowed", "forbidden", "not_found", "unauthenticated", "unverified"])
 export type Decision = typeof Decision.Type
 
 /** The tenant a resource addressed by its own id belongs to. */

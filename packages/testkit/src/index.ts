@@ -1,6 +1,8 @@
 export * as FakeGithub from "./FakeGithub.ts"
 export * as FakeOidcIssuer from "./FakeOidcIssuer.ts"
+export * as FakeSmtp from "./FakeSmtp.ts"
 export * as Fixtures from "./Fixtures.ts"
 export * as GithubPayloads from "./GithubPayloads.ts"
+export * as Mailbox from "./Mailbox.ts"
 export * as Ports from "./Ports.ts"
 export * as TestDatabase from "./TestDatabase.ts"

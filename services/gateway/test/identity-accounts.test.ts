@@ -8,7 +8,7 @@ layer(TestDatabase.layer)("accounts over the gateway", (it) => {
     Effect.gen(function* () {
       const { baseUrl } = yield* Harness.start()
       const api = Harness.client(baseUrl)
-      const ada = yield* Harness.signup(api)
+      const ada = yield* Harness.signupUnverified(api)
       const me = yield* api.get("/v1/me", ada.token)
       expect(me.status).toBe(200)
       expect(me.body).toMatchObject({ id: ada.userId, email: ada.email, name: "Ada Lovelace", emailVerifiedAt: null })

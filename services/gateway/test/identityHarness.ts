@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto"
 import { FieldCrypto } from "@starform/crypto"
-import type { IdentityConfig } from "@starform/identity"
+import type { IdentityConfig, MailSettings } from "@starform/identity"
 import { ControlPlane } from "@starform/starbase"
+import { Mailbox } from "@starform/testkit"
 import { Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 
@@ -12,6 +13,8 @@ export interface Options {
   readonly identity?: Partial<IdentityConfig["Service"]>
   /** Rate-limit budgets to set (`rate_limit_budgets`) before the gateway reads them, e.g. roomier sign-ups. */
   readonly budgets?: Record<string, { readonly capacity: number; readonly refillPerMinute: number }>
+  /** Send identity's email outbox (e.g. to a `FakeSmtp` server); unset, mail stays queued. */
+  readonly mail?: MailSettings
 }
 
 /**
@@ -33,6 +36,7 @@ export const start = (options: Options = {}) =>
       identityPort: 0,
       redisUrl: options.redisUrl,
       identity: options.identity,
+      mail: options.mail,
       logRequests: false,
     }).pipe(Effect.provide(FieldCrypto.layerFromKeys(randomBytes(32))))
     return { baseUrl: running.gatewayUrl, identityUrl: running.identityUrl }
@@ -97,8 +101,21 @@ export const email = (stem = "person") => `${stem}-${Date.now().toString(36)}-${
 
 export const password = "correct horse battery staple"
 
-/** Signs a new person up; their user, access token and refresh token. */
+/**
+ * Signs a new person up and verifies their address with the emailed link, as they would before deploying; their
+ * user, access token and refresh token.
+ */
 export const signup = (api: Client, name = "Ada Lovelace") =>
+  Effect.gen(function* () {
+    const person = yield* signupUnverified(api, name)
+    const { token } = yield* Mailbox.lastLink(person.email, "verify_email")
+    const verified = yield* api.post("/v1/auth/verify-email", { token })
+    if (verified.status >= 300) throw new Error(`verifying failed: ${verified.status} ${JSON.stringify(verified.body)}`)
+    return person
+  })
+
+/** Signs a new person up without verifying their address (they cannot deploy yet). */
+export const signupUnverified = (api: Client, name = "Ada Lovelace") =>
   Effect.gen(function* () {
     const address = email()
     const reply = yield* api.post("/v1/auth/signup", { email: address, password, name })

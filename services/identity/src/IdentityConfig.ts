@@ -47,13 +47,17 @@ export class IdentityConfig extends Context.Service<
     Layer.succeed(IdentityConfig, IdentityConfig.of({ ...IdentityConfig.defaults, ...overrides }))
 
   /**
-   * `PUBLIC_URL`, `JWT_SIGNING_KEY` (Ed25519 PKCS#8 PEM) and one OIDC provider named `oidc` from `OIDC_ISSUER`,
+   * `PUBLIC_URL` (unset: `http://HOST:PORT`), `JWT_SIGNING_KEY` (Ed25519 PKCS#8 PEM) and one OIDC provider named `oidc` from `OIDC_ISSUER`,
    * `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET` and `OIDC_REDIRECT_URI` (all four, or none).
    */
   static readonly layerFromEnv = Layer.effect(
     IdentityConfig,
     Effect.gen(function* () {
-      const publicUrl = yield* Config.String("PUBLIC_URL").pipe(Config.withDefault(IdentityConfig.defaults.publicUrl))
+      // unset, the gateway's own address on this machine (`HOST`, `PORT`), where the dashboard is served
+      const host = yield* Config.String("HOST").pipe(Config.withDefault("127.0.0.1"))
+      const port = yield* Config.Int("PORT").pipe(Config.withDefault(8080))
+      const local = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port === 0 ? 8080 : port}`
+      const publicUrl = yield* Config.String("PUBLIC_URL").pipe(Config.withDefault(local))
       const signingKeyPem = yield* Config.option(Config.Redacted("JWT_SIGNING_KEY"))
       const oidc = yield* Config.option(
         Config.all({

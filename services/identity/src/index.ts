@@ -1,4 +1,5 @@
 export { IdentityConfig, type SsoProviderConfig } from "./IdentityConfig.ts"
+export { type Delivery, Mail, type MailSettings } from "./mail/MailSettings.ts"
 export * as Policy from "./policy/Policy.ts"
 export * as Secrets from "./Secrets.ts"
 export * as IdentityServer from "./Server.ts"

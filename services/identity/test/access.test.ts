@@ -3,13 +3,14 @@ import { type Auth, type Ids, WorkspacesAccessApi } from "@starform/domain"
 import { Fixtures } from "@starform/testkit"
 import { Effect, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { failure, Identity, layer as identityLayer, signup } from "./support.ts"
+import { failure, Identity, layer as identityLayer, signup, verify } from "./support.ts"
 
 const tokenRequest = (body: unknown) => Schema.decodeUnknownSync(WorkspacesAccessApi.CreateTokenRequest)(body)
 
 const setup = Effect.gen(function* () {
   const identity = yield* Identity
   const owner = yield* signup()
+  yield* verify(owner)
   const workspace = yield* identity.CreateWorkspace({
     actor: owner.actor,
     request: { name: "Acme" as never },
@@ -177,5 +178,52 @@ layer(identityLayer())("API tokens, service accounts and authorization", (it) =>
         }),
       ).toBe("unauthenticated")
     }),
+  )
+
+  it.effect(
+    "deploying needs a verified address: the person's own, a token's creator's, or an owner's once the creator is gone",
+    () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const identity = yield* Identity
+        const owner = yield* signup("Unverified Owner")
+        const workspace = yield* identity.CreateWorkspace({ actor: owner.actor, request: { name: "Trial" as never } })
+        const projectId = (yield* Fixtures.project({ workspaceId: workspace.id })).id as Ids.ProjectId
+        const decide = (actor: Auth.Actor, action: Auth.Action) =>
+          identity.Authorize({ actor, action, workspaceId: workspace.id, projectId })
+        const deployToken = (actor: Auth.Actor) =>
+          Effect.flatMap(
+            identity.CreateToken({
+              actor,
+              workspaceId: workspace.id,
+              serviceAccountId: null,
+              request: tokenRequest({ name: "CI", scopes: ["deployment.create", "deployment.read"], projectId }),
+            }),
+            (created) => identity.AuthenticateToken({ secret: created.secret }),
+          )
+
+        const ownersToken = yield* deployToken(owner.actor)
+        expect(yield* decide(owner.actor, "deployment.create")).toBe("unverified")
+        expect(yield* decide(owner.actor, "deployment.rollback")).toBe("unverified")
+        expect(yield* decide(ownersToken, "deployment.create")).toBe("unverified")
+        // everything else is as before: only a rollout waits for the address
+        expect(yield* decide(owner.actor, "service.create")).toBe("allowed")
+        expect(yield* decide(owner.actor, "deployment.cancel")).toBe("allowed")
+        expect(yield* decide(ownersToken, "deployment.read")).toBe("allowed")
+
+        yield* verify(owner)
+        expect(yield* decide(owner.actor, "deployment.create")).toBe("allowed")
+        expect(yield* decide(ownersToken, "deployment.create")).toBe("allowed")
+
+        // a developer who has not verified deploys neither in person nor with a token of theirs
+        const developer = yield* signup("Unverified Developer")
+        yield* Fixtures.workspaceMember({ workspaceId: workspace.id, userId: developer.user.id, role: "developer" })
+        const developersToken = yield* deployToken(developer.actor)
+        expect(yield* decide(developer.actor, "deployment.create")).toBe("unverified")
+        expect(yield* decide(developersToken, "deployment.create")).toBe("unverified")
+        // once their account is gone, the token deploys on the workspace owner's verified address
+        yield* sql`UPDATE api_tokens SET created_by = NULL WHERE id = ${developersToken.tokenId}`
+        expect(yield* decide(developersToken, "deployment.create")).toBe("allowed")
+      }),
   )
 })

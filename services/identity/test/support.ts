@@ -88,3 +88,12 @@ export const lastEmail = (to: string, template: string) =>
     const token = /token=([^\s&]+)/.exec(row.body)?.[1]
     return { ...row, token: token === undefined ? undefined : decodeURIComponent(token) }
   })
+
+/** Verifies a person's address as they would: with the token of the verification email they were sent. */
+export const verify = (person: { readonly email: string }) =>
+  Effect.gen(function* () {
+    const identity = yield* Identity
+    const { token } = yield* lastEmail(person.email, "verify_email")
+    if (token === undefined) throw new Error(`the verification email to ${person.email} has no link`)
+    yield* identity.VerifyEmail({ token })
+  })

@@ -1,6 +1,6 @@
 import { Builds } from "@starform/builds"
 import { Gateway } from "@starform/gateway"
-import { IdentityConfig, IdentityServer } from "@starform/identity"
+import { IdentityConfig, IdentityServer, type MailSettings } from "@starform/identity"
 import type { Kube } from "@starform/kube"
 import { Server as ProjectsServer } from "@starform/projects"
 import { Context, Effect, Layer, Option } from "effect"
@@ -25,6 +25,8 @@ export interface Options {
   readonly identity?: Partial<IdentityConfig["Service"]> | IdentityConfig["Service"] | undefined
   /** Read `PUBLIC_URL`, `JWT_SIGNING_KEY` and `OIDC_*` for identity (what `npm start` does). */
   readonly identityFromEnv?: boolean
+  /** Where identity sends its email outbox (SMTP, or `.eml` files); unset, mail stays queued (most tests). */
+  readonly mail?: MailSettings | undefined
   readonly logRequests?: boolean
   /** The builds service's port (0, or unset: a free one). */
   readonly buildsPort?: number | undefined
@@ -56,7 +58,7 @@ const urlOf = (context: Context.Context<HttpServer.HttpServer>) =>
 export const start = (options: Options) =>
   Effect.gen(function* () {
     const identity = yield* Layer.build(
-      IdentityServer.layer({ host: options.host, port: options.identityPort }).pipe(
+      IdentityServer.layer({ host: options.host, port: options.identityPort, mail: options.mail }).pipe(
         Layer.provide(options.identityFromEnv ? IdentityConfig.layerFromEnv : IdentityConfig.layer(options.identity)),
       ),
     )

@@ -1,8 +1,9 @@
 import { join, relative } from "node:path"
 import { FieldCrypto, loadKeyring } from "@starform/crypto"
 import { Database, EmbeddedPostgres, Migrations } from "@starform/db"
+import { Mail } from "@starform/identity"
 import { Kube } from "@starform/kube"
-import { Console, Data, Effect, Layer, Option, Schema } from "effect"
+import { Console, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as BuildCluster from "./BuildCluster.ts"
 import { StarbaseConfig } from "./Config.ts"
 import * as ControlPlane from "./ControlPlane.ts"
@@ -34,6 +35,36 @@ const signingKey = (config: StarbaseConfig) =>
     yield* Console.log(
       "starform: JWT_SIGNING_KEY is not set, so access tokens are signed with a key made at start-up (after a restart, clients renew them with their refresh tokens)",
     )
+  })
+
+export class SmtpUrlMissing extends Schema.TaggedError<SmtpUrlMissing>()("SmtpUrlMissing", {}) {
+  override get message() {
+    return "SMTP_URL is not set. In production Starform sends its email (address verification, invitations, password resets) through an SMTP server: set SMTP_URL, e.g. smtp://user:password@smtp.example.com:587, and MAIL_FROM, e.g. Starform <no-reply@example.com>"
+  }
+}
+
+/**
+ * Where identity's email goes: `SMTP_URL`, or outside production an `.eml` file per message under `STARFORM_HOME/mail`
+ * with its link printed here (so a person can verify their address on one machine).
+ */
+const mail = (config: StarbaseConfig) =>
+  Effect.gen(function* () {
+    const directory = join(config.home, "mail")
+    const settings = yield* Mail.fromEnv({
+      emlDirectory: directory,
+      announce: (line) => Console.log(`starform: ${line}`),
+    })
+    if (settings.delivery._tag === "Smtp") {
+      // the server's host only: the URL's user and password stay out of the console
+      const host = URL.parse(Redacted.value(settings.delivery.url))?.host ?? "the configured host"
+      yield* Console.log(`starform: email goes out through the SMTP server at ${host}, from ${settings.from}`)
+      return settings
+    }
+    if (config.mode === "production") return yield* new SmtpUrlMissing()
+    yield* Console.log(
+      `starform: SMTP_URL is not set, so email is written to ${display(directory)} (one .eml file per message) and its link printed here`,
+    )
+    return settings
   })
 
 /** The encryption keyring: `ENCRYPTION_KEY`, or outside production a development key kept in `.starform/`. */
@@ -84,6 +115,7 @@ export const run = Effect.gen(function* () {
   const keys = yield* keyring(config)
   const url = yield* database(config)
   yield* signingKey(config)
+  const mailSettings = yield* mail(config)
 
   const applied = yield* Migrations.run().pipe(
     Effect.provide(Database.layer(url, { maxConnections: 1 })),
@@ -113,6 +145,7 @@ export const run = Effect.gen(function* () {
         : BuildCluster.onSimulator.pipe(Layer.provide(Layer.succeedContext(simulated))),
     redisUrl: Option.getOrUndefined(config.redisUrl),
     identityFromEnv: true,
+    mail: mailSettings,
   }).pipe(
     Effect.provideContext(resources),
     Effect.mapError(

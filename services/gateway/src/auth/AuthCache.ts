@@ -1,8 +1,8 @@
-import type { Auth } from "@starform/domain"
+import type { Auth, IdentityRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
 import { RecentAnswers } from "./RecentAnswers.ts"
 
-type Decision = "allowed" | "forbidden" | "not_found" | "unauthenticated"
+type Decision = IdentityRpc.Decision
 
 /**
  * Identity's recent answers, shared by `Authentication` and `Authorizer`. Handlers that change who may do what

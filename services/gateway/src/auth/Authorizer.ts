@@ -18,6 +18,12 @@ const isRead = (action: Auth.Action) => action.endsWith(".read")
 /** Actions that start a rollout draw on the stricter `deploy` budget as well as the per-request one. */
 const deploys: ReadonlySet<Auth.Action> = new Set(["deployment.create", "deployment.rollback"])
 
+/** Why a deploy was refused for want of a verified address, and how to get one. */
+const unverified = (actor: Auth.Actor) =>
+  actor.kind === "user"
+    ? "Deploying needs a verified email address. Open the link in the verification email we sent you, or ask for a new one with POST /v1/me/email-verification."
+    : "Deploying with this token needs its creator's email address to be verified. They can open the link in the email we sent them, or ask for a new one with POST /v1/me/email-verification while signed in."
+
 export const layer = Layer.effect(
   Auth.Authorizer,
   Effect.gen(function* () {
@@ -25,11 +31,19 @@ export const layer = Layer.effect(
     const cache = yield* AuthCache
     const limits = yield* Effect.context<Budgets | RateLimiter>()
 
-    const decide = (actor: Auth.Actor, action: Auth.Action, workspaceId: string, projectId: string | null) =>
-      cache.decisions.getOrLoad(
-        `${actor.kind}|${actor.id}|${actor.sessionId ?? actor.tokenId}|${action}|${workspaceId}|${projectId ?? ""}`,
-        call(identity.Authorize({ actor, action, workspaceId: workspaceId as never, projectId: projectId as never })),
+    const decide = (actor: Auth.Actor, action: Auth.Action, workspaceId: string, projectId: string | null) => {
+      const ask = call(
+        identity.Authorize({ actor, action, workspaceId: workspaceId as never, projectId: projectId as never }),
       )
+      // Deploys are few (they have a budget of their own) and their answer changes when an address is verified:
+      // asked every time, so a person who has just verified can deploy at once.
+      return deploys.has(action)
+        ? ask
+        : cache.decisions.getOrLoad(
+            `${actor.kind}|${actor.id}|${actor.sessionId ?? actor.tokenId}|${action}|${workspaceId}|${projectId ?? ""}`,
+            ask,
+          )
+    }
 
     return Auth.Authorizer.of({
       authorize: (actor, action, target) =>
@@ -62,6 +76,8 @@ export const layer = Layer.effect(
               return yield* Effect.die(
                 new ApiErrors.Unauthenticated({ message: "This session or token is no longer valid: sign in again." }),
               )
+            case "unverified":
+              return yield* new ApiErrors.Forbidden({ message: unverified(actor) })
             case "forbidden":
               return yield* new ApiErrors.Forbidden({
                 message:

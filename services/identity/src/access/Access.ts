@@ -119,7 +119,11 @@ export class Access extends Context.Service<
                 AND revoked_at IS NULL AND expires_at > now()) AS live`
           const row = rows[0]!
           if (!row.live) return "unauthenticated" as const
-          return Policy.decideForPerson(row, action, target.projectId)
+          const decision = Policy.decideForPerson(row, action, target.projectId)
+          if (decision !== "allowed" || !Policy.needsVerifiedEmail(action)) return decision
+          const verified = yield* sql<{ verified: boolean }>`SELECT EXISTS (SELECT 1 FROM users
+            WHERE id = ${actor.userId} AND email_verified_at IS NOT NULL) AS verified`
+          return verified[0]?.verified === true ? decision : ("unverified" as const)
         }
         if (actor.tokenId === null || actor.scope === null || actor.permissions === null) {
           return "unauthenticated" as const
@@ -127,7 +131,18 @@ export class Access extends Context.Service<
         const live = yield* sql<{ live: boolean }>`SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = ${actor.tokenId}
           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) AS live`
         if (live[0]?.live !== true) return "unauthenticated" as const
-        return Policy.decideForToken(actor.scope, actor.permissions, action, target)
+        const decision = Policy.decideForToken(actor.scope, actor.permissions, action, target)
+        if (decision !== "allowed" || !Policy.needsVerifiedEmail(action)) return decision
+        // A token deploys on its maker's verified address; one whose maker is gone, on a workspace owner's.
+        const verified = yield* sql<{ verified: boolean }>`SELECT EXISTS (SELECT 1 FROM api_tokens t
+            JOIN users u ON u.id = t.created_by AND u.status = 'active'
+            WHERE t.id = ${actor.tokenId} AND u.email_verified_at IS NOT NULL)
+          OR EXISTS (SELECT 1 FROM api_tokens t
+            JOIN workspace_members m ON m.workspace_id = t.workspace_id AND m.role = 'owner'
+            JOIN users u ON u.id = m.user_id AND u.status = 'active'
+            WHERE t.id = ${actor.tokenId} AND u.email_verified_at IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM users c WHERE c.id = t.created_by AND c.status = 'active')) AS verified`
+        return verified[0]?.verified === true ? decision : ("unverified" as const)
       })
 
       const locate = Effect.fn("Access.locate")(function* (kind: IdentityRpc.Locatable, id: string) {

@@ -102,7 +102,12 @@ export const allows = (role: WorkspaceRole, action: Action): boolean => policy[r
 export const mayGrant = (granter: WorkspaceRole, role: WorkspaceRole): boolean =>
   granter === "owner" || (granter === "admin" && role !== "owner")
 
-export type Decision = "allowed" | "forbidden" | "not_found" | "unauthenticated"
+export type Decision = "allowed" | "forbidden" | "not_found" | "unauthenticated" | "unverified"
+
+/** Actions that start a rollout: allowed only to a verified email address (trial abuse), see `Access.authorize`. */
+const deployActions: ReadonlySet<Action> = new Set<Action>(["deployment.create", "deployment.rollback"])
+
+export const needsVerifiedEmail = (action: Action): boolean => deployActions.has(action)
 
 /** What a person's memberships say about one action on one target. */
 export interface Membership {

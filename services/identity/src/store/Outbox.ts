@@ -13,5 +13,6 @@ export const enqueue = (sql: SqlClient.SqlClient, to: string, email: Email, user
     template: email.template,
     subject: email.subject,
     body: email.body,
+    link: email.link,
     userId,
   })}`
