@@ -11,50 +11,87 @@ import * as Rules from "../Rules.ts"
 const OpaqueToken = Rules.text(512, 1)
 
 /** A new session: a 15-minute JWT access token and the opaque refresh token that renews it. */
-export class TokenPair extends Schema.Class<TokenPair>("TokenPair")({
-  tokenType: Schema.Literal("Bearer"),
-  accessToken: Schema.String,
-  /** Seconds the access token lives. */
-  expiresIn: Schema.Int,
-  /** Single use: each refresh answers a new one, and presenting a spent one revokes the whole session. */
-  refreshToken: Schema.String,
-  /** The session (it keeps its id across refreshes), as `GET /v1/me/sessions` lists it. */
-  sessionId: SessionId,
-}) {}
+export class TokenPair extends Schema.Class<TokenPair>("TokenPair")(
+  Schema.Struct({
+    tokenType: Schema.Literal("Bearer").annotate({ description: "Always `Bearer`." }),
+    accessToken: Schema.String.annotate({
+      description: "The access token (a JWT): send it as `Authorization: Bearer <accessToken>`.",
+    }),
+    /** Seconds the access token lives. */
+    expiresIn: Schema.Int.annotate({ description: "Seconds the access token lives." }),
+    /** Single use: each refresh answers a new one, and presenting a spent one revokes the whole session. */
+    refreshToken: Schema.String.annotate({
+      description:
+        "Renews the session at `POST /v1/auth/refresh`. Single use: each refresh answers a new one, and presenting a spent one revokes the whole session.",
+    }),
+    /** The session (it keeps its id across refreshes), as `GET /v1/me/sessions` lists it. */
+    sessionId: SessionId.annotate({
+      description: "The session (it keeps its id across refreshes), as `GET /v1/me/sessions` lists it.",
+    }),
+  }).annotate({
+    description: "A new session: a 15-minute access token and the single-use refresh token that renews it.",
+  }),
+) {}
 
 export class SignedIn extends Schema.Class<SignedIn>("SignedIn")({
-  status: Schema.Literal("signed_in"),
-  user: User,
-  tokens: TokenPair,
+  status: Schema.Literal("signed_in").annotate({ description: "`signed_in`." }),
+  user: User.annotate({ description: "The person signed in." }),
+  tokens: TokenPair.annotate({ description: "The new session's tokens." }),
 }) {}
 
 /** The password was right and the account has MFA on: finish with `POST /v1/auth/mfa` within `expiresIn` seconds. */
 export class MfaRequired extends Schema.Class<MfaRequired>("MfaRequired")({
-  status: Schema.Literal("mfa_required"),
-  challengeToken: Schema.String,
-  expiresIn: Schema.Int,
+  status: Schema.Literal("mfa_required").annotate({ description: "`mfa_required`: finish with `POST /v1/auth/mfa`." }),
+  challengeToken: Schema.String.annotate({ description: "Send back with the code to `POST /v1/auth/mfa`." }),
+  expiresIn: Schema.Int.annotate({ description: "Seconds the challenge stays valid." }),
 }) {}
 
 export const SignupRequest = Schema.Struct({
-  email: EmailInput,
-  password: Password,
-  name: Schema.optionalKey(PersonNameInput),
+  email: EmailInput.pipe(
+    Schema.annotateEncoded({
+      description: "The address to sign up with; a verification link is emailed there.",
+      examples: ["ada@example.com"],
+    }),
+  ),
+  password: Password.annotate({ description: "The password: 10 to 256 characters." }),
+  name: Schema.optionalKey(
+    PersonNameInput.pipe(
+      Schema.annotateEncoded({ description: "The person's name; absent: empty.", examples: ["Ada Lovelace"] }),
+    ),
+  ),
 })
 export type SignupRequest = typeof SignupRequest.Type
 
 export const LoginRequest = Schema.Struct({
-  email: Rules.text(254, 1).check(isPlainText),
-  password: Rules.text(256, 1),
+  email: Rules.text(254, 1)
+    .check(isPlainText)
+    .annotate({ description: "The account's email address.", examples: ["ada@example.com"] }),
+  password: Rules.text(256, 1).annotate({ description: "The account's password." }),
 })
 export const MfaLoginRequest = Schema.Struct({
-  challengeToken: OpaqueToken,
+  challengeToken: OpaqueToken.annotate({ description: "The `challengeToken` of the `mfa_required` answer." }),
   /** A 6-digit code from the authenticator app, or one of the recovery codes. */
-  code: Rules.text(64, 1),
+  code: Rules.text(64, 1).annotate({
+    description: "A 6-digit code from the authenticator app, or one of the recovery codes.",
+  }),
 })
-export const RefreshRequest = Schema.Struct({ refreshToken: OpaqueToken })
-export const TokenRequest = Schema.Struct({ token: OpaqueToken })
-export const PasswordResetRequest = Schema.Struct({ email: EmailInput })
-export const PasswordResetCompletion = Schema.Struct({ token: OpaqueToken, password: Password })
+export const RefreshRequest = Schema.Struct({
+  refreshToken: OpaqueToken.annotate({ description: "The session's current refresh token." }),
+})
+export const TokenRequest = Schema.Struct({
+  token: OpaqueToken.annotate({ description: "The token from the emailed link." }),
+})
+export const PasswordResetRequest = Schema.Struct({
+  email: EmailInput.pipe(
+    Schema.annotateEncoded({
+      description: "The account's email address; a reset link is emailed there if it has an account.",
+    }),
+  ),
+})
+export const PasswordResetCompletion = Schema.Struct({
+  token: OpaqueToken.annotate({ description: "The token from the emailed reset link." }),
+  password: Password.annotate({ description: "The new password: 10 to 256 characters." }),
+})
 
 /** A configured SSO provider's name, e.g. `oidc`. */
 export const SsoProvider = Schema.String.check(
@@ -65,10 +102,15 @@ export const SsoProvider = Schema.String.check(
 
 export class SsoAuthorization extends Schema.Class<SsoAuthorization>("SsoAuthorization")({
   /** Send the browser here; the issuer redirects back to the configured callback with `code` and `state`. */
-  authorizationUrl: Schema.String,
+  authorizationUrl: Schema.String.annotate({
+    description: "Send the browser here; the issuer redirects back to the configured callback with `code` and `state`.",
+  }),
 }) {}
 
-export const SsoCallback = Schema.Struct({ code: OpaqueToken, state: OpaqueToken })
+export const SsoCallback = Schema.Struct({
+  code: OpaqueToken.annotate({ description: "The authorization code the issuer sent back." }),
+  state: OpaqueToken.annotate({ description: "The state the issuer sent back." }),
+})
 
 export const IdentityAuthGroup = HttpApiGroup.make("auth")
   .add(

@@ -20,63 +20,80 @@ import * as Rules from "../Rules.ts"
 
 /** The signed-in person's own account: profile, sessions, MFA, data export and deletion (`/v1/me/*`). */
 
-export const UpdateMeRequest = Schema.Struct({ name: PersonNameInput })
+export const UpdateMeRequest = Schema.Struct({
+  name: PersonNameInput.pipe(Schema.annotateEncoded({ description: "The person's new name." })),
+})
 
 /** A signed-in device. Its id stays the same across refreshes; revoking it signs that device out. */
 export class SessionInfo extends Schema.Class<SessionInfo>("SessionInfo")({
-  id: SessionId,
-  userAgent: Schema.NullOr(Schema.String),
-  ip: Schema.NullOr(IpAddress),
-  createdAt: Timestamp,
-  lastUsedAt: Schema.NullOr(Timestamp),
-  expiresAt: Timestamp,
+  id: SessionId.annotate({ description: "The session's id." }),
+  userAgent: Schema.NullOr(Schema.String).annotate({
+    description: "The device's User-Agent when it signed in; null when unknown.",
+  }),
+  ip: Schema.NullOr(IpAddress).annotate({ description: "The address it signed in from; null when unknown." }),
+  createdAt: Timestamp.annotate({ description: "When the device signed in." }),
+  lastUsedAt: Schema.NullOr(Timestamp).annotate({ description: "When the session was last refreshed; null: not yet." }),
+  expiresAt: Timestamp.annotate({ description: "When the session ends unless refreshed." }),
   /** The session this request's access token belongs to. */
-  current: Schema.Boolean,
+  current: Schema.Boolean.annotate({ description: "Whether this request's access token belongs to the session." }),
 }) {}
 
 /** Shown once: the TOTP secret to put in an authenticator app (or scan as the otpauth URI's QR code). */
 export class MfaEnrolment extends Schema.Class<MfaEnrolment>("MfaEnrolment")({
-  secret: Schema.String,
-  otpauthUri: Schema.String,
+  secret: Schema.String.annotate({ description: "The TOTP secret to enter into an authenticator app. Shown once." }),
+  otpauthUri: Schema.String.annotate({ description: "The same secret as an `otpauth://` URI, to show as a QR code." }),
 }) {}
 
 /** Shown once: one-time codes that stand in for the authenticator when it is lost. */
 export class RecoveryCodes extends Schema.Class<RecoveryCodes>("RecoveryCodes")({
-  recoveryCodes: Schema.Array(Schema.String),
+  recoveryCodes: Schema.Array(Schema.String).annotate({
+    description: "One-time codes that stand in for the authenticator when it is lost. Shown once.",
+  }),
 }) {}
 
 export const MfaCodeRequest = Schema.Struct({
   /** A 6-digit code from the authenticator app. */
-  code: Rules.matching("totp-code", /^[0-9]{6}$/, "must be the 6-digit code from the authenticator app"),
+  code: Rules.matching("totp-code", /^[0-9]{6}$/, "must be the 6-digit code from the authenticator app").annotate({
+    description: "A 6-digit code from the authenticator app.",
+    examples: ["123456"],
+  }),
 })
 
 export const DeleteAccountRequest = Schema.Struct({
   /** The account's password, when it has one (SSO-only accounts omit it). */
-  password: Schema.optionalKey(Password),
+  password: Schema.optionalKey(Password).annotate({
+    description: "The account's password, when it has one (SSO-only accounts omit it).",
+  }),
 })
 
 /** A workspace the person belongs to, and their role in it. */
 export class Membership extends Schema.Class<Membership>("Membership")({
-  workspaceId: WorkspaceId,
-  workspaceName: Schema.String,
-  role: WorkspaceRole,
-  createdAt: Timestamp,
+  workspaceId: WorkspaceId.annotate({ description: "The workspace." }),
+  workspaceName: Schema.String.annotate({ description: "The workspace's display name." }),
+  role: WorkspaceRole.annotate({ description: "The person's role in it." }),
+  createdAt: Timestamp.annotate({ description: "When the person joined." }),
 }) {}
 
 /** Everything Starform keeps about a person, as JSON (GDPR export). */
 export class AccountExport extends Schema.Class<AccountExport>("AccountExport")({
-  exportedAt: Timestamp,
-  user: User,
-  sessions: Schema.Array(SessionInfo),
-  memberships: Schema.Array(Membership),
-  workspacesCreated: Schema.Array(Workspace),
-  apiTokens: Schema.Array(ApiToken),
-  ssoIdentities: Schema.Array(SsoIdentity),
-  invitationsSent: Schema.Array(Invitation),
-  auditEntries: Schema.Array(AuditEntry),
+  exportedAt: Timestamp.annotate({ description: "When the export was made." }),
+  user: User.annotate({ description: "The account." }),
+  sessions: Schema.Array(SessionInfo).annotate({ description: "The signed-in devices." }),
+  memberships: Schema.Array(Membership).annotate({ description: "The workspaces the person belongs to." }),
+  workspacesCreated: Schema.Array(Workspace).annotate({ description: "The workspaces the person created." }),
+  apiTokens: Schema.Array(ApiToken).annotate({ description: "The person's API tokens (never their secrets)." }),
+  ssoIdentities: Schema.Array(SsoIdentity).annotate({
+    description: "The external identities that sign in to the account.",
+  }),
+  invitationsSent: Schema.Array(Invitation).annotate({ description: "The invitations the person sent." }),
+  auditEntries: Schema.Array(AuditEntry).annotate({
+    description: "What the person did, as the audit log recorded it.",
+  }),
 }) {}
 
-export const AcceptInvitationRequest = Schema.Struct({ token: Rules.text(512, 1) })
+export const AcceptInvitationRequest = Schema.Struct({
+  token: Rules.text(512, 1).annotate({ description: "The token from the emailed invitation link." }),
+})
 
 export const IdentityMeGroup = HttpApiGroup.make("me")
   .add(

@@ -11,65 +11,114 @@ import * as RequestBodies from "../RequestBodies.ts"
 /** Projects and their environments (with the Git branch that deploys to each). */
 
 /** An instant as ISO 8601 in UTC, e.g. `2026-05-01T12:00:00.000Z`. */
-export const Instant = Schema.String.annotate({ description: "an ISO 8601 instant in UTC" })
+export const Instant = Schema.String.annotate({
+  description: "An ISO 8601 instant in UTC.",
+  examples: ["2026-05-01T12:00:00.000Z"],
+  format: "date-time",
+})
 
 export const ProjectView = Schema.Struct({
-  id: ProjectId,
-  workspaceId: WorkspaceId,
-  name: ProjectName,
-  description: Schema.NullOr(Schema.String),
+  id: ProjectId.annotate({ description: "The project's id." }),
+  workspaceId: WorkspaceId.annotate({ description: "The workspace the project belongs to." }),
+  name: ProjectName.annotate({ description: "The project's name, unique in its workspace." }),
+  description: Schema.NullOr(Schema.String).annotate({
+    description: "What the project is, as its members wrote it; null: none.",
+  }),
   /** Placement prefers clusters of this region; null: any region. */
-  regionId: Schema.NullOr(RegionId),
+  regionId: Schema.NullOr(RegionId).annotate({
+    description: "The region placement prefers for new environments; null: any region.",
+  }),
   /** Deployments kept per service (the serving and in-progress ones always are). */
-  deploymentRetention: Schema.Int,
-  createdAt: Instant,
-  updatedAt: Instant,
+  deploymentRetention: Schema.Int.annotate({
+    description: "How many deployments per service are kept (the serving and in-progress ones always are).",
+  }),
+  createdAt: Instant.annotate({ description: "When the project was created." }),
+  updatedAt: Instant.annotate({ description: "When the project was last changed." }),
+}).annotate({
+  identifier: "Project",
+  description: "A project: services deployed together, in one or more environments.",
 })
 export type ProjectView = typeof ProjectView.Type
 
 export const EnvironmentView = Schema.Struct({
-  id: EnvironmentId,
-  projectId: ProjectId,
-  name: EnvironmentName,
-  isEphemeral: Schema.Boolean,
+  id: EnvironmentId.annotate({ description: "The environment's id." }),
+  projectId: ProjectId.annotate({ description: "The project the environment belongs to." }),
+  name: EnvironmentName.annotate({ description: "The environment's name, unique in its project." }),
+  isEphemeral: Schema.Boolean.annotate({
+    description: "Whether it is a preview environment (deleted with its pull request).",
+  }),
   /** The Git branch whose pushes deploy here; null: none. */
-  gitBranch: Schema.NullOr(Schema.String),
+  gitBranch: Schema.NullOr(Schema.String).annotate({
+    description: "The Git branch whose pushes deploy here; null: none.",
+  }),
   /** The cluster the environment runs on; null until one is available. */
-  clusterId: Schema.NullOr(ClusterId),
-  clonedFromEnvironmentId: Schema.NullOr(EnvironmentId),
-  createdAt: Instant,
-  updatedAt: Instant,
+  clusterId: Schema.NullOr(ClusterId).annotate({
+    description: "The cluster the environment runs on; null until one is available.",
+  }),
+  clonedFromEnvironmentId: Schema.NullOr(EnvironmentId).annotate({
+    description: "The environment it was copied from; null when it was created empty.",
+  }),
+  createdAt: Instant.annotate({ description: "When the environment was created." }),
+  updatedAt: Instant.annotate({ description: "When the environment was last changed." }),
+}).annotate({
+  identifier: "Environment",
+  description: "An environment of a project (e.g. `production`, `pr-42`): one namespace in one cluster.",
 })
 export type EnvironmentView = typeof EnvironmentView.Type
 
 export const CreateProjectRequest = Schema.Struct({
-  name: ProjectName,
-  description: Schema.optionalKey(Schema.NullOr(Description)),
-  regionId: Schema.optionalKey(Schema.NullOr(RegionId)),
-  deploymentRetention: Schema.optionalKey(DeploymentRetention),
+  name: ProjectName.annotate({
+    description: "The project's name: a lower-case RFC 1123 label, unique in the workspace.",
+  }),
+  description: Schema.optionalKey(Schema.NullOr(Description)).annotate({
+    description: "What the project is; null or absent: none.",
+  }),
+  regionId: Schema.optionalKey(Schema.NullOr(RegionId)).annotate({
+    description: "The region to prefer for placement (see `GET /v1/regions`); null or absent: any region.",
+  }),
+  deploymentRetention: Schema.optionalKey(DeploymentRetention).annotate({
+    description: "Deployments kept per service (1 to 1000); default 20.",
+  }),
 })
 export type CreateProjectRequest = typeof CreateProjectRequest.Type
 
 export const UpdateProjectRequest = Schema.Struct({
-  name: Schema.optionalKey(ProjectName),
-  description: Schema.optionalKey(Schema.NullOr(Description)),
-  regionId: Schema.optionalKey(Schema.NullOr(RegionId)),
-  deploymentRetention: Schema.optionalKey(DeploymentRetention),
+  name: Schema.optionalKey(ProjectName).annotate({ description: "A new name for the project." }),
+  description: Schema.optionalKey(Schema.NullOr(Description)).annotate({
+    description: "A new description; null removes it.",
+  }),
+  regionId: Schema.optionalKey(Schema.NullOr(RegionId)).annotate({
+    description: "The region to prefer for new environments; null: any region.",
+  }),
+  deploymentRetention: Schema.optionalKey(DeploymentRetention).annotate({
+    description: "Deployments kept per service (1 to 1000).",
+  }),
 })
 export type UpdateProjectRequest = typeof UpdateProjectRequest.Type
 
 export const CreateEnvironmentRequest = Schema.Struct({
-  name: EnvironmentName,
-  isEphemeral: Schema.optionalKey(Schema.Boolean),
-  gitBranch: Schema.optionalKey(Schema.NullOr(GitBranch)),
+  name: EnvironmentName.annotate({
+    description: "The environment's name: a lower-case RFC 1123 label of at most 30 characters, unique in the project.",
+  }),
+  isEphemeral: Schema.optionalKey(Schema.Boolean).annotate({
+    description: "Whether it is a preview environment; default false.",
+  }),
+  gitBranch: Schema.optionalKey(Schema.NullOr(GitBranch)).annotate({
+    description: "The Git branch whose pushes deploy to this environment; null or absent: none.",
+  }),
   /** Copy another environment of the project: its services, their variables and configuration, its var-group values (no deployments). */
-  cloneFrom: Schema.optionalKey(EnvironmentId),
+  cloneFrom: Schema.optionalKey(EnvironmentId).annotate({
+    description:
+      "Copy this environment of the project: its services, their variables and configuration, its var-group values (no deployments).",
+  }),
 })
 export type CreateEnvironmentRequest = typeof CreateEnvironmentRequest.Type
 
 export const UpdateEnvironmentRequest = Schema.Struct({
-  name: Schema.optionalKey(EnvironmentName),
-  gitBranch: Schema.optionalKey(Schema.NullOr(GitBranch)),
+  name: Schema.optionalKey(EnvironmentName).annotate({ description: "A new name for the environment." }),
+  gitBranch: Schema.optionalKey(Schema.NullOr(GitBranch)).annotate({
+    description: "The Git branch whose pushes deploy here; null: none.",
+  }),
 })
 export type UpdateEnvironmentRequest = typeof UpdateEnvironmentRequest.Type
 

@@ -32,75 +32,104 @@ export const VariableMap = Schema.Record(VariableKey, VariableValue).check(
 )
 
 export const VariableView = Schema.Struct({
-  key: VariableKey,
+  key: VariableKey.annotate({ description: "The variable's name." }),
   /** Always the mask. */
-  value: Schema.String,
-  updatedAt: Instant,
-})
+  value: Schema.String.annotate({ description: "Always the mask `••••••••`: values are write-only (see `reveal`)." }),
+  updatedAt: Instant.annotate({ description: "When the value was last set." }),
+}).annotate({ identifier: "Variable", description: "A variable of a service, its value masked." })
 export type VariableView = typeof VariableView.Type
 
-export const RevealedVariable = Schema.Struct({ key: VariableKey, value: Schema.String })
+export const RevealedVariable = Schema.Struct({
+  key: VariableKey.annotate({ description: "The variable's name." }),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the variable reference syntax, not a placeholder
+  value: Schema.String.annotate({ description: "The value as set, references (`${{ service.KEY }}`) unresolved." }),
+}).annotate({ identifier: "RevealedVariable", description: "One variable with its value, as set." })
 export type RevealedVariable = typeof RevealedVariable.Type
 
 export const SetVariablesRequest = Schema.Struct({
   /** Keys given are set (created or replaced); others stay. */
-  variables: VariableMap,
+  variables: VariableMap.annotate({
+    description:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the variable reference syntax, not a placeholder
+      "Keys given are set (created or replaced); others stay. Values may refer to other variables: `${{ api.URL }}`, `${{ shared.REGION }}`.",
+  }),
 })
 export type SetVariablesRequest = typeof SetVariablesRequest.Type
 
 export const VarGroupEntryView = Schema.Struct({
-  key: VariableKey,
+  key: VariableKey.annotate({ description: "The variable's name." }),
   /** Null: the group's default; set: that environment's override. */
-  environmentId: Schema.NullOr(EnvironmentId),
-  value: Schema.String,
-  updatedAt: Instant,
+  environmentId: Schema.NullOr(EnvironmentId).annotate({
+    description: "Null: the group's default; set: that environment's override.",
+  }),
+  value: Schema.String.annotate({ description: "Always the mask `••••••••`." }),
+  updatedAt: Instant.annotate({ description: "When the value was last set." }),
+}).annotate({
+  identifier: "VarGroupEntry",
+  description: "One key of a var group: its default value or one environment's override, masked.",
 })
 export type VarGroupEntryView = typeof VarGroupEntryView.Type
 
 export const VarGroupView = Schema.Struct({
-  id: VarGroupId,
-  projectId: ProjectId,
-  name: VarGroupName,
-  description: Schema.NullOr(Schema.String),
-  entries: Schema.Array(VarGroupEntryView),
-  createdAt: Instant,
-  updatedAt: Instant,
-})
+  id: VarGroupId.annotate({ description: "The var group's id." }),
+  projectId: ProjectId.annotate({ description: "The project the group belongs to." }),
+  name: VarGroupName.annotate({ description: "The group's name, unique in its project." }),
+  description: Schema.NullOr(Schema.String).annotate({ description: "What the group holds; null: none." }),
+  entries: Schema.Array(VarGroupEntryView).annotate({
+    description: "The group's keys: defaults and environment overrides, values masked.",
+  }),
+  createdAt: Instant.annotate({ description: "When the group was created." }),
+  updatedAt: Instant.annotate({ description: "When the group was last changed." }),
+}).annotate({ identifier: "VarGroup", description: "A named set of variables that services of a project link to." })
 export type VarGroupView = typeof VarGroupView.Type
 
 export const CreateVarGroupRequest = Schema.Struct({
-  name: VarGroupName,
-  description: Schema.optionalKey(Schema.NullOr(Description)),
-  variables: Schema.optionalKey(VariableMap),
+  name: VarGroupName.annotate({ description: "The group's name, unique in the project." }),
+  description: Schema.optionalKey(Schema.NullOr(Description)).annotate({
+    description: "What the group holds; null or absent: none.",
+  }),
+  variables: Schema.optionalKey(VariableMap).annotate({ description: "The group's default values; absent: none yet." }),
 })
 export type CreateVarGroupRequest = typeof CreateVarGroupRequest.Type
 
 export const UpdateVarGroupRequest = Schema.Struct({
-  name: Schema.optionalKey(VarGroupName),
-  description: Schema.optionalKey(Schema.NullOr(Description)),
+  name: Schema.optionalKey(VarGroupName).annotate({ description: "A new name for the group." }),
+  description: Schema.optionalKey(Schema.NullOr(Description)).annotate({
+    description: "A new description; null removes it.",
+  }),
 })
 export type UpdateVarGroupRequest = typeof UpdateVarGroupRequest.Type
 
 export const SetVarGroupVariablesRequest = Schema.Struct({
   /** Absent or null: the group's defaults; an environment of the project: that environment's overrides. */
-  environmentId: Schema.optionalKey(Schema.NullOr(EnvironmentId)),
-  variables: VariableMap,
+  environmentId: Schema.optionalKey(Schema.NullOr(EnvironmentId)).annotate({
+    description:
+      "Absent or null: set the group's defaults; an environment of the project: set that environment's overrides.",
+  }),
+  variables: VariableMap.annotate({ description: "Keys given are set (created or replaced); others stay." }),
 })
 export type SetVarGroupVariablesRequest = typeof SetVarGroupVariablesRequest.Type
 
-export const EnvironmentQuery = Schema.Struct({ environmentId: Schema.optionalKey(EnvironmentId) })
+export const EnvironmentQuery = Schema.Struct({
+  environmentId: Schema.optionalKey(EnvironmentId).annotate({
+    description: "Absent: the group's default value; an environment of the project: that environment's override.",
+  }),
+})
 
 export const VarGroupLink = Schema.Struct({
-  varGroupId: VarGroupId,
-  name: VarGroupName,
+  varGroupId: VarGroupId.annotate({ description: "The linked group." }),
+  name: VarGroupName.annotate({ description: "The group's name." }),
   /** From 0; where groups set the same key, the higher position wins. */
-  position: Schema.Int,
-})
+  position: Schema.Int.annotate({ description: "From 0; where groups set the same key, the higher position wins." }),
+}).annotate({ identifier: "VarGroupLink", description: "A service's link to a var group." })
 export type VarGroupLink = typeof VarGroupLink.Type
 
 export const LinkVarGroupsRequest = Schema.Struct({
   /** The groups the service uses, weakest first: a later group wins over an earlier one. Replaces the links. */
-  varGroupIds: Schema.Array(VarGroupId),
+  varGroupIds: Schema.Array(VarGroupId).annotate({
+    description:
+      "The groups the service uses, weakest first: a later group wins over an earlier one. Replaces the links.",
+  }),
 })
 export type LinkVarGroupsRequest = typeof LinkVarGroupsRequest.Type
 

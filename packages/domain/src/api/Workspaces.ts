@@ -19,15 +19,19 @@ import * as RequestBodies from "../RequestBodies.ts"
 /** Workspaces, their members and invitations, and project-level membership. */
 
 export const CreateWorkspaceRequest = Schema.Struct({
-  name: WorkspaceNameInput,
+  name: WorkspaceNameInput.pipe(
+    Schema.annotateEncoded({ description: "The workspace's display name: 1 to 64 characters." }),
+  ),
   /** Derived from the name when omitted. */
-  slug: Schema.optionalKey(WorkspaceSlug),
+  slug: Schema.optionalKey(WorkspaceSlug).annotate({
+    description: "The workspace's slug, unique across Starform; derived from the name when omitted.",
+  }),
 })
 export type CreateWorkspaceRequest = typeof CreateWorkspaceRequest.Type
 
 export const UpdateWorkspaceRequest = Schema.Struct({
-  name: Schema.optionalKey(WorkspaceNameInput),
-  slug: Schema.optionalKey(WorkspaceSlug),
+  name: Schema.optionalKey(WorkspaceNameInput.pipe(Schema.annotateEncoded({ description: "A new display name." }))),
+  slug: Schema.optionalKey(WorkspaceSlug).annotate({ description: "A new slug, unique across Starform." }),
 })
 
 /**
@@ -41,26 +45,35 @@ export const stillHasProjects = (count: number) =>
 
 /** A person in a workspace and their role there. */
 export class Member extends Schema.Class<Member>("Member")({
-  userId: UserId,
-  email: Schema.String,
-  name: Schema.String,
-  role: WorkspaceRole,
-  createdAt: Timestamp,
+  userId: UserId.annotate({ description: "The person's id." }),
+  email: Schema.String.annotate({ description: "The person's email address." }),
+  name: Schema.String.annotate({ description: "The person's name." }),
+  role: WorkspaceRole.annotate({ description: "The person's role in the workspace." }),
+  createdAt: Timestamp.annotate({ description: "When the person joined." }),
 }) {}
 
 /** A person in a project and their role there (beside their workspace role). */
 export class ProjectMemberInfo extends Schema.Class<ProjectMemberInfo>("ProjectMemberInfo")({
-  projectId: ProjectId,
-  userId: UserId,
-  email: Schema.String,
-  name: Schema.String,
-  role: ProjectRole,
-  createdAt: Timestamp,
+  projectId: ProjectId.annotate({ description: "The project." }),
+  userId: UserId.annotate({ description: "The person's id." }),
+  email: Schema.String.annotate({ description: "The person's email address." }),
+  name: Schema.String.annotate({ description: "The person's name." }),
+  role: ProjectRole.annotate({ description: "The person's role in the project." }),
+  createdAt: Timestamp.annotate({ description: "When the person was added to the project." }),
 }) {}
 
-export const UpdateMemberRequest = Schema.Struct({ role: WorkspaceRole })
-export const InviteRequest = Schema.Struct({ email: EmailInput, role: WorkspaceRole })
-export const ProjectMemberRequest = Schema.Struct({ role: ProjectRole })
+export const UpdateMemberRequest = Schema.Struct({
+  role: WorkspaceRole.annotate({ description: "The new role: `owner`, `admin`, `developer` or `viewer`." }),
+})
+export const InviteRequest = Schema.Struct({
+  email: EmailInput.pipe(
+    Schema.annotateEncoded({ description: "The address to invite; the invitation link is emailed there." }),
+  ),
+  role: WorkspaceRole.annotate({ description: "The role the person gets on accepting." }),
+})
+export const ProjectMemberRequest = Schema.Struct({
+  role: ProjectRole.annotate({ description: "The person's role in the project: `admin`, `developer` or `viewer`." }),
+})
 
 const workspaceId = { workspaceId: WorkspaceId }
 

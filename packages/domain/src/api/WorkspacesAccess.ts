@@ -10,43 +10,79 @@ import * as Rules from "../Rules.ts"
 /** API tokens, service accounts and the audit log of a workspace. */
 
 export const CreateTokenRequest = Schema.Struct({
-  name: LabelInput,
+  name: LabelInput.pipe(Schema.annotateEncoded({ description: "A label for the token, to tell it apart." })),
   /** Permission presets (`read_only`, `deploy`) and single actions; the token may do their union, nothing else. */
-  scopes: Schema.NonEmptyArray(TokenScope),
+  scopes: Schema.NonEmptyArray(TokenScope).annotate({
+    description:
+      "Permission presets (`read_only`, `deploy`) and single actions; the token may do their union, nothing else.",
+    examples: [["deploy"]],
+  }),
   /** Limit the token to one project of the workspace. */
-  projectId: Schema.optionalKey(Schema.NullOr(ProjectId)),
+  projectId: Schema.optionalKey(Schema.NullOr(ProjectId)).annotate({
+    description: "Limit the token to one project of the workspace; null or absent: the whole workspace.",
+  }),
   /** Days until the token stops working (1 to 365); omitted: it does not expire. */
-  expiresInDays: Schema.optionalKey(Rules.int(1, 365)),
+  expiresInDays: Schema.optionalKey(Rules.int(1, 365)).annotate({
+    description: "Days until the token stops working (1 to 365); absent: it does not expire.",
+  }),
 })
 export type CreateTokenRequest = typeof CreateTokenRequest.Type
 
 /** Shown once: `secret` is the Bearer token itself; Starform keeps only its hash. */
 export class CreatedToken extends Schema.Class<CreatedToken>("CreatedToken")({
-  token: ApiToken,
-  secret: Schema.String,
+  token: ApiToken.annotate({ description: "The token as lists show it." }),
+  secret: Schema.String.annotate({
+    description: "The Bearer token itself, shown this once; Starform keeps only its hash.",
+  }),
 }) {}
 
-export const CreateServiceAccountRequest = Schema.Struct({ name: LabelInput })
+export const CreateServiceAccountRequest = Schema.Struct({
+  name: LabelInput.pipe(Schema.annotateEncoded({ description: "A label for the service account." })),
+})
 
 export const AuditQuery = Schema.Struct({
-  action: Schema.optionalKey(AuditAction),
-  actorId: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)),
-  targetType: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)),
-  targetId: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)),
-  outcome: Schema.optionalKey(AuditOutcome),
+  action: Schema.optionalKey(AuditAction).annotate({
+    description: "Only entries of this action, e.g. `deployment.create`.",
+  }),
+  actorId: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)).annotate({
+    description: "Only entries by this user, token or service account.",
+  }),
+  targetType: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)).annotate({
+    description: "Only entries about this kind of thing, e.g. `service`.",
+  }),
+  targetId: Schema.optionalKey(Rules.text(64, 1).check(isPlainText)).annotate({
+    description: "Only entries about this id.",
+  }),
+  outcome: Schema.optionalKey(AuditOutcome).annotate({
+    description: "Only entries with this outcome: `success`, `denied` or `failed`.",
+  }),
   /** ISO 8601 times bounding `occurredAt`. */
-  since: Schema.optionalKey(Schema.DateTimeUtcFromString),
-  until: Schema.optionalKey(Schema.DateTimeUtcFromString),
+  since: Schema.optionalKey(
+    Schema.DateTimeUtcFromString.pipe(
+      Schema.annotateEncoded({ description: "Only entries at or after this ISO 8601 instant.", format: "date-time" }),
+    ),
+  ),
+  until: Schema.optionalKey(
+    Schema.DateTimeUtcFromString.pipe(
+      Schema.annotateEncoded({ description: "Only entries before this ISO 8601 instant.", format: "date-time" }),
+    ),
+  ),
   /** From the previous page's `nextCursor`. */
-  cursor: Schema.optionalKey(Rules.text(128, 1)),
-  limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.decodeTo(Rules.int(1, 200)))),
+  cursor: Schema.optionalKey(Rules.text(128, 1)).annotate({
+    description: "The previous page's `nextCursor`, for the next page.",
+  }),
+  limit: Schema.optionalKey(Schema.NumberFromString.pipe(Schema.decodeTo(Rules.int(1, 200)))).annotate({
+    description: "At most this many entries (1 to 200; default 50).",
+  }),
 })
 export type AuditQuery = typeof AuditQuery.Type
 
 /** Newest first; pass `nextCursor` back as `cursor` for the next page (null: this was the last). */
 export class AuditPage extends Schema.Class<AuditPage>("AuditPage")({
-  entries: Schema.Array(AuditEntry),
-  nextCursor: Schema.NullOr(Schema.String),
+  entries: Schema.Array(AuditEntry).annotate({ description: "The entries, newest first." }),
+  nextCursor: Schema.NullOr(Schema.String).annotate({
+    description: "Pass as `cursor` for the next page; null: this was the last page.",
+  }),
 }) {}
 
 const workspaceId = { workspaceId: WorkspaceId }
