@@ -35,6 +35,7 @@ export class User extends Schema.Class<User>("User")(
     createdAt: Timestamp.annotate({ description: "When the account was created." }),
     updatedAt: Timestamp.annotate({ description: "When the account was last changed." }),
   }).annotate({ description: "A person with a Starform account." }),
+  { description: "The person." },
 ) {}
 
 /** A signed-in device (`sessions`): rotating its refresh token keeps the `familyId`, so reuse revokes the family. */
@@ -58,21 +59,24 @@ export const WorkspacePlan = Rules.oneOf(workspacePlans)
 export type WorkspacePlan = typeof WorkspacePlan.Type
 
 /** The billing boundary and the top of workspace → project → environment → service (`workspaces`). */
-export class Workspace extends Schema.Class<Workspace>("Workspace")({
-  id: WorkspaceId.annotate({ description: "The workspace's id." }),
-  name: WorkspaceName.pipe(Schema.annotateEncoded({ description: "The workspace's display name." })),
-  slug: WorkspaceSlug.annotate({ description: "The workspace's slug, unique across Starform." }),
-  plan: WorkspacePlan.annotate({ description: "The workspace's plan: `hobby`, `pro`, `team` or `enterprise`." }),
-  /** Null once the account that created it is gone: a workspace outlives its creator. */
-  createdBy: Schema.NullOr(UserId).annotate({
-    description: "The person who created it; null once their account is gone.",
-  }),
-  deletedAt: Schema.NullOr(Timestamp).annotate({
-    description: "When the workspace was deleted; null while it exists.",
-  }),
-  createdAt: Timestamp.annotate({ description: "When the workspace was created." }),
-  updatedAt: Timestamp.annotate({ description: "When the workspace was last changed." }),
-}) {}
+export class Workspace extends Schema.Class<Workspace>("Workspace")(
+  {
+    id: WorkspaceId.annotate({ description: "The workspace's id." }),
+    name: WorkspaceName.pipe(Schema.annotateEncoded({ description: "The workspace's display name." })),
+    slug: WorkspaceSlug.annotate({ description: "The workspace's slug, unique across Starform." }),
+    plan: WorkspacePlan.annotate({ description: "The workspace's plan: `hobby`, `pro`, `team` or `enterprise`." }),
+    /** Null once the account that created it is gone: a workspace outlives its creator. */
+    createdBy: Schema.NullOr(UserId).annotate({
+      description: "The person who created it; null once their account is gone.",
+    }),
+    deletedAt: Schema.NullOr(Timestamp).annotate({
+      description: "When the workspace was deleted; null while it exists.",
+    }),
+    createdAt: Timestamp.annotate({ description: "When the workspace was created." }),
+    updatedAt: Timestamp.annotate({ description: "When the workspace was last changed." }),
+  },
+  { description: "A workspace: the billing boundary, holding projects and members." },
+) {}
 
 export const workspaceRoles = ["owner", "admin", "developer", "viewer"] as const
 export const WorkspaceRole = Rules.oneOf(workspaceRoles)
@@ -111,7 +115,10 @@ const ownId = <const P extends string>(prefix: P, what: string) => {
     Rules.make(Ids.idRule, `must be ${what} id: ${prefix}_ followed by 24 characters of 0-9 and a-z`, (id) =>
       pattern.test(id),
     ),
-  )
+  ).annotate({
+    description: `The id of ${what}: \`${prefix}_\` and 24 characters of 0-9, a-z.`,
+    examples: [`${prefix}_0mh1r2s3t4u5v6w7x8y9z0a1`],
+  })
 }
 // `Ids.makeId` makes the id shape for any prefix; the cast only widens its prefix type to these three.
 const makeOwnId = (prefix: string): string => Ids.makeId(prefix as Ids.Prefix)
@@ -145,9 +152,11 @@ export class ApiToken extends Schema.Class<ApiToken>("ApiToken")(
     }),
     name: Label.pipe(Schema.annotateEncoded({ description: "The token's label." })),
     tokenPrefix: TokenPrefix.annotate({ description: "The first characters of the secret, to tell tokens apart." }),
-    scopes: Schema.NonEmptyArray(ApiTokenScope).annotate({
-      description: "Permission presets and single actions the token may do (their union).",
-    }),
+    scopes: Schema.Array(ApiTokenScope)
+      .check(Schema.isMinLength(1, { message: "must list at least one scope", rule: "min-items" }))
+      .annotate({
+        description: "Permission presets and single actions the token may do (their union).",
+      }),
     /** Null: a person's token; otherwise the service account of the same workspace it belongs to. */
     serviceAccountId: Schema.NullOr(ServiceAccountId).annotate({
       description: "The service account the token belongs to; null: a person's token.",
@@ -162,6 +171,7 @@ export class ApiToken extends Schema.Class<ApiToken>("ApiToken")(
     createdAt: Timestamp.annotate({ description: "When the token was created." }),
     updatedAt: Timestamp.annotate({ description: "When the token was last changed." }),
   }).annotate({ description: "An API token as lists show it; its secret is shown only when it is created." }),
+  { description: "An API token (never its secret)." },
 ) {}
 
 /**
@@ -200,31 +210,37 @@ export const Password = Schema.String.check(
 )
 
 /** An invitation to join a workspace (`invitations`); its token is only in the email. */
-export class Invitation extends Schema.Class<Invitation>("Invitation")({
-  id: InvitationId.annotate({ description: "The invitation's id." }),
-  workspaceId: WorkspaceId.annotate({ description: "The workspace the person is invited to." }),
-  email: Email.pipe(Schema.annotateEncoded({ description: "The address invited." })),
-  role: WorkspaceRole.annotate({ description: "The role the person gets on accepting." }),
-  invitedBy: Schema.NullOr(UserId).annotate({ description: "Who invited; null once that account is gone." }),
-  expiresAt: Timestamp.annotate({ description: "When the invitation stops working." }),
-  acceptedAt: Schema.NullOr(Timestamp).annotate({ description: "When it was accepted; null until then." }),
-  acceptedBy: Schema.NullOr(UserId).annotate({ description: "The person who accepted it; null until then." }),
-  revokedAt: Schema.NullOr(Timestamp).annotate({ description: "When it was revoked; null while it stands." }),
-  createdAt: Timestamp.annotate({ description: "When the invitation was sent." }),
-  updatedAt: Timestamp.annotate({ description: "When it last changed." }),
-}) {}
+export class Invitation extends Schema.Class<Invitation>("Invitation")(
+  {
+    id: InvitationId.annotate({ description: "The invitation's id." }),
+    workspaceId: WorkspaceId.annotate({ description: "The workspace the person is invited to." }),
+    email: Email.pipe(Schema.annotateEncoded({ description: "The address invited." })),
+    role: WorkspaceRole.annotate({ description: "The role the person gets on accepting." }),
+    invitedBy: Schema.NullOr(UserId).annotate({ description: "Who invited; null once that account is gone." }),
+    expiresAt: Timestamp.annotate({ description: "When the invitation stops working." }),
+    acceptedAt: Schema.NullOr(Timestamp).annotate({ description: "When it was accepted; null until then." }),
+    acceptedBy: Schema.NullOr(UserId).annotate({ description: "The person who accepted it; null until then." }),
+    revokedAt: Schema.NullOr(Timestamp).annotate({ description: "When it was revoked; null while it stands." }),
+    createdAt: Timestamp.annotate({ description: "When the invitation was sent." }),
+    updatedAt: Timestamp.annotate({ description: "When it last changed." }),
+  },
+  { description: "An invitation to join a workspace; its token is only in the email." },
+) {}
 
 /** A non-human member of a workspace that acts through its API tokens (`service_accounts`). */
-export class ServiceAccount extends Schema.Class<ServiceAccount>("ServiceAccount")({
-  id: ServiceAccountId.annotate({ description: "The service account's id." }),
-  workspaceId: WorkspaceId.annotate({ description: "The workspace it belongs to." }),
-  name: Label.pipe(Schema.annotateEncoded({ description: "The service account's label." })),
-  createdBy: Schema.NullOr(UserId).annotate({
-    description: "The person who created it; null once that account is gone.",
-  }),
-  createdAt: Timestamp.annotate({ description: "When it was created." }),
-  updatedAt: Timestamp.annotate({ description: "When it was last changed." }),
-}) {}
+export class ServiceAccount extends Schema.Class<ServiceAccount>("ServiceAccount")(
+  {
+    id: ServiceAccountId.annotate({ description: "The service account's id." }),
+    workspaceId: WorkspaceId.annotate({ description: "The workspace it belongs to." }),
+    name: Label.pipe(Schema.annotateEncoded({ description: "The service account's label." })),
+    createdBy: Schema.NullOr(UserId).annotate({
+      description: "The person who created it; null once that account is gone.",
+    }),
+    createdAt: Timestamp.annotate({ description: "When it was created." }),
+    updatedAt: Timestamp.annotate({ description: "When it was last changed." }),
+  },
+  { description: "A non-human member of a workspace that acts through its API tokens." },
+) {}
 
 /** An email waiting in, or sent from, the outbox (`email_outbox`). */
 export class OutboxEmail extends Schema.Class<OutboxEmail>("OutboxEmail")({

@@ -38,9 +38,15 @@ export const SystemGroup = HttpApiGroup.make("system")
     HttpApiEndpoint.get("healthz", "/healthz", {
       success: HealthReport,
       error: Unhealthy,
-    }).annotate(OpenApi.Summary, "Liveness and readiness: 200 when the gateway can reach its database, 503 otherwise"),
+    })
+      .annotate(OpenApi.Summary, "Liveness and readiness: 200 when the gateway can reach its database, 503 otherwise")
+      .annotate(
+        OpenApi.Description,
+        "For load balancers and uptime checks; needs no token. 200 while the gateway can reach its database; 503 naming the dependency that does not answer.",
+      ),
   )
   .annotate(OpenApi.Title, "System")
+  .annotate(OpenApi.Description, "Health of the gateway and its dependencies.")
 
 /** The public REST API. Later groups (identity, projects, builds, …) are added here. */
 export const Api = HttpApi.make("starform")
@@ -73,7 +79,10 @@ export const Api = HttpApi.make("starform")
       "`POST /v1/auth/login`, or an API token `sf_…`). Every error is JSON `{ code, message }`. Errors, pagination, " +
       "rate limits, idempotency and variable references are explained on the reference page, `/reference`.",
   )
-  .annotate(OpenApi.License, { name: "Proprietary: all rights reserved by the Starform project" })
+  .annotate(OpenApi.License, {
+    name: "Proprietary: all rights reserved by the Starform project",
+    url: "/reference#terms",
+  })
   .annotate(OpenApi.Servers, [
     { url: "http://127.0.0.1:8080", description: "Starbase on this machine (`npm start`; `PORT`, default 8080)" },
   ])

@@ -134,23 +134,28 @@ export const BuildsGroup = HttpApiGroup.make("builds")
   .add(
     HttpApiEndpoint.get("listBuilds", "/v1/deployments/:deploymentId/builds", {
       params: { deploymentId: DeploymentId },
-      success: Schema.Array(BuildView),
-      error: [Forbidden, NotFound],
+      success: Schema.Array(BuildView).annotate({ description: "The deployment's builds, first to last." }),
+      error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("build.read", Auth.ofResource("deployment", "deploymentId")))
-      .annotate(OpenApi.Summary, "A deployment's build attempts, first to last"),
+      .annotate(OpenApi.Summary, "A deployment's build attempts, first to last")
+      .annotate(OpenApi.Description, "Attempt 1, then the retries of infrastructure faults."),
     HttpApiEndpoint.get("getBuild", "/v1/builds/:buildId", {
       params: { buildId: BuildId },
       success: BuildView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("build.read", Auth.ofBuildsResource("build", "buildId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("build.read", Auth.ofBuildsResource("build", "buildId")))
+      .annotate(OpenApi.Summary, "A build")
+      .annotate(OpenApi.Description, "With its status history and, once pushed, the image."),
     HttpApiEndpoint.post("cancelBuild", "/v1/builds/:buildId/cancel", {
       params: { buildId: BuildId },
       success: BuildView,
-      error: [Forbidden, NotFound, Conflict],
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
       .annotateMerge(Auth.requires("build.cancel", Auth.ofBuildsResource("build", "buildId")))
-      .annotate(OpenApi.Summary, "Stop a queued or running build; its deployment is cancelled"),
+      .annotate(OpenApi.Summary, "Stop a queued or running build; its deployment is cancelled")
+      .annotate(OpenApi.Description, "409 when it has already finished."),
     HttpApiEndpoint.get("getBuildLogs", "/v1/builds/:buildId/logs", {
       params: { buildId: BuildId },
       query: BuildLogQuery,
@@ -158,7 +163,11 @@ export const BuildsGroup = HttpApiGroup.make("builds")
       error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("build.read", Auth.ofBuildsResource("build", "buildId")))
-      .annotate(OpenApi.Summary, "The build's log lines after `after`, oldest first"),
+      .annotate(OpenApi.Summary, "The build's log lines after `after`, oldest first")
+      .annotate(
+        OpenApi.Description,
+        "Up to `limit` lines after line `after`; `complete` says whether more can come (see Pagination on the reference page).",
+      ),
     HttpApiEndpoint.get("watchBuildLogs", "/v1/builds/:buildId/logs/stream", {
       params: { buildId: BuildId },
       query: BuildLogQuery,
@@ -169,12 +178,24 @@ export const BuildsGroup = HttpApiGroup.make("builds")
       .annotate(
         OpenApi.Summary,
         "Server-sent events: the build's log after `after`, then each line as it is written, until the build ends",
-      ),
+      )
+      .annotate(OpenApi.Description, "Each event's data is one log line; the stream ends when the build does.")
+      // Effect describes a stream response by no schema annotation (it reads descriptions of buffered bodies only).
+      .annotate(OpenApi.Transform, (operation) => ({
+        ...operation,
+        responses: {
+          ...operation.responses,
+          200: { ...operation.responses[200], description: "The build's log lines as Server-Sent Events." },
+        },
+      })),
     HttpApiEndpoint.get("getBuildSettings", "/v1/services/:serviceId/build-settings", {
       params: { serviceId: ServiceId },
       success: BuildSettingsView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("service.read", Auth.ofResource("service", "serviceId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("service.read", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "The build settings of a service")
+      .annotate(OpenApi.Description, "The timeout and the plan's limits."),
     HttpApiEndpoint.put("updateBuildSettings", "/v1/services/:serviceId/build-settings", {
       params: { serviceId: ServiceId },
       payload: UpdateBuildSettingsRequest,
@@ -182,8 +203,13 @@ export const BuildsGroup = HttpApiGroup.make("builds")
       error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("service.update", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "Set the service's build timeout, up to the plan's maximum"),
+      .annotate(OpenApi.Summary, "Set the service's build timeout, up to the plan's maximum")
+      .annotate(OpenApi.Description, "Null goes back to the default (30 minutes)."),
   )
   .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Builds")
+  .annotate(
+    OpenApi.Description,
+    "The attempts at turning a deployment's commit into an image (queued → cloning → building → pushing → succeeded, or failed / timed_out / cancelled), their logs (paged or streamed), and a service's build settings. Infrastructure faults are retried automatically; user faults fail at once with the reason and the log.",
+  )

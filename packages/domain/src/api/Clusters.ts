@@ -22,10 +22,18 @@ export type RegionView = typeof RegionView.Type
 
 export const ClustersGroup = HttpApiGroup.make("clusters")
   .add(
-    HttpApiEndpoint.get("listRegions", "/v1/regions", { success: Schema.Array(RegionView) }).annotate(
-      OpenApi.Summary,
-      "The regions a project can run in",
-    ),
+    HttpApiEndpoint.get("listRegions", "/v1/regions", {
+      success: Schema.Array(RegionView).annotate({ description: "The regions, by name." }),
+    })
+      .annotate(OpenApi.Summary, "The regions a project can run in")
+      .annotate(
+        OpenApi.Description,
+        "Regions a project can prefer with `regionId`; `available` says whether new environments can be placed there now.",
+      ),
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Regions")
+  .annotate(
+    OpenApi.Description,
+    "Where workloads can run: the regions a project may prefer. Clusters themselves are Starform's, not customers'.",
+  )

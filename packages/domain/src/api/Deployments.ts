@@ -152,11 +152,12 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
     HttpApiEndpoint.get("listDeployments", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       query: ListDeploymentsQuery,
-      success: Schema.Array(DeploymentView),
+      success: Schema.Array(DeploymentView).annotate({ description: "The service's deployments, newest first." }),
       error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "A service's deployments, newest first"),
+      .annotate(OpenApi.Summary, "A service's deployments, newest first")
+      .annotate(OpenApi.Description, "At most `limit` (default 20), newest first."),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       headers: CreateDeploymentHeaders,
@@ -165,12 +166,22 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       error: errors,
     })
       .annotateMerge(Auth.requires("deployment.create", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables"),
+      .annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables")
+      .annotate(
+        OpenApi.Description,
+        "Freezes the service's configuration and variables into a new numbered deployment, builds (a repository service) and rolls it out; traffic moves only when the new release is ready, and a failed rollout leaves the previous release serving. Deploys of one service run one at a time. Rate-limited by the deploy budget.",
+      ),
     HttpApiEndpoint.get("getDeployment", "/v1/deployments/:deploymentId", {
       params: deploymentId,
       success: DeploymentView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("deployment.read", Auth.ofResource("deployment", "deploymentId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(OpenApi.Summary, "A deployment")
+      .annotate(
+        OpenApi.Description,
+        "With its status, frozen configuration and the cluster's latest report of its rollout.",
+      ),
     HttpApiEndpoint.post("rollbackDeployment", "/v1/deployments/:deploymentId/rollback", {
       params: deploymentId,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
@@ -180,6 +191,10 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       .annotate(
         OpenApi.Summary,
         "Serve this earlier release again: a new deployment of its image and configuration, no build",
+      )
+      .annotate(
+        OpenApi.Description,
+        "Creates a new deployment from this release's image and frozen configuration, without building.",
       ),
     HttpApiEndpoint.post("redeployDeployment", "/v1/deployments/:deploymentId/redeploy", {
       params: deploymentId,
@@ -190,18 +205,24 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       .annotate(
         OpenApi.Summary,
         "Deploy this release's source again with the service's current configuration and variables",
+      )
+      .annotate(
+        OpenApi.Description,
+        "Builds this release's commit (or runs its image) again, with the service's configuration and variables as they are now.",
       ),
     HttpApiEndpoint.post("cancelDeployment", "/v1/deployments/:deploymentId/cancel", {
       params: deploymentId,
       success: DeploymentView,
-      error: [Forbidden, NotFound, Conflict],
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
       .annotateMerge(Auth.requires("deployment.cancel", Auth.ofResource("deployment", "deploymentId")))
-      .annotate(
-        OpenApi.Summary,
-        "Stop a deployment that is queued, building or rolling out; the serving release stays",
-      ),
+      .annotate(OpenApi.Summary, "Stop a deployment that is queued, building or rolling out; the serving release stays")
+      .annotate(OpenApi.Description, "409 when it has already finished. The release serving before stays."),
   )
   .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Deployments")
+  .annotate(
+    OpenApi.Description,
+    "Numbered, immutable releases of a service. Deploys of one service run one at a time (later ones wait `queued`); traffic moves to a release only when it is ready, and a failed rollout leaves the previous release serving. Rollback makes a new deployment from an earlier release's image and configuration without building.",
+  )

@@ -77,26 +77,41 @@ export const GithubGroup = HttpApiGroup.make("github")
     HttpApiEndpoint.post("createInstallLink", "/v1/workspaces/:workspaceId/github/install-link", {
       params: { workspaceId: WorkspaceId },
       success: InstallLink.pipe(HttpApiSchema.status(201)),
-      error: [Forbidden, NotFound, Conflict],
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
       .annotateMerge(Auth.requires("integration.manage", Auth.inWorkspace()))
-      .annotate(OpenApi.Summary, "A link that installs the Starform GitHub App for this workspace"),
+      .annotate(OpenApi.Summary, "A link that installs the Starform GitHub App for this workspace")
+      .annotate(
+        OpenApi.Description,
+        "The link carries a signed state naming the workspace and is valid for an hour. GitHub sends the browser back to `GET /v1/github/setup`.",
+      ),
     HttpApiEndpoint.get("listInstallations", "/v1/workspaces/:workspaceId/github/installations", {
       params: { workspaceId: WorkspaceId },
-      success: Schema.Array(InstallationView),
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("integration.read", Auth.inWorkspace())),
+      success: Schema.Array(InstallationView).annotate({ description: "The workspace's GitHub installations." }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("integration.read", Auth.inWorkspace()))
+      .annotate(OpenApi.Summary, "The GitHub installations of a workspace")
+      .annotate(
+        OpenApi.Description,
+        "Accounts the Starform GitHub App is installed on for this workspace, and their status.",
+      ),
     HttpApiEndpoint.get("listRepositories", "/v1/github/installations/:installationId/repositories", {
       params: { installationId: GithubInstallationId },
-      success: Schema.Array(RepositoryView),
-      error: [Forbidden, NotFound, Conflict],
+      success: Schema.Array(RepositoryView).annotate({ description: "The installation's repositories." }),
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
       .annotateMerge(Auth.requires("integration.read", Auth.ofBuildsResource("installation", "installationId")))
-      .annotate(OpenApi.Summary, "The repositories the installation gives Starform access to"),
+      .annotate(OpenApi.Summary, "The repositories the installation gives Starform access to")
+      .annotate(OpenApi.Description, "As GitHub lists them for the installation."),
   )
   .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "GitHub")
+  .annotate(
+    OpenApi.Description,
+    "Connecting GitHub: install the Starform GitHub App on an account for a workspace, then choose its repositories as service sources. Pushes to a branch mapped to an environment deploy its services.",
+  )
 
 /**
  * GitHub's redirect after an installation (the app's Setup URL). No bearer token comes with a browser redirect: the
@@ -108,6 +123,12 @@ export const GithubSetupGroup = HttpApiGroup.make("githubSetup")
       query: SetupQuery,
       success: InstallationView,
       error: [ValidationFailed, NotFound, Conflict],
-    }).annotate(OpenApi.Summary, "GitHub's setup callback: links the installation to the install link's workspace"),
+    })
+      .annotate(OpenApi.Summary, "GitHub's setup callback: links the installation to the install link's workspace")
+      .annotate(
+        OpenApi.Description,
+        "Called by the browser on its way back from GitHub, with GitHub's `installation_id` and the install link's `state`. No token is needed: the signed `state` names the workspace, and it expires with the link.",
+      ),
   )
   .annotate(OpenApi.Title, "GitHub setup")
+  .annotate(OpenApi.Description, "The callback GitHub sends the browser to after the Starform GitHub App is installed.")

@@ -131,11 +131,12 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
   .add(
     HttpApiEndpoint.get("listProjects", "/v1/workspaces/:workspaceId/projects", {
       params: workspaceId,
-      success: Schema.Array(ProjectView),
-      error: [Forbidden, NotFound],
+      success: Schema.Array(ProjectView).annotate({ description: "The workspace's projects, by name." }),
+      error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("project.read", Auth.inWorkspace()))
-      .annotate(OpenApi.Summary, "The projects of a workspace, by name"),
+      .annotate(OpenApi.Summary, "The projects of a workspace, by name")
+      .annotate(OpenApi.Description, "Projects of the workspace the caller can see."),
     HttpApiEndpoint.post("createProject", "/v1/workspaces/:workspaceId/projects", {
       params: workspaceId,
       payload: CreateProjectRequest,
@@ -143,12 +144,19 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
       error: errors,
     })
       .annotateMerge(Auth.requires("project.create", Auth.inWorkspace()))
-      .annotate(OpenApi.Summary, "Create a project, with a production environment"),
+      .annotate(OpenApi.Summary, "Create a project, with a production environment")
+      .annotate(
+        OpenApi.Description,
+        "The project starts with a `production` environment. Its name is unique in the workspace (409 when taken).",
+      ),
     HttpApiEndpoint.get("getProject", "/v1/projects/:projectId", {
       params: projectId,
       success: ProjectView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("project.read", Auth.ofResource("project", "projectId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("project.read", Auth.ofResource("project", "projectId")))
+      .annotate(OpenApi.Summary, "A project")
+      .annotate(OpenApi.Description, "Any id the caller cannot see answers 404, like a missing one."),
     HttpApiEndpoint.patch("updateProject", "/v1/projects/:projectId", {
       params: projectId,
       payload: RequestBodies.optional(UpdateProjectRequest),
@@ -156,18 +164,30 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
       error: errors,
     })
       .annotateMerge(Auth.requires("project.update", Auth.ofResource("project", "projectId")))
-      .annotate(OpenApi.Summary, "Rename a project, or change its description, region or deployment retention"),
+      .annotate(OpenApi.Summary, "Rename a project, or change its description, region or deployment retention")
+      .annotate(
+        OpenApi.Description,
+        "Only the fields sent change. A new name must be unique in the workspace (409 when taken).",
+      ),
     HttpApiEndpoint.delete("deleteProject", "/v1/projects/:projectId", {
+      success: HttpApiSchema.NoContent.annotate({ description: "The project is deleted." }),
       params: projectId,
-      error: [Forbidden, NotFound],
+      error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("project.delete", Auth.ofResource("project", "projectId")))
-      .annotate(OpenApi.Summary, "Delete a project with its environments, services, deployments and variables"),
+      .annotate(OpenApi.Summary, "Delete a project with its environments, services, deployments and variables")
+      .annotate(
+        OpenApi.Description,
+        "Takes down everything the project runs, then deletes it with its environments, services, deployments and variables.",
+      ),
     HttpApiEndpoint.get("listEnvironments", "/v1/projects/:projectId/environments", {
       params: projectId,
-      success: Schema.Array(EnvironmentView),
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("environment.read", Auth.ofResource("project", "projectId"))),
+      success: Schema.Array(EnvironmentView).annotate({ description: "The project's environments." }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("environment.read", Auth.ofResource("project", "projectId")))
+      .annotate(OpenApi.Summary, "The environments of a project")
+      .annotate(OpenApi.Description, "Including preview environments (`isEphemeral`)."),
     HttpApiEndpoint.post("createEnvironment", "/v1/projects/:projectId/environments", {
       params: projectId,
       payload: CreateEnvironmentRequest,
@@ -175,12 +195,19 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
       error: errors,
     })
       .annotateMerge(Auth.requires("environment.create", Auth.ofResource("project", "projectId")))
-      .annotate(OpenApi.Summary, "Create an environment, empty or cloned from another"),
+      .annotate(OpenApi.Summary, "Create an environment, empty or cloned from another")
+      .annotate(
+        OpenApi.Description,
+        "Empty, or a copy of another environment of the project (`cloneFrom`): its services, their variables and configuration, its var-group values, no deployments. Placement picks a cluster.",
+      ),
     HttpApiEndpoint.get("getEnvironment", "/v1/environments/:environmentId", {
       params: environmentId,
       success: EnvironmentView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("environment.read", Auth.ofResource("environment", "environmentId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("environment.read", Auth.ofResource("environment", "environmentId")))
+      .annotate(OpenApi.Summary, "An environment")
+      .annotate(OpenApi.Description, "Any id the caller cannot see answers 404, like a missing one."),
     HttpApiEndpoint.patch("updateEnvironment", "/v1/environments/:environmentId", {
       params: environmentId,
       payload: RequestBodies.optional(UpdateEnvironmentRequest),
@@ -188,12 +215,27 @@ export const ProjectsGroup = HttpApiGroup.make("projects")
       error: errors,
     })
       .annotateMerge(Auth.requires("environment.update", Auth.ofResource("environment", "environmentId")))
-      .annotate(OpenApi.Summary, "Rename an environment or map a Git branch to it"),
+      .annotate(OpenApi.Summary, "Rename an environment or map a Git branch to it")
+      .annotate(
+        OpenApi.Description,
+        "Only the fields sent change. Pushes to `gitBranch` deploy the environment's services that have auto-deploy on.",
+      ),
     HttpApiEndpoint.delete("deleteEnvironment", "/v1/environments/:environmentId", {
+      success: HttpApiSchema.NoContent.annotate({ description: "The environment is deleted." }),
       params: environmentId,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("environment.delete", Auth.ofResource("environment", "environmentId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("environment.delete", Auth.ofResource("environment", "environmentId")))
+      .annotate(OpenApi.Summary, "Delete an environment")
+      .annotate(
+        OpenApi.Description,
+        "Takes down everything it runs, then deletes it with its services, deployments and variables.",
+      ),
   )
   .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Projects and environments")
+  .annotate(
+    OpenApi.Description,
+    "Projects (services deployed together) and their environments (`production`, `staging`, previews), each mapped to a Git branch and placed on a cluster.",
+  )

@@ -120,9 +120,12 @@ export const ServicesGroup = HttpApiGroup.make("services")
   .add(
     HttpApiEndpoint.get("listServices", "/v1/environments/:environmentId/services", {
       params: environmentId,
-      success: Schema.Array(ServiceView),
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("service.read", Auth.ofResource("environment", "environmentId"))),
+      success: Schema.Array(ServiceView).annotate({ description: "The environment's services." }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("service.read", Auth.ofResource("environment", "environmentId")))
+      .annotate(OpenApi.Summary, "The services of an environment")
+      .annotate(OpenApi.Description, "Web services, workers and cron jobs, by name."),
     HttpApiEndpoint.post("createService", "/v1/environments/:environmentId/services", {
       params: environmentId,
       payload: CreateServiceRequest,
@@ -130,12 +133,19 @@ export const ServicesGroup = HttpApiGroup.make("services")
       error: errors,
     })
       .annotateMerge(Auth.requires("service.create", Auth.ofResource("environment", "environmentId")))
-      .annotate(OpenApi.Summary, "Create a web service, worker or cron job"),
+      .annotate(OpenApi.Summary, "Create a web service, worker or cron job")
+      .annotate(
+        OpenApi.Description,
+        "A web service listens on `port` and may be public; a worker runs continuously; a cron job runs on `cronSchedule`. Nothing runs until the first deployment (a push to the environment's branch, or `POST /v1/services/{serviceId}/deployments`).",
+      ),
     HttpApiEndpoint.get("getService", "/v1/services/:serviceId", {
       params: serviceId,
       success: ServiceView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("service.read", Auth.ofResource("service", "serviceId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("service.read", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "A service")
+      .annotate(OpenApi.Description, "With its configuration and the deployment serving now."),
     HttpApiEndpoint.patch("updateService", "/v1/services/:serviceId", {
       params: serviceId,
       payload: RequestBodies.optional(UpdateServiceRequest),
@@ -143,12 +153,21 @@ export const ServicesGroup = HttpApiGroup.make("services")
       error: errors,
     })
       .annotateMerge(Auth.requires("service.update", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "Change a service; configuration changes take effect at its next deploy"),
+      .annotate(OpenApi.Summary, "Change a service; configuration changes take effect at its next deploy")
+      .annotate(OpenApi.Description, "Only the fields sent change; `config` sections replace whole sections."),
     HttpApiEndpoint.delete("deleteService", "/v1/services/:serviceId", {
+      success: HttpApiSchema.NoContent.annotate({ description: "The service is deleted." }),
       params: serviceId,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("service.delete", Auth.ofResource("service", "serviceId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("service.delete", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Delete a service")
+      .annotate(OpenApi.Description, "Stops what it runs and deletes it with its deployments and variables."),
   )
   .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Services")
+  .annotate(
+    OpenApi.Description,
+    "Web services, workers and cron jobs: their source (a GitHub repository or an image), networking and configuration (probes, scaling, resources, commands, volumes).",
+  )

@@ -41,17 +41,14 @@ export type VariableView = typeof VariableView.Type
 
 export const RevealedVariable = Schema.Struct({
   key: VariableKey.annotate({ description: "The variable's name." }),
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the variable reference syntax, not a placeholder
-  value: Schema.String.annotate({ description: "The value as set, references (`${{ service.KEY }}`) unresolved." }),
+  value: Schema.String.annotate({ description: `The value as set, references (\`\${{ service.KEY }}\`) unresolved.` }),
 }).annotate({ identifier: "RevealedVariable", description: "One variable with its value, as set." })
 export type RevealedVariable = typeof RevealedVariable.Type
 
 export const SetVariablesRequest = Schema.Struct({
   /** Keys given are set (created or replaced); others stay. */
   variables: VariableMap.annotate({
-    description:
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the variable reference syntax, not a placeholder
-      "Keys given are set (created or replaced); others stay. Values may refer to other variables: `${{ api.URL }}`, `${{ shared.REGION }}`.",
+    description: `Keys given are set (created or replaced); others stay. Values may refer to other variables: \`\${{ api.URL }}\`, \`\${{ shared.REGION }}\`.`,
   }),
 })
 export type SetVariablesRequest = typeof SetVariablesRequest.Type
@@ -144,72 +141,122 @@ export const VariablesGroup = HttpApiGroup.make("variables")
   .add(
     HttpApiEndpoint.get("listServiceVariables", "/v1/services/:serviceId/variables", {
       params: serviceId,
-      success: Schema.Array(VariableView),
-      error: [Forbidden, NotFound],
+      success: Schema.Array(VariableView).annotate({ description: "The service's variables, values masked." }),
+      error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("variable.read", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "The service's own variables, values masked"),
+      .annotate(OpenApi.Summary, "The service's own variables, values masked")
+      .annotate(
+        OpenApi.Description,
+        "Keys and when they were set; values are always masked (see `reveal`). Var-group values are listed with the groups.",
+      ),
     HttpApiEndpoint.patch("setServiceVariables", "/v1/services/:serviceId/variables", {
       params: serviceId,
       payload: SetVariablesRequest,
-      success: Schema.Array(VariableView),
+      success: Schema.Array(VariableView).annotate({
+        description: "The service's variables after the change, values masked.",
+      }),
       error: errors,
     })
       .annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId")))
       .annotate(
         OpenApi.Summary,
         "Set variables of a service (references are checked: cycles and unknown names are refused)",
+      )
+      .annotate(
+        OpenApi.Description,
+        `Keys given are created or replaced, others stay. Values may refer to other variables (\`\${{ api.URL }}\`, \`\${{ shared.REGION }}\`); a change that leaves any service unable to resolve its references (a cycle, an unknown service or variable) is refused with 400. New values take effect at the next deploy.`,
       ),
     HttpApiEndpoint.delete("deleteServiceVariable", "/v1/services/:serviceId/variables/:key", {
+      success: HttpApiSchema.NoContent.annotate({ description: "The variable is deleted." }),
       params: serviceKey,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Delete a variable of a service")
+      .annotate(
+        OpenApi.Description,
+        "A deletion that leaves a reference unresolvable is refused (400). Takes effect at the next deploy.",
+      ),
     HttpApiEndpoint.post("revealServiceVariable", "/v1/services/:serviceId/variables/:key/reveal", {
       params: serviceKey,
       success: RevealedVariable,
-      error: [Forbidden, NotFound],
+      error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("variable.reveal", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "Show one value in clear (needs variable.reveal; audited)"),
+      .annotate(OpenApi.Summary, "Show one value in clear (needs variable.reveal; audited)")
+      .annotate(
+        OpenApi.Description,
+        "The value as set, references unresolved. Needs the `variable.reveal` permission; every reveal is written to the audit log.",
+      ),
     HttpApiEndpoint.get("listVarGroupLinks", "/v1/services/:serviceId/var-groups", {
       params: serviceId,
-      success: Schema.Array(VarGroupLink),
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("variable.read", Auth.ofResource("service", "serviceId"))),
+      success: Schema.Array(VarGroupLink).annotate({ description: "The service's var-group links, weakest first." }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("variable.read", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "The var groups a service uses")
+      .annotate(
+        OpenApi.Description,
+        "In precedence order: a later group wins over an earlier one where both set a key.",
+      ),
     HttpApiEndpoint.put("linkVarGroups", "/v1/services/:serviceId/var-groups", {
       params: serviceId,
       payload: LinkVarGroupsRequest,
-      success: Schema.Array(VarGroupLink),
+      success: Schema.Array(VarGroupLink).annotate({ description: "The service's var-group links after the change." }),
       error: errors,
     })
       .annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "Choose the var groups a service uses and their precedence"),
+      .annotate(OpenApi.Summary, "Choose the var groups a service uses and their precedence")
+      .annotate(
+        OpenApi.Description,
+        "Replaces the links. Groups are listed weakest first; the service's own variables win over every group.",
+      ),
     HttpApiEndpoint.get("listVarGroups", "/v1/projects/:projectId/var-groups", {
       params: projectId,
-      success: Schema.Array(VarGroupView),
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("variable.read", Auth.ofResource("project", "projectId"))),
+      success: Schema.Array(VarGroupView).annotate({ description: "The project's var groups." }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("variable.read", Auth.ofResource("project", "projectId")))
+      .annotate(OpenApi.Summary, "The var groups of a project")
+      .annotate(OpenApi.Description, "Each with its keys, values masked."),
     HttpApiEndpoint.post("createVarGroup", "/v1/projects/:projectId/var-groups", {
       params: projectId,
       payload: CreateVarGroupRequest,
       success: VarGroupView.pipe(HttpApiSchema.status(201)),
       error: errors,
-    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("project", "projectId"))),
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("project", "projectId")))
+      .annotate(OpenApi.Summary, "Create a var group")
+      .annotate(
+        OpenApi.Description,
+        "A named set of variables that services of the project link to; its name is unique in the project.",
+      ),
     HttpApiEndpoint.get("getVarGroup", "/v1/var-groups/:varGroupId", {
       params: varGroupId,
       success: VarGroupView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("variable.read", Auth.ofResource("varGroup", "varGroupId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("variable.read", Auth.ofResource("varGroup", "varGroupId")))
+      .annotate(OpenApi.Summary, "A var group")
+      .annotate(OpenApi.Description, "With its defaults and environment overrides, values masked."),
     HttpApiEndpoint.patch("updateVarGroup", "/v1/var-groups/:varGroupId", {
       params: varGroupId,
       payload: RequestBodies.optional(UpdateVarGroupRequest),
       success: VarGroupView,
       error: errors,
-    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId"))),
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId")))
+      .annotate(OpenApi.Summary, "Rename a var group or change its description")
+      .annotate(OpenApi.Description, "Only the fields sent change."),
     HttpApiEndpoint.delete("deleteVarGroup", "/v1/var-groups/:varGroupId", {
+      success: HttpApiSchema.NoContent.annotate({ description: "The var group is deleted." }),
       params: varGroupId,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId")))
+      .annotate(OpenApi.Summary, "Delete a var group")
+      .annotate(OpenApi.Description, "A deletion that leaves a reference unresolvable is refused (400)."),
     HttpApiEndpoint.patch("setVarGroupVariables", "/v1/var-groups/:varGroupId/variables", {
       params: varGroupId,
       payload: SetVarGroupVariablesRequest,
@@ -217,19 +264,40 @@ export const VariablesGroup = HttpApiGroup.make("variables")
       error: errors,
     })
       .annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId")))
-      .annotate(OpenApi.Summary, "Set a group's default values, or one environment's overrides"),
+      .annotate(OpenApi.Summary, "Set a group's default values, or one environment's overrides")
+      .annotate(
+        OpenApi.Description,
+        "Without `environmentId`, sets the group's defaults; with one, that environment's overrides. References are checked for every service that links the group.",
+      ),
     HttpApiEndpoint.delete("deleteVarGroupVariable", "/v1/var-groups/:varGroupId/variables/:key", {
+      success: HttpApiSchema.NoContent.annotate({ description: "The key is deleted." }),
       params: varGroupKey,
       query: EnvironmentQuery,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("variable.write", Auth.ofResource("varGroup", "varGroupId")))
+      .annotate(OpenApi.Summary, "Delete a key of a var group")
+      .annotate(
+        OpenApi.Description,
+        "Without `environmentId`, deletes the default; with one, that environment's override.",
+      ),
     HttpApiEndpoint.post("revealVarGroupVariable", "/v1/var-groups/:varGroupId/variables/:key/reveal", {
       params: varGroupKey,
       query: EnvironmentQuery,
       success: RevealedVariable,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("variable.reveal", Auth.ofResource("varGroup", "varGroupId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("variable.reveal", Auth.ofResource("varGroup", "varGroupId")))
+      .annotate(OpenApi.Summary, "Show one value of a var group in clear")
+      .annotate(
+        OpenApi.Description,
+        "The default, or with `environmentId` that environment's override, as set. Needs the `variable.reveal` permission; every reveal is written to the audit log.",
+      ),
   )
   .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Variables and var groups")
+  .annotate(
+    OpenApi.Description,
+    `Environment variables of a service, and var groups shared by a project's services. Values are write-only (reads show them masked; revealing one is audited) and may refer to other variables with \`\${{ service.KEY }}\` or \`\${{ shared.KEY }}\`; see Variable references on the reference page.`,
+  )

@@ -73,5 +73,9 @@ api.A</code>), a variable that refers to itself, an unknown service or an unset 
 <li>Values are write-only: reads show them masked; <code>…/reveal</code> shows one (it needs the
 <code>variable.reveal</code> permission and is written to the audit log).</li>
 </ul>
+
+<h2 id="terms">Terms</h2>
+<p>Starform is proprietary: all rights reserved by the Starform project. No license to the software is granted by this
+document; using this API is governed by your agreement with whoever operates the Starbase you call.</p>
 </section>
 `
