@@ -48,53 +48,83 @@ const numericParameters = (): ReadonlyMap<string, ReadonlyMap<string, object>> =
   return found
 }
 
-const header = (description: string, example: number | string) => ({
+const header = (description: string, example: number | string): OpenApi.OpenAPISpecHeader => ({
   description,
   required: false,
   schema: { type: typeof example === "number" ? "integer" : "string", examples: [example] },
 })
 
-/** `RateLimit-*` (IETF draft `ratelimit-headers`) on every answer of a rate-limited operation. */
-const rateLimitHeaders = {
-  "RateLimit-Limit": header("Requests the budget allows in its window.", 600),
-  "RateLimit-Remaining": header("Requests left in the current window.", 599),
+/** `RateLimit-*` (IETF draft `ratelimit-headers`) on every answer of a rate-limited operation, and `Retry-After`. */
+const headers: Record<string, OpenApi.OpenAPISpecHeader> = {
+  "RateLimit-Limit": header("Requests the budget allows in its window.", 100),
+  "RateLimit-Remaining": header("Requests left in the current window.", 99),
   "RateLimit-Reset": header("Seconds until the budget is full again.", 1),
-  "RateLimit-Policy": header("The budget as `<requests>;w=<window seconds>`.", "600;w=60"),
+  "RateLimit-Policy": header("The budget as `<requests>;w=<window seconds>`.", "100;w=60"),
+  "Retry-After": { ...header("Seconds to wait before trying again.", 12), required: true },
 }
-const retryAfter = header("Seconds to wait before trying again.", 12)
+const rateLimitHeaders = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"]
+
+/** A response header declared once, under `components.headers`. */
+export interface HeaderRef {
+  readonly $ref: string
+}
+
+export interface Response extends Omit<OpenApi.OpenApiSpecResponse, "headers"> {
+  readonly headers?: Readonly<Record<string, OpenApi.OpenAPISpecHeader | HeaderRef>>
+}
+
+export interface Operation extends Omit<OpenApi.OpenAPISpecOperation, "responses"> {
+  readonly responses: Readonly<Record<string, Response>>
+}
 
 const methods = ["get", "put", "post", "delete", "patch"] as const
+export type Method = (typeof methods)[number]
 
-const build = (): OpenApi.OpenAPISpec => {
+/** The OpenAPI 3.1 document: Effect's `OpenAPISpec`, with `info.contact` and `components.headers`. */
+export interface Document extends Omit<OpenApi.OpenAPISpec, "info" | "paths" | "components"> {
+  readonly info: OpenApi.OpenAPISpecInfo & { readonly contact: typeof contact }
+  readonly paths: Readonly<Record<string, Partial<Readonly<Record<Method, Operation>>>>>
+  readonly components: OpenApi.OpenAPIComponents & {
+    readonly headers: Readonly<Record<string, OpenApi.OpenAPISpecHeader>>
+  }
+}
+
+const withHeaders = (operation: OpenApi.OpenAPISpecOperation): Operation => {
+  if (operation.responses[429] === undefined) return operation
+  const responses: Record<string, Response> = {}
+  for (const [status, response] of Object.entries(operation.responses)) {
+    const names = status === "429" ? [...rateLimitHeaders, "Retry-After"] : rateLimitHeaders
+    const refs = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
+    responses[status] = { ...response, headers: { ...response.headers, ...refs } }
+  }
+  return { ...operation, responses }
+}
+
+const build = (): Document => {
   const spec = OpenApi.fromApi(Api, options)
   const numeric = numericParameters()
-  for (const item of Object.values(spec.paths)) {
+  const paths: Record<string, Partial<Record<Method, Operation>>> = {}
+  for (const [path, item] of Object.entries(spec.paths)) {
+    const operations: Partial<Record<Method, Operation>> = {}
     for (const method of methods) {
       const operation = item[method]
       if (operation === undefined) continue
       const numbers = numeric.get(operation.operationId)
-      for (const parameter of operation.parameters) {
+      const parameters = operation.parameters.map((parameter) => {
         const schema = numbers?.get(parameter.name)
-        if (schema !== undefined) parameter.schema = schema
-      }
-      if (operation.responses[429] === undefined) continue
-      for (const [status, response] of Object.entries(operation.responses)) {
-        response.headers = {
-          ...response.headers,
-          ...rateLimitHeaders,
-          ...(status === "429" ? { "Retry-After": { ...retryAfter, required: true } } : {}),
-        }
-      }
+        return schema === undefined ? parameter : { ...parameter, schema }
+      })
+      operations[method] = withHeaders({ ...operation, parameters })
     }
+    paths[path] = operations
   }
-  const info: OpenApi.OpenAPISpecInfo & { readonly contact: typeof contact } = { ...spec.info, contact }
-  return { ...spec, info }
+  return { ...spec, info: { ...spec.info, contact }, paths, components: { ...spec.components, headers } }
 }
 
-let cached: OpenApi.OpenAPISpec | undefined
+let cached: Document | undefined
 
 /** The document, built once (the contract does not change while the process runs). */
-export const document = (): OpenApi.OpenAPISpec => {
+export const document = (): Document => {
   cached ??= build()
   return cached
 }
