@@ -47,9 +47,18 @@ export type RevealedVariable = typeof RevealedVariable.Type
 
 export const SetVariablesRequest = Schema.Struct({
   /** Keys given are set (created or replaced); others stay. */
-  variables: VariableMap.annotate({
-    description: `Keys given are set (created or replaced); others stay. Values may refer to other variables: \`\${{ api.URL }}\`, \`\${{ shared.REGION }}\`.`,
-  }),
+  variables: VariableMap.pipe(
+    Schema.annotateEncoded({
+      description: `Keys given are set (created or replaced); others stay. Values may refer to other variables: \`\${{ api.URL }}\`, \`\${{ shared.REGION }}\`.`,
+      examples: [
+        {
+          DATABASE_URL: `postgres://\${{ db.USER }}@\${{ db.HOST }}/shop`,
+          REGION: `\${{ shared.REGION }}`,
+          LOG_LEVEL: "info",
+        },
+      ],
+    }),
+  ),
 })
 export type SetVariablesRequest = typeof SetVariablesRequest.Type
 
@@ -103,7 +112,12 @@ export const SetVarGroupVariablesRequest = Schema.Struct({
     description:
       "Absent or null: set the group's defaults; an environment of the project: set that environment's overrides.",
   }),
-  variables: VariableMap.annotate({ description: "Keys given are set (created or replaced); others stay." }),
+  variables: VariableMap.pipe(
+    Schema.annotateEncoded({
+      description: "Keys given are set (created or replaced); others stay.",
+      examples: [{ REGION: "nyc3", SENTRY_DSN: "https://key@sentry.example.com/1" }],
+    }),
+  ),
 })
 export type SetVarGroupVariablesRequest = typeof SetVarGroupVariablesRequest.Type
 
