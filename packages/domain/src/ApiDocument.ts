@@ -1,6 +1,8 @@
 import { Schema, SchemaAST } from "effect"
 import { HttpApi, OpenApi } from "effect/http-api"
+import { flatten } from "./JsonSchemaFlatten.ts"
 import { Api } from "./PublicApi.ts"
+import * as RequestBodies from "./RequestBodies.ts"
 
 /**
  * The OpenAPI document of the public API: what `/openapi.json` serves and `/reference` renders. Everything a reader
@@ -15,7 +17,8 @@ import { Api } from "./PublicApi.ts"
  * - rate-limit headers: the `Authentication` middleware (and the sign-in routes) set `RateLimit-*` on every answer and
  *   `Retry-After` on 429, outside any response schema; HttpApi has no way to declare headers a middleware adds, so
  *   every operation that can answer 429 declares them here;
- * - `info.contact`: `OpenApi` has annotations for title, version, description and license, none for the contact.
+ * - `info.contact`: `OpenApi` has annotations for title, version, description and license, none for the contact;
+ * - schemas are folded by `JsonSchemaFlatten` (the domain's check groups compile to `allOf` members; see there).
  */
 
 const referencePolicy = ({ identifier }: { readonly identifier: string | undefined }) =>
@@ -87,6 +90,8 @@ export interface Document extends Omit<OpenApi.OpenAPISpec, "info" | "paths" | "
   readonly components: OpenApi.OpenAPIComponents & {
     readonly headers: Readonly<Record<string, OpenApi.OpenAPISpecHeader>>
   }
+  /** The input limits in words (`RequestBodies`' transform writes the same). */
+  readonly [RequestBodies.limitsExtension]: Readonly<Record<string, string>>
 }
 
 const withHeaders = (operation: OpenApi.OpenAPISpecOperation): Operation => {
@@ -100,6 +105,11 @@ const withHeaders = (operation: OpenApi.OpenAPISpecOperation): Operation => {
   return { ...operation, responses }
 }
 
+const flattenContent = (content: OpenApi.OpenApiSpecContent): OpenApi.OpenApiSpecContent =>
+  Object.fromEntries(
+    Object.entries(content).map(([type, media]) => [type, { ...media, schema: flatten(media.schema) }]),
+  )
+
 const build = (): Document => {
   const spec = OpenApi.fromApi(Api, options)
   const numeric = numericParameters()
@@ -110,15 +120,41 @@ const build = (): Document => {
       const operation = item[method]
       if (operation === undefined) continue
       const numbers = numeric.get(operation.operationId)
-      const parameters = operation.parameters.map((parameter) => {
-        const schema = numbers?.get(parameter.name)
-        return schema === undefined ? parameter : { ...parameter, schema }
+      const parameters = operation.parameters.map((parameter) => ({
+        ...parameter,
+        schema: flatten(numbers?.get(parameter.name) ?? parameter.schema),
+      }))
+      const requestBody = operation.requestBody && {
+        ...operation.requestBody,
+        content: flattenContent(operation.requestBody.content),
+      }
+      const responses: Record<string, OpenApi.OpenApiSpecResponse> = {}
+      for (const [status, response] of Object.entries(operation.responses)) {
+        responses[status] =
+          response.content === undefined ? response : { ...response, content: flattenContent(response.content) }
+      }
+      operations[method] = withHeaders({
+        ...operation,
+        parameters,
+        responses,
+        ...(requestBody === undefined ? {} : { requestBody }),
       })
-      operations[method] = withHeaders({ ...operation, parameters })
     }
     paths[path] = operations
   }
-  return { ...spec, info: { ...spec.info, contact }, paths, components: { ...spec.components, headers } }
+  return {
+    ...spec,
+    info: { ...spec.info, contact },
+    paths,
+    components: {
+      ...spec.components,
+      schemas: Object.fromEntries(
+        Object.entries(spec.components.schemas).map(([name, schema]) => [name, flatten(schema)]),
+      ),
+      headers,
+    },
+    [RequestBodies.limitsExtension]: Object.fromEntries(RequestBodies.limitsInWords),
+  }
 }
 
 let cached: Document | undefined
