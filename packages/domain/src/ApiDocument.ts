@@ -17,6 +17,8 @@ import * as RequestBodies from "./RequestBodies.ts"
  * - rate-limit headers: the `Authentication` middleware (and the sign-in routes) set `RateLimit-*` on every answer and
  *   `Retry-After` on 429, outside any response schema; HttpApi has no way to declare headers a middleware adds, so
  *   every operation that can answer 429 declares them here;
+ * - parameter descriptions: Effect leaves a parameter's annotations on its schema; readers and generators look for
+ *   `description` on the parameter itself, so it is repeated there;
  * - `info.contact`: `OpenApi` has annotations for title, version, description and license, none for the contact;
  * - schemas are folded by `JsonSchemaFlatten` (the domain's check groups compile to `allOf` members; see there).
  */
@@ -120,10 +122,11 @@ const build = (): Document => {
       const operation = item[method]
       if (operation === undefined) continue
       const numbers = numeric.get(operation.operationId)
-      const parameters = operation.parameters.map((parameter) => ({
-        ...parameter,
-        schema: flatten(numbers?.get(parameter.name) ?? parameter.schema),
-      }))
+      const parameters = operation.parameters.map((parameter) => {
+        const schema = flatten(numbers?.get(parameter.name) ?? parameter.schema)
+        const description = parameter.description ?? schema.description
+        return { ...parameter, schema, ...(typeof description === "string" ? { description } : {}) }
+      })
       const requestBody = operation.requestBody && {
         ...operation.requestBody,
         content: flattenContent(operation.requestBody.content),

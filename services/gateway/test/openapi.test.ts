@@ -114,7 +114,7 @@ describe("the published OpenAPI document", () => {
       expect(text).toContain('"#/components/schemas/Deployment"')
       // A numeric query parameter is the integer the server reads, with its bounds.
       expect(text).toContain(
-        '"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":100,"description":"At most this many, newest first (1 to 100; default 20)."}',
+        '"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":100,"description":"At most this many, newest first (1 to 100; default 20)."},"required":false,"description":"At most this many, newest first (1 to 100; default 20)."',
       )
       // A token's scopes are an array (of at least one), not a one-element tuple.
       expect(text).not.toContain("prefixItems")

@@ -2,7 +2,7 @@
  * What an OpenAPI document leaves undescribed, as lists of JSON-pointer-like locations (empty lists: nothing).
  *
  * - every operation has a summary and a description, every tag a description;
- * - every parameter has a description (on the parameter or on its schema);
+ * - every parameter has a description (on the parameter itself, where readers and generators look);
  * - every property of every schema (components, request and response bodies) has one, on itself or, when it is
  *   only a `$ref`, on the component it names;
  * - every response is described in words: not Effect's defaults (`Success`, `Error`, `<No Content>`) nor a bare
@@ -73,7 +73,7 @@ export const gaps = (document: Json): Gaps => {
       if (!text(operation.summary)) operations.push(`${at}: summary`)
       if (!text(operation.description)) operations.push(`${at}: description`)
       for (const parameter of list(operation.parameters).filter(isJson)) {
-        if (!text(parameter.description) && !text(record(parameter.schema).description)) {
+        if (!text(parameter.description)) {
           parameters.push(`${at} ${String(parameter.in)} ${String(parameter.name)}`)
         }
       }
