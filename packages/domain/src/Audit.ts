@@ -31,18 +31,27 @@ export const pseudonymPattern = /^pseudonym_[0-9a-z]+$/
 
 /** One audited action. No references: entries outlive the workspace, actor and target they describe. */
 export class AuditEntry extends Schema.Class<AuditEntry>("AuditEntry")({
-  id: AuditEntryId,
-  occurredAt: Timestamp,
-  workspaceId: Schema.NullOr(WorkspaceId),
-  actorType: AuditActorType,
+  id: AuditEntryId.annotate({ description: "The entry's id." }),
+  occurredAt: Timestamp.annotate({ description: "When the action happened." }),
+  workspaceId: Schema.NullOr(WorkspaceId).annotate({
+    description: "The workspace it happened in; null for account-level actions.",
+  }),
+  actorType: AuditActorType.annotate({ description: "Who acted: `user`, `api_token`, `service_account` or `system`." }),
   /** A user, token or service account id; a pseudonym once the actor has been erased; null for the system. */
-  actorId: Schema.NullOr(Schema.String),
-  action: AuditAction,
-  targetType: Schema.NullOr(Schema.String),
-  targetId: Schema.NullOr(Schema.String),
-  ip: Schema.NullOr(IpAddress),
-  userAgent: Schema.NullOr(Schema.String),
-  outcome: AuditOutcome,
-  metadata: JsonObject,
-  createdAt: Timestamp,
+  actorId: Schema.NullOr(Schema.String).annotate({
+    description:
+      "A user, token or service account id; a pseudonym once the actor has been erased; null for the system.",
+  }),
+  action: AuditAction.annotate({ description: "What was done, e.g. `service.create`." }),
+  targetType: Schema.NullOr(Schema.String).annotate({
+    description: "The kind of thing acted on, e.g. `service`; null when none.",
+  }),
+  targetId: Schema.NullOr(Schema.String).annotate({ description: "The id of the thing acted on; null when none." }),
+  ip: Schema.NullOr(IpAddress).annotate({ description: "The client's address; null when unknown or erased." }),
+  userAgent: Schema.NullOr(Schema.String).annotate({
+    description: "The client's User-Agent; null when unknown or erased.",
+  }),
+  outcome: AuditOutcome.annotate({ description: "`success`, `denied` or `failed`." }),
+  metadata: JsonObject.annotate({ description: "Details of the action (never secrets)." }),
+  createdAt: Timestamp.annotate({ description: "When the entry was written." }),
 }) {}

@@ -1,4 +1,4 @@
-import { BigDecimal, Schema } from "effect"
+import { BigDecimal, Schema, SchemaTransformation } from "effect"
 
 /**
  * The schemas of column values, as `@effect/sql-pg` hands them over: `timestamptz` arrives as a `Date`,
@@ -7,8 +7,24 @@ import { BigDecimal, Schema } from "effect"
  * accepts; their JSON forms (for the API) are ISO strings, decimal strings and plain JSON.
  */
 
-/** A `timestamptz`: a `Date` from the driver, a `DateTime.Utc` in the domain. */
-export const Timestamp = Schema.DateTimeUtcFromDate
+/**
+ * A `timestamptz`: a `Date` from the driver, a `DateTime.Utc` in the domain, an ISO 8601 string in JSON. The JSON
+ * form is Effect's own (`Schema.Date`'s), restated only so that the API document can describe it.
+ */
+export const Timestamp = Schema.DateTimeUtcFromDate.pipe(
+  Schema.annotateEncoded({
+    toCodecJson: () =>
+      Schema.link<Date>()(
+        Schema.String.annotate({
+          description: "An ISO 8601 instant in UTC.",
+          format: "date-time",
+          examples: ["2026-05-01T12:00:00.000Z"],
+          expected: "a string that will be decoded as a Date",
+        }),
+        SchemaTransformation.dateFromString,
+      ),
+  }),
+)
 export type Timestamp = typeof Timestamp.Type
 
 /** Money: a `bigint` count of cents, never negative. */

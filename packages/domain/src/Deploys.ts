@@ -27,11 +27,17 @@ export const deploymentStatuses = [
   "cancelled",
   "superseded",
 ] as const
-export const DeploymentStatus = Rules.oneOf(deploymentStatuses)
+export const DeploymentStatus = Rules.oneOf(deploymentStatuses).annotate({
+  description:
+    "Where the deployment is: `queued` (waiting for an earlier deploy of the service), `building`, `deploying` (rolling out), `active` (serving), `failed`, `cancelled`, or `superseded` (served, then replaced by a later one).",
+})
 export type DeploymentStatus = typeof DeploymentStatus.Type
 
 export const deploymentTriggers = ["push", "api", "rollback", "redeploy", "cli"] as const
-export const DeploymentTrigger = Rules.oneOf(deploymentTriggers)
+export const DeploymentTrigger = Rules.oneOf(deploymentTriggers).annotate({
+  description:
+    "What made the deployment: a Git `push`, an `api` call, the Starform `cli`, a `rollback` or a `redeploy`.",
+})
 export type DeploymentTrigger = typeof DeploymentTrigger.Type
 
 /** A full Git commit SHA: 40 lower-case hex digits. */
@@ -39,14 +45,17 @@ export const CommitSha = Rules.matching(
   "commit-sha",
   /^[0-9a-f]{40}$/,
   "must be a commit SHA: 40 characters of 0-9 and a-f",
-)
+).annotate({
+  description: "A full Git commit SHA: 40 lower-case hex digits.",
+  examples: ["3f786850e387550fdab836ed7e6dc881de23001b"],
+})
 
 /** An image's content digest, `sha256:` and 64 lower-case hex digits. */
 export const ImageDigest = Rules.matching(
   "image-digest",
   /^sha256:[0-9a-f]{64}$/,
   "must be an image digest: sha256: followed by 64 characters of 0-9 and a-f",
-)
+).annotate({ description: "An image's content digest: `sha256:` and 64 lower-case hex digits." })
 
 /** The service's configuration as it was when the deployment was made; a rollback reuses it. */
 export const ConfigSnapshot = JsonObject
@@ -90,12 +99,18 @@ export const buildStatuses = [
   "timed_out",
   "cancelled",
 ] as const
-export const BuildStatus = Rules.oneOf(buildStatuses)
+export const BuildStatus = Rules.oneOf(buildStatuses).annotate({
+  description:
+    "Where the build is: `queued`, `cloning`, `building`, `pushing`, then `succeeded`, `failed`, `timed_out` or `cancelled`.",
+})
 export type BuildStatus = typeof BuildStatus.Type
 
 /** Whose fault a failed build was: infrastructure faults are retried as a new attempt, user faults are not. */
 export const buildFailureKinds = ["user", "infrastructure"] as const
-export const BuildFailureKind = Rules.oneOf(buildFailureKinds)
+export const BuildFailureKind = Rules.oneOf(buildFailureKinds).annotate({
+  description:
+    "Whose fault a failed build was: `user` (the build command, the Dockerfile, the image size) or `infrastructure` (retried as a new attempt).",
+})
 export type BuildFailureKind = typeof BuildFailureKind.Type
 
 /** One attempt at building a deployment's image (`builds`). */
@@ -149,7 +164,9 @@ export class BuildTransition extends Schema.Class<BuildTransition>("BuildTransit
 }) {}
 
 export const buildLogStreams = ["runner", "predeploy", "system"] as const
-export const BuildLogStream = Rules.oneOf(buildLogStreams)
+export const BuildLogStream = Rules.oneOf(buildLogStreams).annotate({
+  description: "Which part wrote the line: the build `runner`, the `predeploy` command, or Starform (`system`).",
+})
 export type BuildLogStream = typeof BuildLogStream.Type
 
 /** One line of a build's log (`build_logs`), in the order written. */

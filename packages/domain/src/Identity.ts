@@ -16,18 +16,27 @@ export const UserStatus = Rules.oneOf(userStatuses)
 export type UserStatus = typeof UserStatus.Type
 
 /** A person with a Starform account (`users`). */
-export class User extends Schema.Class<User>("User")({
-  id: UserId,
-  email: Email,
-  name: PersonName,
-  emailVerifiedAt: Schema.NullOr(Timestamp),
-  /** Set while two-factor sign-in is on. */
-  mfaEnabledAt: Schema.NullOr(Timestamp),
-  status: UserStatus,
-  deletedAt: Schema.NullOr(Timestamp),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}) {}
+export class User extends Schema.Class<User>("User")(
+  Schema.Struct({
+    id: UserId.annotate({ description: "The person's id." }),
+    email: Email.pipe(Schema.annotateEncoded({ description: "The person's email address." })),
+    name: PersonName.pipe(Schema.annotateEncoded({ description: "The person's name as they gave it." })),
+    emailVerifiedAt: Schema.NullOr(Timestamp).annotate({
+      description: "When the address was verified; null until it is.",
+    }),
+    /** Set while two-factor sign-in is on. */
+    mfaEnabledAt: Schema.NullOr(Timestamp).annotate({
+      description: "When two-factor sign-in was turned on; null while it is off.",
+    }),
+    status: UserStatus.annotate({ description: "`active`, `disabled` or `deleted`." }),
+    deletedAt: Schema.NullOr(Timestamp).annotate({
+      description: "When the account was deleted; null while it exists.",
+    }),
+    createdAt: Timestamp.annotate({ description: "When the account was created." }),
+    updatedAt: Timestamp.annotate({ description: "When the account was last changed." }),
+  }).annotate({ description: "A person with a Starform account." }),
+  { description: "The person." },
+) {}
 
 /** A signed-in device (`sessions`): rotating its refresh token keeps the `familyId`, so reuse revokes the family. */
 export class Session extends Schema.Class<Session>("Session")({
@@ -50,17 +59,24 @@ export const WorkspacePlan = Rules.oneOf(workspacePlans)
 export type WorkspacePlan = typeof WorkspacePlan.Type
 
 /** The billing boundary and the top of workspace → project → environment → service (`workspaces`). */
-export class Workspace extends Schema.Class<Workspace>("Workspace")({
-  id: WorkspaceId,
-  name: WorkspaceName,
-  slug: WorkspaceSlug,
-  plan: WorkspacePlan,
-  /** Null once the account that created it is gone: a workspace outlives its creator. */
-  createdBy: Schema.NullOr(UserId),
-  deletedAt: Schema.NullOr(Timestamp),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}) {}
+export class Workspace extends Schema.Class<Workspace>("Workspace")(
+  {
+    id: WorkspaceId.annotate({ description: "The workspace's id." }),
+    name: WorkspaceName.pipe(Schema.annotateEncoded({ description: "The workspace's display name." })),
+    slug: WorkspaceSlug.annotate({ description: "The workspace's slug, unique across Starform." }),
+    plan: WorkspacePlan.annotate({ description: "The workspace's plan: `hobby`, `pro`, `team` or `enterprise`." }),
+    /** Null once the account that created it is gone: a workspace outlives its creator. */
+    createdBy: Schema.NullOr(UserId).annotate({
+      description: "The person who created it; null once their account is gone.",
+    }),
+    deletedAt: Schema.NullOr(Timestamp).annotate({
+      description: "When the workspace was deleted; null while it exists.",
+    }),
+    createdAt: Timestamp.annotate({ description: "When the workspace was created." }),
+    updatedAt: Timestamp.annotate({ description: "When the workspace was last changed." }),
+  },
+  { description: "A workspace: the billing boundary, holding projects and members." },
+) {}
 
 export const workspaceRoles = ["owner", "admin", "developer", "viewer"] as const
 export const WorkspaceRole = Rules.oneOf(workspaceRoles)
@@ -99,7 +115,10 @@ const ownId = <const P extends string>(prefix: P, what: string) => {
     Rules.make(Ids.idRule, `must be ${what} id: ${prefix}_ followed by 24 characters of 0-9 and a-z`, (id) =>
       pattern.test(id),
     ),
-  )
+  ).annotate({
+    description: `The id of ${what}: \`${prefix}_\` and 24 characters of 0-9, a-z.`,
+    examples: [`${prefix}_0mh1r2s3t4u5v6w7x8y9z0a1`],
+  })
 }
 // `Ids.makeId` makes the id shape for any prefix; the cast only widens its prefix type to these three.
 const makeOwnId = (prefix: string): string => Ids.makeId(prefix as Ids.Prefix)
@@ -123,24 +142,37 @@ export const ApiTokenScope = Rules.text(100, 1)
 export const TokenPrefix = Rules.text(16, 4)
 
 /** A token for CI and machines (`api_tokens`); only its hash is kept, and that is not a field. */
-export class ApiToken extends Schema.Class<ApiToken>("ApiToken")({
-  id: ApiTokenId,
-  workspaceId: WorkspaceId,
-  /** Null: the token acts across the whole workspace. */
-  projectId: Schema.NullOr(ProjectId),
-  name: Label,
-  tokenPrefix: TokenPrefix,
-  scopes: Schema.NonEmptyArray(ApiTokenScope),
-  /** Null: a person's token; otherwise the service account of the same workspace it belongs to. */
-  serviceAccountId: Schema.NullOr(ServiceAccountId),
-  /** Tokens keep working when the person who made them leaves. */
-  createdBy: Schema.NullOr(UserId),
-  expiresAt: Schema.NullOr(Timestamp),
-  lastUsedAt: Schema.NullOr(Timestamp),
-  revokedAt: Schema.NullOr(Timestamp),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}) {}
+export class ApiToken extends Schema.Class<ApiToken>("ApiToken")(
+  Schema.Struct({
+    id: ApiTokenId.annotate({ description: "The token's id." }),
+    workspaceId: WorkspaceId.annotate({ description: "The workspace the token acts in." }),
+    /** Null: the token acts across the whole workspace. */
+    projectId: Schema.NullOr(ProjectId).annotate({
+      description: "The one project the token is limited to; null: the whole workspace.",
+    }),
+    name: Label.pipe(Schema.annotateEncoded({ description: "The token's label." })),
+    tokenPrefix: TokenPrefix.annotate({ description: "The first characters of the secret, to tell tokens apart." }),
+    scopes: Schema.Array(ApiTokenScope)
+      .check(Schema.isMinLength(1, { message: "must list at least one scope", rule: "min-items" }))
+      .annotate({
+        description: "Permission presets and single actions the token may do (their union).",
+      }),
+    /** Null: a person's token; otherwise the service account of the same workspace it belongs to. */
+    serviceAccountId: Schema.NullOr(ServiceAccountId).annotate({
+      description: "The service account the token belongs to; null: a person's token.",
+    }),
+    /** Tokens keep working when the person who made them leaves. */
+    createdBy: Schema.NullOr(UserId).annotate({
+      description: "The person who created it; tokens keep working when that person leaves.",
+    }),
+    expiresAt: Schema.NullOr(Timestamp).annotate({ description: "When the token stops working; null: never." }),
+    lastUsedAt: Schema.NullOr(Timestamp).annotate({ description: "When the token was last used; null: never." }),
+    revokedAt: Schema.NullOr(Timestamp).annotate({ description: "When the token was revoked; null while it works." }),
+    createdAt: Timestamp.annotate({ description: "When the token was created." }),
+    updatedAt: Timestamp.annotate({ description: "When the token was last changed." }),
+  }).annotate({ description: "An API token as lists show it; its secret is shown only when it is created." }),
+  { description: "An API token (never its secret)." },
+) {}
 
 /**
  * Text people type into a form: well-formed Unicode (no unpaired surrogates, which would be stored as U+FFFD), no
@@ -178,29 +210,37 @@ export const Password = Schema.String.check(
 )
 
 /** An invitation to join a workspace (`invitations`); its token is only in the email. */
-export class Invitation extends Schema.Class<Invitation>("Invitation")({
-  id: InvitationId,
-  workspaceId: WorkspaceId,
-  email: Email,
-  role: WorkspaceRole,
-  invitedBy: Schema.NullOr(UserId),
-  expiresAt: Timestamp,
-  acceptedAt: Schema.NullOr(Timestamp),
-  acceptedBy: Schema.NullOr(UserId),
-  revokedAt: Schema.NullOr(Timestamp),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}) {}
+export class Invitation extends Schema.Class<Invitation>("Invitation")(
+  {
+    id: InvitationId.annotate({ description: "The invitation's id." }),
+    workspaceId: WorkspaceId.annotate({ description: "The workspace the person is invited to." }),
+    email: Email.pipe(Schema.annotateEncoded({ description: "The address invited." })),
+    role: WorkspaceRole.annotate({ description: "The role the person gets on accepting." }),
+    invitedBy: Schema.NullOr(UserId).annotate({ description: "Who invited; null once that account is gone." }),
+    expiresAt: Timestamp.annotate({ description: "When the invitation stops working." }),
+    acceptedAt: Schema.NullOr(Timestamp).annotate({ description: "When it was accepted; null until then." }),
+    acceptedBy: Schema.NullOr(UserId).annotate({ description: "The person who accepted it; null until then." }),
+    revokedAt: Schema.NullOr(Timestamp).annotate({ description: "When it was revoked; null while it stands." }),
+    createdAt: Timestamp.annotate({ description: "When the invitation was sent." }),
+    updatedAt: Timestamp.annotate({ description: "When it last changed." }),
+  },
+  { description: "An invitation to join a workspace; its token is only in the email." },
+) {}
 
 /** A non-human member of a workspace that acts through its API tokens (`service_accounts`). */
-export class ServiceAccount extends Schema.Class<ServiceAccount>("ServiceAccount")({
-  id: ServiceAccountId,
-  workspaceId: WorkspaceId,
-  name: Label,
-  createdBy: Schema.NullOr(UserId),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}) {}
+export class ServiceAccount extends Schema.Class<ServiceAccount>("ServiceAccount")(
+  {
+    id: ServiceAccountId.annotate({ description: "The service account's id." }),
+    workspaceId: WorkspaceId.annotate({ description: "The workspace it belongs to." }),
+    name: Label.pipe(Schema.annotateEncoded({ description: "The service account's label." })),
+    createdBy: Schema.NullOr(UserId).annotate({
+      description: "The person who created it; null once that account is gone.",
+    }),
+    createdAt: Timestamp.annotate({ description: "When it was created." }),
+    updatedAt: Timestamp.annotate({ description: "When it was last changed." }),
+  },
+  { description: "A non-human member of a workspace that acts through its API tokens." },
+) {}
 
 /** An email waiting in, or sent from, the outbox (`email_outbox`). */
 export class OutboxEmail extends Schema.Class<OutboxEmail>("OutboxEmail")({
@@ -249,11 +289,11 @@ export class MfaRecoveryCode extends Schema.Class<MfaRecoveryCode>("MfaRecoveryC
 
 /** Which external OIDC identity is which user (`sso_identities`). */
 export class SsoIdentity extends Schema.Class<SsoIdentity>("SsoIdentity")({
-  issuer: Schema.String,
-  subject: Schema.String,
-  userId: UserId,
-  email: Schema.NullOr(Schema.String),
-  createdAt: Timestamp,
+  issuer: Schema.String.annotate({ description: "The OIDC issuer." }),
+  subject: Schema.String.annotate({ description: "The person's id at the issuer." }),
+  userId: UserId.annotate({ description: "The Starform account it signs in to." }),
+  email: Schema.NullOr(Schema.String).annotate({ description: "The address the issuer gave; null when it gave none." }),
+  createdAt: Timestamp.annotate({ description: "When the identity was first used." }),
 }) {}
 
 /** An SSO sign-in between the redirect and the callback (`sso_states`); the state and PKCE verifier are secrets. */

@@ -57,6 +57,9 @@ export const makeId = <P extends Prefix>(prefix: P): `${P}_${string}` => {
 /** The rule an id fails, for error reporting (see `Violations`). */
 export const idRule = "id"
 
+/** The 24 characters after the prefix in documented examples (a time in base 36, then random characters). */
+const example = "0mh1r2s3t4u5v6w7x8y9z0a1"
+
 /**
  * The schema of `entity`'s ids: a string of the right prefix and shape, branded so that one kind of id cannot be
  * passed where another is expected (each export adds its brand). `what` names the entity in the error, e.g. "a project".
@@ -71,7 +74,10 @@ const idSchema = (entity: Entity, what: string) => {
       minLength: prefix.length + 25,
       maxLength: prefix.length + 25,
     }),
-  )
+  ).annotate({
+    description: `The id of ${what}: \`${prefix}_\` and 24 characters of 0-9, a-z.`,
+    examples: [`${prefix}_${example}`],
+  })
 }
 
 export const UserId = idSchema("user", "a user").pipe(Schema.brand("UserId"))

@@ -34,43 +34,72 @@ export const isLabel = (maximum: number, minimum = 1) =>
 const label = (maximum: number, minimum = 1) => Schema.String.check(isLabel(maximum, minimum))
 
 /** An environment's name, e.g. `production`, `pr-42`: an RFC 1123 label of at most 30 characters. */
-export const EnvironmentName = label(30).pipe(Schema.brand("EnvironmentName"))
+export const EnvironmentName = label(30)
+  .annotate({
+    description: "An environment's name: a lower-case RFC 1123 label of at most 30 characters.",
+    examples: ["production"],
+  })
+  .pipe(Schema.brand("EnvironmentName"))
 export type EnvironmentName = typeof EnvironmentName.Type
 
 /** A project's name, unique in its workspace. */
-export const ProjectName = label(63).pipe(Schema.brand("ProjectName"))
+export const ProjectName = label(63)
+  .annotate({
+    description: "A project's name, unique in its workspace: a lower-case RFC 1123 label.",
+    examples: ["shop"],
+  })
+  .pipe(Schema.brand("ProjectName"))
 export type ProjectName = typeof ProjectName.Type
 
 /** A service's name, unique in its environment; it is also the in-cluster DNS name of a private service. */
-export const ServiceName = label(63).pipe(Schema.brand("ServiceName"))
+export const ServiceName = label(63)
+  .annotate({
+    description: "A service's name, unique in its environment; also the in-cluster DNS name of a private service.",
+    examples: ["api"],
+  })
+  .pipe(Schema.brand("ServiceName"))
 export type ServiceName = typeof ServiceName.Type
 
 /** A var group's name, unique in its project. */
-export const VarGroupName = label(63).pipe(Schema.brand("VarGroupName"))
+export const VarGroupName = label(63)
+  .annotate({ description: "A var group's name, unique in its project.", examples: ["shared-secrets"] })
+  .pipe(Schema.brand("VarGroupName"))
 export type VarGroupName = typeof VarGroupName.Type
 
 /** A volume's name, unique in its environment. */
-export const VolumeName = label(63).pipe(Schema.brand("VolumeName"))
+export const VolumeName = label(63)
+  .annotate({ description: "A volume's name, unique in its environment.", examples: ["uploads"] })
+  .pipe(Schema.brand("VolumeName"))
 export type VolumeName = typeof VolumeName.Type
 
 /** A managed database's name, unique in its environment. */
-export const DatabaseName = label(63).pipe(Schema.brand("DatabaseName"))
+export const DatabaseName = label(63)
+  .annotate({ description: "A managed database's name, unique in its environment.", examples: ["main-db"] })
+  .pipe(Schema.brand("DatabaseName"))
 export type DatabaseName = typeof DatabaseName.Type
 
 /** A workspace's slug, as URLs and Kubernetes labels show it; unique across Starform. */
-export const WorkspaceSlug = label(63).pipe(Schema.brand("WorkspaceSlug"))
+export const WorkspaceSlug = label(63)
+  .annotate({ description: "A workspace's slug, unique across Starform, as URLs show it.", examples: ["acme"] })
+  .pipe(Schema.brand("WorkspaceSlug"))
 export type WorkspaceSlug = typeof WorkspaceSlug.Type
 
 /** A bucket's name, unique in its environment: 3..63 characters, as S3-compatible stores require. */
-export const BucketName = label(63, 3).pipe(Schema.brand("BucketName"))
+export const BucketName = label(63, 3)
+  .annotate({ description: "A bucket's name, unique in its environment: 3 to 63 characters.", examples: ["assets"] })
+  .pipe(Schema.brand("BucketName"))
 export type BucketName = typeof BucketName.Type
 
 /** A cluster's name, unique across Starform (Starform's own naming, the same rule as customers' names). */
-export const ClusterName = label(63).pipe(Schema.brand("ClusterName"))
+export const ClusterName = label(63)
+  .annotate({ description: "A cluster's name, unique across Starform.", examples: ["do-nyc3-1"] })
+  .pipe(Schema.brand("ClusterName"))
 export type ClusterName = typeof ClusterName.Type
 
 /** A region's slug: the provider's region name, e.g. `nyc3`. */
-export const RegionSlug = label(63).pipe(Schema.brand("RegionSlug"))
+export const RegionSlug = label(63)
+  .annotate({ description: "A region's slug: the provider's region name.", examples: ["nyc3"] })
+  .pipe(Schema.brand("RegionSlug"))
 export type RegionSlug = typeof RegionSlug.Type
 
 const variableKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -83,7 +112,12 @@ export const VariableKey = Schema.String.check(
     (value) => value.length <= 255 && variableKeyPattern.test(value),
     { pattern: variableKeyPattern.source, minLength: 1, maxLength: 255 },
   ),
-).pipe(Schema.brand("VariableKey"))
+)
+  .annotate({
+    description: "A variable's name: letters, digits and `_`, not starting with a digit.",
+    examples: ["DATABASE_URL"],
+  })
+  .pipe(Schema.brand("VariableKey"))
 export type VariableKey = typeof VariableKey.Type
 
 /** A lower-case DNS name of RFC 1123 labels, at most 253 characters, e.g. `api.example.com`. */
@@ -98,7 +132,9 @@ export const Hostname = Schema.String.check(
     (value) => value.length <= 253 && hostnamePattern.test(value),
     { pattern: hostnamePattern.source, minLength: 3, maxLength: 253 },
   ),
-).pipe(Schema.brand("Hostname"))
+)
+  .annotate({ description: "A lower-case DNS name.", examples: ["api.example.com"] })
+  .pipe(Schema.brand("Hostname"))
 export type Hostname = typeof Hostname.Type
 
 /** Unicode control characters (C0, DEL, C1): never part of a name a person types. */
@@ -125,15 +161,30 @@ const displayName = (maximum: number, minimum = 1) =>
   Schema.String.pipe(Schema.decodeTo(Schema.String.check(isDisplayName(maximum, minimum)), SchemaTransformation.trim()))
 
 /** A workspace's display name, e.g. `Acme Inc.`: 1..64 characters. */
-export const WorkspaceName = displayName(64).pipe(Schema.brand("WorkspaceName"))
+export const WorkspaceName = displayName(64)
+  .pipe(
+    Schema.annotateEncoded({ description: "A workspace's display name: 1 to 64 characters.", examples: ["Acme Inc."] }),
+  )
+  .pipe(Schema.brand("WorkspaceName"))
 export type WorkspaceName = typeof WorkspaceName.Type
 
 /** A person's name as they gave it: at most 100 characters, possibly empty (an SSO provider may not say). */
-export const PersonName = displayName(100, 0).pipe(Schema.brand("PersonName"))
+export const PersonName = displayName(100, 0)
+  .pipe(
+    Schema.annotateEncoded({
+      description: "A person's name as they gave it: at most 100 characters, possibly empty.",
+      examples: ["Ada Lovelace"],
+    }),
+  )
+  .pipe(Schema.brand("PersonName"))
 export type PersonName = typeof PersonName.Type
 
 /** A free-form label shown in lists (a region's name, a cloud credential's label): 1..100 characters. */
-export const Label = displayName(100).pipe(Schema.brand("Label"))
+export const Label = displayName(100)
+  .pipe(
+    Schema.annotateEncoded({ description: "A label shown in lists: 1 to 100 characters.", examples: ["New York 3"] }),
+  )
+  .pipe(Schema.brand("Label"))
 export type Label = typeof Label.Type
 
 const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
@@ -155,5 +206,10 @@ export const Email = Schema.String.pipe(
     SchemaTransformation.composeTransformation(SchemaTransformation.trim(), SchemaTransformation.toLowerCase()),
   ),
   Schema.brand("Email"),
+).pipe(
+  Schema.annotateEncoded({
+    description: "An email address, at most 254 characters; trimmed and lower-cased on receipt.",
+    examples: ["ada@example.com"],
+  }),
 )
 export type Email = typeof Email.Type

@@ -16,10 +16,16 @@ import * as Rules from "./Rules.ts"
 /** Projects, their environments, the services in them and the domains that route to those services. */
 
 /** A free-text description of a project or var group. */
-export const Description = Rules.text(500)
+export const Description = Rules.text(500).annotate({
+  description: "Free text, at most 500 characters.",
+  examples: ["The web shop and its workers"],
+})
 
 /** How many deployments per service a project keeps. */
-export const DeploymentRetention = Rules.int(1, 1000)
+export const DeploymentRetention = Rules.int(1, 1000).annotate({
+  description: "How many deployments per service are kept (1 to 1000); the serving and in-progress ones always are.",
+  examples: [20],
+})
 
 /** A project: a set of services deployed together, in one or more environments (`projects`). */
 export class Project extends Schema.Class<Project>("Project")({
@@ -36,7 +42,7 @@ export class Project extends Schema.Class<Project>("Project")({
 }) {}
 
 /** A Git branch name, as a push names it. */
-export const GitBranch = Rules.text(255, 1)
+export const GitBranch = Rules.text(255, 1).annotate({ description: "A Git branch name.", examples: ["main"] })
 
 /**
  * One environment of a project, e.g. `production` or `pr-42` (`environments`): a namespace in one cluster.
@@ -57,11 +63,16 @@ export class Environment extends Schema.Class<Environment>("Environment")({
 }) {}
 
 export const serviceTypes = ["web", "worker", "cron"] as const
-export const ServiceType = Rules.oneOf(serviceTypes)
+export const ServiceType = Rules.oneOf(serviceTypes).annotate({
+  description:
+    "`web` (listens on a port, may be public), `worker` (runs continuously, no port) or `cron` (runs on a schedule).",
+})
 export type ServiceType = typeof ServiceType.Type
 
 export const sourceTypes = ["repo", "image"] as const
-export const SourceType = Rules.oneOf(sourceTypes)
+export const SourceType = Rules.oneOf(sourceTypes).annotate({
+  description: "`repo` (built from a GitHub repository) or `image` (run from a ready-made image).",
+})
 export type SourceType = typeof SourceType.Type
 
 /** A GitHub repository as `owner/name`. */
@@ -69,23 +80,35 @@ export const RepoFullName = Rules.matching(
   "repo-full-name",
   /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/,
   "must be a repository as owner/name, e.g. acme/api",
-)
+).annotate({ description: "A GitHub repository as `owner/name`.", examples: ["acme/shop"] })
 
 /** Where in the repository the service's code lives, e.g. `/` or `/apps/api`. */
-export const RootDirectory = Rules.matching("absolute-path", /^\//, "must be a path starting with '/'")
+export const RootDirectory = Rules.matching("absolute-path", /^\//, "must be a path starting with '/'").annotate({
+  description: "Where in the repository the service's code lives (default `/`).",
+  examples: ["/apps/api"],
+})
 
 /** A container image reference, e.g. `ghcr.io/acme/api:1.2.3`. */
-export const ImageRef = Rules.text(512, 1)
+export const ImageRef = Rules.text(512, 1).annotate({
+  description: "A container image reference.",
+  examples: ["ghcr.io/acme/api:1.2.3"],
+})
 
 /** A TCP port. */
-export const Port = Rules.int(1, 65535)
+export const Port = Rules.int(1, 65535).annotate({
+  description: "The TCP port a web service listens on.",
+  examples: [8080],
+})
 
 /** Five cron fields, or one of the macros a Kubernetes CronJob accepts. */
 export const CronSchedule = Rules.matching(
   "cron-schedule",
   /^(@(yearly|annually|monthly|weekly|daily|hourly)|\S+(\s+\S+){4})$/,
   "must be a cron schedule of five fields (e.g. '*/5 * * * *') or @yearly, @monthly, @weekly, @daily or @hourly",
-)
+).annotate({
+  description: "When a cron service runs: five cron fields, or `@yearly`, `@monthly`, `@weekly`, `@daily`, `@hourly`.",
+  examples: ["*/5 * * * *"],
+})
 
 /**
  * A service's configuration beyond its columns: probes, resources, autoscaling, build and start overrides.

@@ -14,15 +14,23 @@ import { WorkspacesAccessGroup } from "./api/WorkspacesAccess.ts"
 import * as RequestBodies from "./RequestBodies.ts"
 
 /** What `/healthz` reports: the gateway itself answers, and each dependency it needs to serve requests. */
-export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
-  status: Schema.Literals(["ok", "unavailable"]),
-  checks: Schema.Struct({ database: Schema.Literals(["ok", "unreachable"]) }),
-}) {}
+export class HealthReport extends Schema.Class<HealthReport>("HealthReport")(
+  Schema.Struct({
+    status: Schema.Literals(["ok", "unavailable"]).annotate({ description: "`ok` when every check passed." }),
+    checks: Schema.Struct({
+      database: Schema.Literals(["ok", "unreachable"]).annotate({ description: "Whether the database answers." }),
+    }).annotate({ description: "Each dependency the gateway needs, and whether it answers." }),
+  }).annotate({ description: "The gateway answers, and each dependency it needs to serve requests." }),
+  { description: "The gateway and its dependencies answer." },
+) {}
 
 export class Unhealthy extends Schema.TaggedError<Unhealthy>()(
   "Unhealthy",
-  { report: HealthReport },
-  { httpApiStatus: 503 },
+  {
+    _tag: Schema.tag("Unhealthy").annotate({ description: "`Unhealthy`." }),
+    report: HealthReport,
+  },
+  { httpApiStatus: 503, description: "A dependency does not answer: `report` says which." },
 ) {}
 
 export const SystemGroup = HttpApiGroup.make("system")
@@ -30,9 +38,15 @@ export const SystemGroup = HttpApiGroup.make("system")
     HttpApiEndpoint.get("healthz", "/healthz", {
       success: HealthReport,
       error: Unhealthy,
-    }).annotate(OpenApi.Summary, "Liveness and readiness: 200 when the gateway can reach its database, 503 otherwise"),
+    })
+      .annotate(OpenApi.Summary, "Liveness and readiness: 200 when the gateway can reach its database, 503 otherwise")
+      .annotate(
+        OpenApi.Description,
+        "For load balancers and uptime checks; needs no token. 200 while the gateway can reach its database; 503 naming the dependency that does not answer.",
+      ),
   )
   .annotate(OpenApi.Title, "System")
+  .annotate(OpenApi.Description, "Health of the gateway and its dependencies.")
 
 /** The public REST API. Later groups (identity, projects, builds, …) are added here. */
 export const Api = HttpApi.make("starform")
@@ -57,4 +71,19 @@ export const Api = HttpApi.make("starform")
   .annotate(HttpApi.QueryParseOptions, { errors: "all" })
   .annotate(OpenApi.Title, "Starform API")
   .annotate(OpenApi.Version, "0.1.0")
+  .annotate(
+    OpenApi.Description,
+    "Starform runs web services, workers and cron jobs from a Git repository or an image. A workspace holds projects; " +
+      "a project holds environments (production, staging, previews); an environment holds services, each deployed as " +
+      "numbered, immutable deployments. Authenticate with `Authorization: Bearer <token>` (an access token from " +
+      "`POST /v1/auth/login`, or an API token `sf_…`). Every error is JSON `{ code, message }`. Errors, pagination, " +
+      "rate limits, idempotency and variable references are explained on the reference page, `/reference`.",
+  )
+  .annotate(OpenApi.License, {
+    name: "Proprietary: all rights reserved by the Starform project",
+    url: "/reference#terms",
+  })
+  .annotate(OpenApi.Servers, [
+    { url: "http://127.0.0.1:8080", description: "Starbase on this machine (`npm start`; `PORT`, default 8080)" },
+  ])
   .annotateMerge(RequestBodies.openApi)

@@ -82,10 +82,12 @@ export type ObservedPhase = typeof ObservedPhase.Type
 
 /** A Kubernetes condition as Shuttle saw it, e.g. `{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded" }`. */
 export const Condition = Schema.Struct({
-  type: Rules.text(253, 1),
-  status: Schema.Literals(["True", "False", "Unknown"]),
-  reason: Schema.NullOr(Rules.text(1024)),
-  message: Schema.NullOr(Rules.text(32_768)),
+  type: Rules.text(253, 1).annotate({ description: "The condition's type, e.g. `Progressing`, `Available`." }),
+  status: Schema.Literals(["True", "False", "Unknown"]).annotate({ description: "`True`, `False` or `Unknown`." }),
+  reason: Schema.NullOr(Rules.text(1024)).annotate({
+    description: "A one-word reason, e.g. `ProgressDeadlineExceeded`; null when none.",
+  }),
+  message: Schema.NullOr(Rules.text(32_768)).annotate({ description: "The condition's message; null when none." }),
 })
 export type Condition = typeof Condition.Type
 

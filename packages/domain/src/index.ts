@@ -1,3 +1,4 @@
+export * as ApiDocument from "./ApiDocument.ts"
 export * as ApiErrors from "./ApiErrors.ts"
 export * as Audit from "./Audit.ts"
 export * as Auth from "./Auth.ts"

@@ -17,12 +17,12 @@ import * as Reference from "./reference/Reference.ts"
 import * as GithubWebhooks from "./webhooks/Github.ts"
 
 /**
- * The REST API's routes, `/openapi.json` and `/reference`, behind the pipeline that records audited requests and gives
+ * The REST API's routes, `/openapi.json` and `/reference` (see `reference/Reference.ts`), behind the pipeline that records audited requests and gives
  * every error a JSON body. Handler layers are provided above `Authorization` (each endpoint's declared permission)
  * and `IdentityWiring.services`, which gives them `Authentication` and the `Authorizer`. Needs `SqlClient`, `IdentityClient` and `RateLimiter` (see `IdentityWiring.dependencies`).
  */
 export const app = Layer.mergeAll(
-  HttpApiBuilder.layer(PublicApi.Api, { openapiPath: "/openapi.json" }).pipe(
+  HttpApiBuilder.layer(PublicApi.Api).pipe(
     Layer.provide(SystemHandlers),
     Layer.provide(IdentityWiring.handlers),
     Layer.provide(ProjectsHandlers.handlers),

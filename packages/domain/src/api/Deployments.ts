@@ -22,62 +22,99 @@ import { ServiceSource } from "./Services.ts"
 /** What the deployment froze: the service's shape and configuration, and which variables it had (not their values). */
 export const SnapshotView = Schema.Struct({
   service: Schema.Struct({
-    name: Schema.String,
-    type: Schema.String,
-    source: ServiceSource,
-    port: Schema.NullOr(Schema.Int),
-    cronSchedule: Schema.NullOr(Schema.String),
-    isPublic: Schema.Boolean,
-  }),
+    name: Schema.String.annotate({ description: "The service's name." }),
+    type: Schema.String.annotate({ description: "`web`, `worker` or `cron`." }),
+    source: ServiceSource.annotate({ description: "Where the code came from." }),
+    port: Schema.NullOr(Schema.Int).annotate({
+      description: "The port a web service listened on; null for other types.",
+    }),
+    cronSchedule: Schema.NullOr(Schema.String).annotate({
+      description: "The schedule of a cron service; null for other types.",
+    }),
+    isPublic: Schema.Boolean.annotate({ description: "Whether the service was public." }),
+  }).annotate({ description: "The service as it was when the deployment was made." }),
   config: ServiceConfig,
-  variableKeys: Schema.Array(Schema.String),
+  variableKeys: Schema.Array(Schema.String).annotate({
+    description: "The names of the variables the deployment resolved (values are never shown).",
+  }),
+}).annotate({
+  identifier: "DeploymentSnapshot",
+  description:
+    "What a deployment froze: the service's shape and configuration, and which variables it had (not their values).",
 })
 export type SnapshotView = typeof SnapshotView.Type
 
 /** What Shuttle last saw of the release's rollout. */
 export const ObservedView = Schema.Struct({
-  phase: ObservedPhase,
-  desiredReplicas: Schema.Int,
-  updatedReplicas: Schema.Int,
-  readyReplicas: Schema.Int,
-  availableReplicas: Schema.Int,
-  conditions: Schema.Array(Condition),
-  failureReason: Schema.NullOr(Schema.String),
-  observedAt: Instant,
-})
+  phase: ObservedPhase.annotate({ description: "Where the rollout is." }),
+  desiredReplicas: Schema.Int.annotate({ description: "Replicas the release should have." }),
+  updatedReplicas: Schema.Int.annotate({ description: "Replicas running this release." }),
+  readyReplicas: Schema.Int.annotate({ description: "Replicas passing their readiness probe." }),
+  availableReplicas: Schema.Int.annotate({ description: "Replicas ready for at least the minimum time." }),
+  conditions: Schema.Array(Condition).annotate({
+    description: "The workload's conditions as Kubernetes reports them.",
+  }),
+  failureReason: Schema.NullOr(Schema.String).annotate({
+    description: "Why the rollout failed (e.g. `ProgressDeadlineExceeded`, a crash loop); null when it has not.",
+  }),
+  observedAt: Instant.annotate({ description: "When the cluster reported this." }),
+}).annotate({ identifier: "ObservedRollout", description: "What the cluster last reported of a release's rollout." })
 export type ObservedView = typeof ObservedView.Type
 
 export const DeploymentView = Schema.Struct({
-  id: DeploymentId,
-  projectId: ProjectId,
-  environmentId: EnvironmentId,
-  serviceId: ServiceId,
-  number: Schema.Int,
-  status: DeploymentStatus,
-  trigger: DeploymentTrigger,
-  commitSha: Schema.NullOr(Schema.String),
-  commitMessage: Schema.NullOr(Schema.String),
-  imageRef: Schema.NullOr(Schema.String),
-  imageDigest: Schema.NullOr(Schema.String),
-  rollbackOfDeploymentId: Schema.NullOr(DeploymentId),
-  createdBy: Schema.NullOr(UserId),
-  failureReason: Schema.NullOr(Schema.String),
-  snapshot: SnapshotView,
-  observed: Schema.NullOr(ObservedView),
-  startedAt: Schema.NullOr(Instant),
-  finishedAt: Schema.NullOr(Instant),
-  createdAt: Instant,
-  updatedAt: Instant,
+  id: DeploymentId.annotate({ description: "The deployment's id." }),
+  projectId: ProjectId.annotate({ description: "The project of the service." }),
+  environmentId: EnvironmentId.annotate({ description: "The environment of the service." }),
+  serviceId: ServiceId.annotate({ description: "The service deployed." }),
+  number: Schema.Int.annotate({ description: "The deployment's number within the service: 1, 2, 3, …" }),
+  status: DeploymentStatus.annotate({ description: "Where the deployment is in its life." }),
+  trigger: DeploymentTrigger.annotate({ description: "What made the deployment." }),
+  commitSha: Schema.NullOr(Schema.String).annotate({ description: "The commit built; null for an image service." }),
+  commitMessage: Schema.NullOr(Schema.String).annotate({ description: "The commit's message; null when unknown." }),
+  imageRef: Schema.NullOr(Schema.String).annotate({
+    description: "The image deployed; null until the build has pushed it.",
+  }),
+  imageDigest: Schema.NullOr(Schema.String).annotate({ description: "The image's content digest; null until known." }),
+  rollbackOfDeploymentId: Schema.NullOr(DeploymentId).annotate({
+    description: "The earlier deployment this one rolls back to; null when it is not a rollback.",
+  }),
+  createdBy: Schema.NullOr(UserId).annotate({
+    description: "The person who asked for it; null for pushes and API tokens.",
+  }),
+  failureReason: Schema.NullOr(Schema.String).annotate({
+    description: "Why it failed, in words; null unless `failed`.",
+  }),
+  snapshot: SnapshotView.annotate({ description: "The configuration and variable names frozen for this release." }),
+  observed: Schema.NullOr(ObservedView).annotate({
+    description: "What the cluster last reported of the rollout; null before the rollout starts.",
+  }),
+  startedAt: Schema.NullOr(Instant).annotate({ description: "When building or rolling out began; null while queued." }),
+  finishedAt: Schema.NullOr(Instant).annotate({
+    description: "When it became active, failed or was cancelled; null before that.",
+  }),
+  createdAt: Instant.annotate({ description: "When the deployment was asked for." }),
+  updatedAt: Instant.annotate({ description: "When it last changed." }),
+}).annotate({
+  identifier: "Deployment",
+  description: "A deployment: a numbered, immutable release of a service (its image and frozen configuration).",
 })
 export type DeploymentView = typeof DeploymentView.Type
 
 export const CreateDeploymentRequest = Schema.Struct({
   /** An image service: the image to run (default: the service's image). */
-  imageRef: Schema.optionalKey(ImageRef),
-  imageDigest: Schema.optionalKey(ImageDigest),
+  imageRef: Schema.optionalKey(ImageRef).annotate({
+    description: "An image service: the image to run (default: the service's image).",
+  }),
+  imageDigest: Schema.optionalKey(ImageDigest).annotate({
+    description: "The image's digest, to pin exactly which image runs.",
+  }),
   /** A repository service: the commit to build (default: the branch's head, resolved by the build). */
-  commitSha: Schema.optionalKey(CommitSha),
-  commitMessage: Schema.optionalKey(Rules.text(10_000)),
+  commitSha: Schema.optionalKey(CommitSha).annotate({
+    description: "A repository service: the commit to build (default: the branch's head, resolved by the build).",
+  }),
+  commitMessage: Schema.optionalKey(Rules.text(10_000)).annotate({
+    description: "The commit's message, shown with the deployment.",
+  }),
 })
 export type CreateDeploymentRequest = typeof CreateDeploymentRequest.Type
 
@@ -103,7 +140,7 @@ export const ListDeploymentsQuery = Schema.Struct({
   /** At most this many, newest first (default 20). */
   limit: Schema.optionalKey(
     Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 100 })),
-  ),
+  ).annotate({ description: "At most this many, newest first (1 to 100; default 20)." }),
 })
 
 const serviceId = { serviceId: ServiceId }
@@ -115,11 +152,12 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
     HttpApiEndpoint.get("listDeployments", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       query: ListDeploymentsQuery,
-      success: Schema.Array(DeploymentView),
+      success: Schema.Array(DeploymentView).annotate({ description: "The service's deployments, newest first." }),
       error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "A service's deployments, newest first"),
+      .annotate(OpenApi.Summary, "A service's deployments, newest first")
+      .annotate(OpenApi.Description, "At most `limit` (default 20), newest first."),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       headers: CreateDeploymentHeaders,
@@ -128,12 +166,22 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       error: errors,
     })
       .annotateMerge(Auth.requires("deployment.create", Auth.ofResource("service", "serviceId")))
-      .annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables"),
+      .annotate(OpenApi.Summary, "Deploy the service: freezes its configuration and resolves its variables")
+      .annotate(
+        OpenApi.Description,
+        "Freezes the service's configuration and variables into a new numbered deployment, builds (a repository service) and rolls it out; traffic moves only when the new release is ready, and a failed rollout leaves the previous release serving. Deploys of one service run one at a time. Rate-limited by the deploy budget.",
+      ),
     HttpApiEndpoint.get("getDeployment", "/v1/deployments/:deploymentId", {
       params: deploymentId,
       success: DeploymentView,
-      error: [Forbidden, NotFound],
-    }).annotateMerge(Auth.requires("deployment.read", Auth.ofResource("deployment", "deploymentId"))),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("deployment", "deploymentId")))
+      .annotate(OpenApi.Summary, "A deployment")
+      .annotate(
+        OpenApi.Description,
+        "With its status, frozen configuration and the cluster's latest report of its rollout.",
+      ),
     HttpApiEndpoint.post("rollbackDeployment", "/v1/deployments/:deploymentId/rollback", {
       params: deploymentId,
       success: DeploymentView.pipe(HttpApiSchema.status(201)),
@@ -143,6 +191,10 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       .annotate(
         OpenApi.Summary,
         "Serve this earlier release again: a new deployment of its image and configuration, no build",
+      )
+      .annotate(
+        OpenApi.Description,
+        "Creates a new deployment from this release's image and frozen configuration, without building.",
       ),
     HttpApiEndpoint.post("redeployDeployment", "/v1/deployments/:deploymentId/redeploy", {
       params: deploymentId,
@@ -153,18 +205,24 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       .annotate(
         OpenApi.Summary,
         "Deploy this release's source again with the service's current configuration and variables",
+      )
+      .annotate(
+        OpenApi.Description,
+        "Builds this release's commit (or runs its image) again, with the service's configuration and variables as they are now.",
       ),
     HttpApiEndpoint.post("cancelDeployment", "/v1/deployments/:deploymentId/cancel", {
       params: deploymentId,
       success: DeploymentView,
-      error: [Forbidden, NotFound, Conflict],
+      error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
       .annotateMerge(Auth.requires("deployment.cancel", Auth.ofResource("deployment", "deploymentId")))
-      .annotate(
-        OpenApi.Summary,
-        "Stop a deployment that is queued, building or rolling out; the serving release stays",
-      ),
+      .annotate(OpenApi.Summary, "Stop a deployment that is queued, building or rolling out; the serving release stays")
+      .annotate(OpenApi.Description, "409 when it has already finished. The release serving before stays."),
   )
   .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Deployments")
+  .annotate(
+    OpenApi.Description,
+    "Numbered, immutable releases of a service. Deploys of one service run one at a time (later ones wait `queued`); traffic moves to a release only when it is ready, and a failed rollout leaves the previous release serving. Rollback makes a new deployment from an earlier release's image and configuration without building.",
+  )

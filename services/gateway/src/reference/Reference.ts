@@ -1,11 +1,14 @@
-import { PublicApi } from "@starform/domain"
+import { ApiDocument } from "@starform/domain"
+import { Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
-import { OpenApi } from "effect/http-api"
-import { type OpenApiDocument, render } from "./Render.ts"
+import { render } from "./Render.ts"
 
-/** `GET /reference`: the rendered API reference, built once from the same contract as `/openapi.json`. */
-export const layer = HttpRouter.add(
-  "GET",
-  "/reference",
-  HttpServerResponse.html(render(OpenApi.fromApi(PublicApi.Api) as unknown as OpenApiDocument)),
+/**
+ * `GET /openapi.json`, the contract's OpenAPI document (`ApiDocument`: it names components and declares what the
+ * generator alone cannot, which is why it is served here rather than by `HttpApiBuilder`'s `openapiPath`), and
+ * `GET /reference`, the same document rendered for people. Both are built once.
+ */
+export const layer = Layer.mergeAll(
+  HttpRouter.add("GET", "/openapi.json", HttpServerResponse.jsonUnsafe(ApiDocument.document())),
+  HttpRouter.add("GET", "/reference", HttpServerResponse.html(render(ApiDocument.document()))),
 )

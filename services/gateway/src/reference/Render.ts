@@ -1,61 +1,24 @@
-import { RequestBodies } from "@starform/domain"
+import { type ApiDocument, RequestBodies } from "@starform/domain"
+import type { OpenApi } from "effect/http-api"
+import { guide } from "./Guide.ts"
 
 /**
- * The API reference page: the OpenAPI document rendered as one self-contained HTML page (no scripts, no CDN), grouped
- * by tag, each operation with its method, path, summary, parameters, request body and answers.
+ * The API reference page: the OpenAPI document rendered as one self-contained HTML page (no scripts, no CDN): the
+ * guide (errors, pagination, rate limits, idempotency, variable references), then each tag with its description and
+ * its operations, each with method, path, summary, description, parameters, request body and answers.
  */
 
-interface Operation {
-  readonly tags?: ReadonlyArray<string>
-  readonly summary?: string
-  readonly description?: string
-  readonly parameters?: ReadonlyArray<{ readonly name: string; readonly in: string; readonly required?: boolean }>
-  readonly requestBody?: { readonly content?: Record<string, { readonly schema?: unknown }> }
-  readonly responses?: Record<string, { readonly description?: string }>
-  readonly security?: ReadonlyArray<Record<string, unknown>>
-}
-
-export interface OpenApiDocument {
-  readonly info: { readonly title: string; readonly version: string }
-  readonly paths: Record<string, Record<string, Operation>>
-  readonly tags?: ReadonlyArray<{ readonly name: string; readonly description?: string }>
-  readonly [RequestBodies.limitsExtension]?: Readonly<Record<string, string>>
-}
-
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c)
+
+/** Backticked spans of a description become code; everything else is escaped. */
+const prose = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, (_match, code: string) => `<code>${code}</code>`)
 
 const methods = ["get", "post", "put", "patch", "delete"] as const
 
-const schemaName = (schema: unknown): string => {
-  if (typeof schema !== "object" || schema === null) return "JSON"
-  const ref = (schema as { $ref?: unknown }).$ref
-  return typeof ref === "string" ? ref.split("/").pop()! : "JSON"
-}
-
-const renderOperation = (method: string, path: string, operation: Operation) => {
-  const params = (operation.parameters ?? [])
-    .map(
-      (p) => `<code>${escapeHtml(p.name)}</code> <small>(${escapeHtml(p.in)}${p.required ? ", required" : ""})</small>`,
-    )
-    .join(", ")
-  const body = operation.requestBody?.content?.["application/json"]
-  const answers = Object.entries(operation.responses ?? {})
-    .map(([status, response]) => `<li><b>${escapeHtml(status)}</b> ${escapeHtml(response.description ?? "")}</li>`)
-    .join("")
-  const authenticated = (operation.security ?? []).length > 0
-  return `<section class="op" id="${escapeHtml(`${method}-${path}`)}">
-<h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code>${authenticated ? ' <small class="lock">Bearer</small>' : ""}</h3>
-${operation.summary ? `<p>${escapeHtml(operation.summary)}</p>` : ""}
-${params ? `<p>Parameters: ${params}</p>` : ""}
-${body ? `<p>Body: <code>${escapeHtml(schemaName(body.schema))}</code></p>` : ""}
-<ul class="answers">${answers}</ul>
-</section>`
-}
-
 /** The limits the document lists (`x-starform-limits`, see `RequestBodies`), as a table. */
-const renderLimits = (document: OpenApiDocument): string => {
-  const limits = Object.entries(document[RequestBodies.limitsExtension] ?? {})
+const renderLimits = (document: ApiDocument.Document): string => {
+  const limits = Object.entries(document[RequestBodies.limitsExtension])
   if (limits.length === 0) return ""
   const rows = limits.map(([name, text]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(text)}</td></tr>`)
   return `<h2 id="limits">Limits</h2>
@@ -63,22 +26,78 @@ const renderLimits = (document: OpenApiDocument): string => {
 <table class="limits">${rows.join("")}</table>`
 }
 
-export const render = (document: OpenApiDocument): string => {
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
+
+const schemaName = (schema: unknown): string => {
+  if (!isRecord(schema)) return "JSON"
+  const ref = schema.$ref
+  if (typeof ref === "string") return ref.split("/").pop() ?? "JSON"
+  if (schema.type === "array") return `array of ${schemaName(schema.items)}`
+  return "JSON object"
+}
+
+const describe = (schema: unknown): string =>
+  isRecord(schema) && typeof schema.description === "string" ? schema.description : ""
+
+const renderParameter = (parameter: OpenApi.OpenAPISpecParameter) => {
+  const description = parameter.description ?? describe(parameter.schema)
+  return `<li><code>${escapeHtml(parameter.name)}</code> <small>(${escapeHtml(parameter.in)}${
+    parameter.required ? ", required" : ""
+  })</small> ${prose(description)}</li>`
+}
+
+const renderOperation = (method: string, path: string, operation: ApiDocument.Operation) => {
+  const params = operation.parameters.map(renderParameter).join("")
+  const body = operation.requestBody?.content["application/json"]
+  const answers = Object.entries(operation.responses)
+    .map(([status, response]) => {
+      const content = response.content?.["application/json"]
+      const shape = content === undefined ? "" : ` <code>${escapeHtml(schemaName(content.schema))}</code>`
+      return `<li><b>${escapeHtml(status)}</b>${shape} ${prose(response.description)}</li>`
+    })
+    .join("")
+  const authenticated = operation.security.length > 0
+  return `<section class="op" id="${escapeHtml(operation.operationId)}">
+<h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code>${authenticated ? ' <small class="lock">Bearer</small>' : ""}</h3>
+${operation.summary ? `<p><b>${prose(operation.summary)}</b></p>` : ""}
+${operation.description ? `<p>${prose(operation.description)}</p>` : ""}
+${params ? `<p>Parameters:</p><ul>${params}</ul>` : ""}
+${body ? `<p>Body: <code>${escapeHtml(schemaName(body.schema))}</code> ${prose(describe(body.schema))}</p>` : ""}
+<ul class="answers">${answers}</ul>
+</section>`
+}
+
+export const render = (document: ApiDocument.Document): string => {
   const byTag = new Map<string, Array<string>>()
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of methods) {
       const operation = item[method]
       if (operation === undefined) continue
-      const tag = operation.tags?.[0] ?? "Other"
+      const tag = operation.tags[0]
       const list = byTag.get(tag) ?? []
       list.push(renderOperation(method, path, operation))
       byTag.set(tag, list)
     }
   }
+  const tagDescriptions = new Map(document.tags.map((tag) => [tag.name, tag.description ?? ""]))
   const sections = [...byTag.entries()]
-    .map(([tag, ops]) => `<h2 id="${escapeHtml(tag)}">${escapeHtml(tag)}</h2>\n${ops.join("\n")}`)
+    .map(
+      ([tag, ops]) =>
+        `<h2 id="${escapeHtml(tag)}">${escapeHtml(tag)}</h2>\n<p>${prose(tagDescriptions.get(tag) ?? "")}</p>\n${ops.join("\n")}`,
+    )
     .join("\n")
   const toc = [...byTag.keys()].map((tag) => `<a href="#${escapeHtml(tag)}">${escapeHtml(tag)}</a>`).join(" · ")
+  const topics = [
+    ["errors", "Errors"],
+    ["authentication", "Authentication"],
+    ["pagination", "Pagination"],
+    ["rate-limits", "Rate limits"],
+    ["idempotency", "Idempotency"],
+    ["limits", "Limits"],
+    ["variables", "Variable references"],
+  ]
+    .map(([id, title]) => `<a href="#${id}">${title}</a>`)
+    .join(" · ")
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)} reference</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -91,8 +110,12 @@ code{font-family:ui-monospace,monospace}.op{border-top:1px solid #ddd;padding:.5
 .limits th{text-align:left;padding-right:1rem;font-weight:600}
 </style></head><body>
 <h1>${escapeHtml(document.info.title)} <small>${escapeHtml(document.info.version)}</small></h1>
-<p>Every error answers JSON <code>{ "code", "message" }</code>, with <code>field</code> and <code>rule</code> for validation failures. The machine-readable document is <a href="/openapi.json">/openapi.json</a>.</p>
+<p>${prose(document.info.description ?? "")}</p>
+<p>The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
+<nav>${topics}</nav>
+${guide}
 ${renderLimits(document)}
+<h2>Operations</h2>
 <nav>${toc}</nav>
 ${sections}
 </body></html>`
