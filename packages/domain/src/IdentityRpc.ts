@@ -3,6 +3,7 @@ import { Rpc, RpcGroup, RpcSerialization } from "effect/rpc"
 import { Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed } from "./ApiErrors.ts"
 import { AuditActorType, AuditOutcome } from "./Audit.ts"
 import { Action, Actor } from "./Auth.ts"
+import * as Device from "./api/DeviceAuth.ts"
 import * as Auth from "./api/IdentityAuth.ts"
 import * as Me from "./api/IdentityMe.ts"
 import * as Workspaces from "./api/Workspaces.ts"
@@ -229,6 +230,21 @@ export class IdentityRpcs extends RpcGroup.make(
     payload: { workspaceId: WorkspaceId, query: Access.AuditQuery },
     success: Access.AuditPage,
     error: ValidationFailed,
+  }),
+  // device-code sign-in (RFC 8628)
+  Rpc.make("StartDeviceAuthorization", {
+    payload: { clientName: Schema.NullOr(Schema.String), client: ClientInfo },
+    success: Device.DeviceAuthorization,
+  }),
+  Rpc.make("PollDeviceToken", {
+    payload: { deviceCode: Schema.String, client: ClientInfo },
+    success: Auth.TokenPair,
+    error: Device.DeviceTokenError,
+  }),
+  Rpc.make("DecideDevice", {
+    payload: { ...actor, userCode: Schema.String, approve: Schema.Boolean },
+    success: Device.DeviceDecision,
+    error: Schema.Union([NotFound, Unauthenticated]),
   }),
 ) {}
 

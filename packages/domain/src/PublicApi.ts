@@ -3,6 +3,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api
 import { BuildsGroup } from "./api/Builds.ts"
 import { ClustersGroup } from "./api/Clusters.ts"
 import { DeploymentsGroup } from "./api/Deployments.ts"
+import { DeviceApprovalGroup, DeviceAuthGroup } from "./api/DeviceAuth.ts"
 import { GithubGroup, GithubSetupGroup } from "./api/Github.ts"
 import { IdentityAuthGroup } from "./api/IdentityAuth.ts"
 import { IdentityMeGroup } from "./api/IdentityMe.ts"
@@ -48,6 +49,8 @@ export const Api = HttpApi.make("starform")
   .add(BuildsGroup)
   .add(GithubGroup)
   .add(GithubSetupGroup)
+  .add(DeviceAuthGroup)
+  .add(DeviceApprovalGroup)
   // A request with several bad fields hears about all of them at once.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
   .annotate(HttpApi.QueryParseOptions, { errors: "all" })
