@@ -120,6 +120,13 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })("star
         expect(unlinked.code).toBe(exitCodes.notLinked)
         oneLine(unlinked.stderr, /not linked/)
 
+        // Ctrl-C while waiting for approval: exit 130, no stack trace, nothing stored.
+        const interrupted = yield* Harness.run(laptop, api, ["login", "--browserless"], {
+          interruptWhen: /Waiting for approval/,
+        })
+        expect(interrupted.code).toBe(exitCodes.interrupted)
+        expect(interrupted.stderr).toBe("")
+
         // Nobody approves: the code expires, and the CLI stores nothing.
         const expired = yield* starform("login", "--browserless")
         expect(expired.code).toBe(exitCodes.failed)

@@ -52,6 +52,8 @@ export interface RunOptions {
   readonly env?: Record<string, string>
   /** Called with each chunk of stdout as it arrives (to answer a prompt such as the device code). */
   readonly onStdout?: (text: string) => void
+  /** Press Ctrl-C (SIGINT) once stdout matches. */
+  readonly interruptWhen?: RegExp
 }
 
 /** Runs `starform <args>` on `on` against `apiUrl`; resolves when it exits. */
@@ -74,6 +76,7 @@ export const run = (on: Machine, apiUrl: string, args: ReadonlyArray<string>, op
         child.stdout.on("data", (chunk: Buffer) => {
           stdout += chunk.toString()
           options.onStdout?.(stdout)
+          if (options.interruptWhen?.test(stdout)) child.kill("SIGINT")
         })
         child.stderr.on("data", (chunk: Buffer) => {
           stderr += chunk.toString()
