@@ -222,3 +222,43 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })("star
     120_000,
   )
 })
+
+layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })("starform's stored session", (it) => {
+  it.effect(
+    "is refreshed when its access token expires, kept at 0600, and forgotten once revoked on the server",
+    () =>
+      Effect.gen(function* () {
+        const running = yield* Harness.start({ ...identity, accessTokenLifetime: Duration.seconds(5) })
+        const api = running.gatewayUrl
+        const ada = yield* Harness.person(api)
+        const laptop = Harness.machine()
+        const credentials = join(laptop.config, "starform", "credentials.json")
+        expect((yield* Harness.login(laptop, api, ada.token)).result.code).toBe(0)
+        const first = JSON.parse(readFileSync(credentials, "utf8"))
+
+        // Within 30 s of expiry the CLI refreshes first: the refresh token rotates, the session stays the same.
+        const whoami = yield* Harness.run(laptop, api, ["whoami", "--json"])
+        expect(whoami.code).toBe(0)
+        expect(JSON.parse(whoami.stdout).email).toBe(ada.email)
+        const second = JSON.parse(readFileSync(credentials, "utf8"))
+        expect(second.refreshToken).not.toBe(first.refreshToken)
+        expect(second.sessionId).toBe(first.sessionId)
+        expect(statSync(credentials).mode & 0o777).toBe(0o600)
+
+        // Signed out from another device (the dashboard's session list): the CLI says so and forgets the session.
+        const revoked = yield* Harness.request(
+          api,
+          "DELETE",
+          `/v1/me/sessions/${first.sessionId}`,
+          undefined,
+          ada.token,
+        )
+        expect(revoked.status).toBe(204)
+        const after = yield* Harness.run(laptop, api, ["whoami"])
+        expect(after.code).toBe(exitCodes.unauthenticated)
+        oneLine(after.stderr, /session has ended/)
+        expect(existsSync(credentials)).toBe(false)
+      }).pipe(Effect.scoped),
+    60_000,
+  )
+})

@@ -73,6 +73,8 @@ export class DeviceCodes extends Context.Service<
         clientName: string | null,
         client: IdentityRpc.ClientInfo,
       ) {
+        // Codes long dead are of no use to anyone: each new one sweeps them away.
+        yield* sql`DELETE FROM device_codes WHERE expires_at < now() - interval '1 hour'`
         const deviceCode = Secrets.newOpaqueToken("sfd")
         // A clash of user codes among live ones is rare but possible: draw again.
         for (let attempt = 0; ; attempt++) {
