@@ -2,13 +2,18 @@
  * `npm run bench:cli`: how long `starform` takes, as a person or a script sees it (a whole process from spawn to exit,
  * on the workspace's Node 24, with Node's compile cache warm after the first run).
  *
- * Prints `key=value` lines: `cold_start_ms` (`starform --version`, median of 10), `help_ms` (`starform --help`: the
- * whole command tree and the API contract loaded, median of 10), `status_ms` (`starform status --json` against a
- * project with 20 services, through the gateway of a Starbase on a database of its own, median of 10) and
- * `status_services` (how many services that status listed; must be 20).
+ * Prints `key=value` lines, each the median of 10 runs: `cold_start_ms` (`starform --version`), `help_ms`
+ * (`starform --help`: the whole command tree and the API contract loaded), `status_ms` (`starform status --json`
+ * against a project with 20 services, through the gateway of a Starbase on a database of its own), all three from the
+ * TypeScript sources as `pnpm starform` runs them, then the same from the bundle `npm i -g` installs
+ * (`bundle_cold_start_ms`, `bundle_help_ms`, `bundle_status_ms`, built first into a temporary folder), and
+ * `status_services` (how many services status listed; must be 20).
  */
-import { writeFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { TestDatabase } from "@starform/testkit"
 import { Effect } from "effect"
 import * as Harness from "../../packages/cli/test/harness.ts"
@@ -45,8 +50,15 @@ const program = Effect.gen(function* () {
   const api = running.gatewayUrl
   const machine = Harness.machine()
 
+  const bundle = join(mkdtempSync(join(tmpdir(), "starform-bench-")), "starform.mjs")
+  const script = fileURLToPath(new URL("../../packages/cli/scripts/bundle.ts", import.meta.url))
+  if (spawnSync(process.execPath, [script, bundle]).status !== 0) throw new Error("the bundle did not build")
+  const fromBundle = { entry: bundle }
+
   print("cold_start_ms", (yield* timed(machine, api, ["--version"])).ms)
   print("help_ms", (yield* timed(machine, api, ["--help"])).ms)
+  print("bundle_cold_start_ms", (yield* timed(machine, api, ["--version"], fromBundle)).ms)
+  print("bundle_help_ms", (yield* timed(machine, api, ["--help"], fromBundle)).ms)
 
   const ada = yield* Harness.person(api)
   const project = yield* Harness.request(
@@ -85,8 +97,10 @@ const program = Effect.gen(function* () {
     { name: "bench", scopes: ["read_only"] },
     ada.token,
   )
-  const status = yield* timed(machine, api, ["status", "--json"], { env: { STARFORM_TOKEN: token.body.secret } })
+  const asToken = { env: { STARFORM_TOKEN: token.body.secret } }
+  const status = yield* timed(machine, api, ["status", "--json"], asToken)
   print("status_ms", status.ms)
+  print("bundle_status_ms", (yield* timed(machine, api, ["status", "--json"], { ...asToken, ...fromBundle })).ms)
   print("status_services", JSON.parse(status.last.stdout).services.length)
 })
 

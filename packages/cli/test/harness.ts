@@ -52,6 +52,8 @@ export interface RunOptions {
   readonly env?: Record<string, string>
   /** Called with each chunk of stdout as it arrives (to answer a prompt such as the device code). */
   readonly onStdout?: (text: string) => void
+  /** The CLI file to run (default: the sources' `main.ts`; the bench also runs the bundle). */
+  readonly entry?: string
   /** Press Ctrl-C (SIGINT) once stdout matches. */
   readonly interruptWhen?: RegExp
 }
@@ -61,7 +63,7 @@ export const run = (on: Machine, apiUrl: string, args: ReadonlyArray<string>, op
   Effect.promise(
     () =>
       new Promise<Result>((resolve) => {
-        const child = spawn(process.execPath, [mainPath, ...args], {
+        const child = spawn(process.execPath, [options.entry ?? mainPath, ...args], {
           cwd: options.cwd ?? on.folder,
           env: {
             PATH: process.env.PATH ?? "",
