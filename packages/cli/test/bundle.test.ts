@@ -28,6 +28,8 @@ describe("the bundled starform", () => {
     expect(help.status).toBe(0)
     for (const verb of ["login", "status", "deploy", "rollback", "variables"]) expect(help.stdout).toContain(verb)
 
+    expect(run(["bogus"]).status).toBe(exitCodes.usage)
+    expect(run(["deploy", "--image"]).status).toBe(exitCodes.usage)
     const unlinked = run(["status"])
     expect(unlinked.status).toBe(exitCodes.notLinked)
     expect(unlinked.stderr).toMatch(/^error: This folder is not linked/)

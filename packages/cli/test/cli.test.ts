@@ -8,7 +8,7 @@ import * as Harness from "./harness.ts"
 
 /** The spawned CLI against a running Starbase, the way a person uses it from a folder. */
 
-const identity = { deviceCodeInterval: Duration.seconds(1), deviceCodeLifetime: Duration.seconds(4) }
+const identity = { deviceCodeInterval: Duration.seconds(1), deviceCodeLifetime: Duration.seconds(6) }
 
 /** Exactly one line on stderr that says `pattern`. */
 const oneLine = (stderr: string, pattern: RegExp) => {
@@ -90,6 +90,25 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })("star
           [2, "redeploy"],
           [1, "cli"],
         ])
+
+        const staging = yield* starform("environment", "new", "staging")
+        expect(staging.code).toBe(0)
+        const environments = yield* starform("environment", "list", "--json")
+        expect(
+          JSON.parse(environments.stdout)
+            .map((e: { name: string }) => e.name)
+            .sort(),
+        ).toEqual(["production", "staging"])
+        const stagingStatus = JSON.parse((yield* starform("status", "--json")).stdout)
+        expect(stagingStatus.environment.name).toBe("staging")
+        expect(stagingStatus.services).toEqual([])
+        expect((yield* starform("environment", "link", "production")).code).toBe(0)
+        const back = yield* starform("environment", "link", "nowhere")
+        expect(back.code).toBe(exitCodes.notFound)
+        oneLine(
+          back.stderr,
+          /No environment named nowhere .*production, staging|No environment named nowhere .*staging, production/,
+        )
 
         // An image deployment has no build: the log says so and the command still succeeds.
         const logs = yield* starform("logs", "--build")
