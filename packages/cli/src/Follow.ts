@@ -5,7 +5,10 @@ import type * as Api from "./Api.ts"
 import { exitCodes, fail } from "./Failure.ts"
 import * as Output from "./Output.ts"
 
-/** After a deploy: follow the deployment until it serves or fails, printing each status it passes through. */
+/**
+ * After a deploy: follow the deployment until it serves or fails, printing each status it passes through and, while
+ * it builds, the build's log (all to stderr, so `--json` output stays clean).
+ */
 
 export const detachFlag = Flag.Boolean("detach").pipe(
   Flag.withDefault(false),
@@ -15,12 +18,30 @@ export const detachFlag = Flag.Boolean("detach").pipe(
 
 const settled = new Set(["active", "failed", "cancelled", "superseded"])
 
+/** Prints the build log lines after `after` of the deployment's latest build; the last `seq` printed. */
+const buildLogSince = (client: Api.Client, deploymentId: Ids.DeploymentId, after: number | undefined) =>
+  Effect.gen(function* () {
+    const build = (yield* client.builds.listBuilds({ params: { deploymentId } })).at(-1)
+    if (build === undefined) return after
+    const page = yield* client.builds.getBuildLogs({
+      params: { buildId: build.id },
+      query: after === undefined ? {} : { after },
+    })
+    for (const entry of page.lines) yield* Console.error(entry.line)
+    return page.lines.at(-1)?.seq ?? after
+  })
+
 /** Polls once a second; exits non-zero with the reason unless the deployment becomes active. */
 export const untilSettled = (client: Api.Client, deploymentId: Ids.DeploymentId, quiet: boolean) =>
   Effect.gen(function* () {
     let last = ""
+    let logged: number | undefined
     for (;;) {
       const deployment = yield* client.deployments.getDeployment({ params: { deploymentId } })
+      if (deployment.status === "building" || last === "building") {
+        // Read once more as the build ends, so its last lines are not lost.
+        logged = yield* buildLogSince(client, deploymentId, logged)
+      }
       if (deployment.status !== last && !quiet) {
         yield* Console.error(`deployment #${deployment.number}: ${deployment.status}`)
       }

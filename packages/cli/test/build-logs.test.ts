@@ -2,17 +2,23 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { expect, layer } from "@effect/vitest"
 import { Builds } from "@starform/builds"
+import { Kube } from "@starform/kube"
+import { Options } from "@starform/manifests"
+import { KubeCluster, Settings, Shuttle, Starbase } from "@starform/shuttle"
 import { TestDatabase } from "@starform/testkit"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 // The whole-gateway GitHub world (a fake GitHub, builds on a simulated cluster whose pods the test scripts).
 import { connected, start } from "../../../services/gateway/test/githubHarness.ts"
 import * as Harness from "./harness.ts"
 
-/** `starform deploy` of a repository service builds it; `starform logs --build -f` follows that build's log. */
+/**
+ * `starform deploy` of a repository service builds it, printing the build log as it goes and returning once the
+ * release is active; `starform logs --build` reads that build's log again.
+ */
 
 layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })("starform logs --build", (it) => {
   it.effect(
-    "follows a CLI-started build's log until the build ends, with an API token (CI)",
+    "deploy streams the build log until the release is active; logs --build reads it again (as CI, with a token)",
     () =>
       Effect.gen(function* () {
         const world = yield* start
@@ -52,6 +58,28 @@ layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })("star
           },
         )
 
+        // Shuttle reconciles the same simulated cluster, so the built release can become active.
+        yield* Layer.build(
+          Shuttle.layer({
+            ...Settings.defaults,
+            render: { ...Options.defaults, progressDeadlineSeconds: 60 },
+            resyncMs: 1_000,
+            pollWaitMs: 1_000,
+            recheckMs: 100,
+            retryCapMs: 250,
+          }).pipe(
+            Layer.provideMerge(KubeCluster.layer()),
+            Layer.provide(Kube.layerFromOptions(world.sim.kubeConfig)),
+            Layer.provide(
+              Starbase.layer({
+                url: world.running.projectsUrl,
+                clusterId: c.cluster.cluster.id,
+                token: c.cluster.token,
+              }),
+            ),
+          ),
+        )
+
         const ci = yield* world.api.post(
           `/v1/workspaces/${c.workspaceId}/tokens`,
           { name: "ci", scopes: ["deploy"], projectId: c.project.id },
@@ -70,19 +98,19 @@ layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })("star
         )
         const asCi = { env: { STARFORM_TOKEN: ci.body.secret } }
 
-        const deploy = yield* Harness.run(machine, api, ["deploy", "--detach", "--json"], asCi)
+        const deploy = yield* Harness.run(machine, api, ["deploy"], asCi)
         expect(deploy.code).toBe(0)
-        const deployment = JSON.parse(deploy.stdout)
-        expect(deployment).toMatchObject({ trigger: "cli", serviceId: service.body.id })
+        expect(deploy.stderr).toContain("deployment #1: building\n")
+        expect(deploy.stderr).toContain("$ npm run build\ncompiled 12 files\n")
+        expect(deploy.stdout).toContain("Deployment #1 is active.")
 
-        const follow = yield* Harness.run(machine, api, ["logs", "--build", "-f", "--deployment", deployment.id], asCi)
-        expect(follow.code).toBe(0)
-        expect(follow.stdout).toContain("$ npm run build\ncompiled 12 files\n")
-
-        // Once the build has ended, the log reads the same without following.
-        const again = yield* Harness.run(machine, api, ["logs", "--build"], asCi)
-        expect(again.code).toBe(0)
-        expect(again.stdout).toBe(follow.stdout)
+        const history = JSON.parse((yield* Harness.run(machine, api, ["deployments", "--json"], asCi)).stdout)
+        expect(history).toMatchObject([{ number: 1, trigger: "cli", status: "active" }])
+        const logs = yield* Harness.run(machine, api, ["logs", "--build", "-f", "--deployment", history[0].id], asCi)
+        expect(logs.code).toBe(0)
+        expect(logs.stdout).toContain("$ npm run build\ncompiled 12 files\n")
+        const latest = yield* Harness.run(machine, api, ["logs", "--build"], asCi)
+        expect(latest.stdout).toBe(logs.stdout)
       }).pipe(Effect.scoped),
     90_000,
   )
