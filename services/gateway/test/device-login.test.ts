@@ -134,4 +134,21 @@ layer(TestDatabase.layer, { excludeTestServices: true })("device-code sign-in", 
       expect(answer.body.error).toBe("authorization_pending")
     }).pipe(Effect.scoped),
   )
+
+  // Last in this file: the budget it sets is read by every gateway started on this database after it.
+  it.effect("polling draws on a per-address budget, so device codes cannot be guessed at speed", () =>
+    Effect.gen(function* () {
+      const { baseUrl } = yield* Harness.start({ budgets: { api: { capacity: 3, refillPerMinute: 3 } } })
+      const api = Harness.client(baseUrl)
+      const answers = []
+      for (let guess = 0; guess < 4; guess++) answers.push(yield* poll(api, `sfd_guess-${guess}`))
+      expect(answers.slice(0, 3).map((answer) => answer.body.error)).toEqual([
+        "invalid_grant",
+        "invalid_grant",
+        "invalid_grant",
+      ])
+      expect(answers[3]?.status).toBe(429)
+      expect(answers[3]?.body.code).toBe("rate_limited")
+    }).pipe(Effect.scoped),
+  )
 })

@@ -28,8 +28,16 @@ const pollUntilApproved = (client: Api.Client, deviceCode: string, firstInterval
       const outcome = yield* client.device.deviceToken({ payload: { device_code: deviceCode } }).pipe(
         Effect.map((tokens) => ({ _tag: "tokens" as const, tokens })),
         Effect.catchTag("DeviceTokenError", (error) => Effect.succeed({ _tag: "error" as const, error })),
+        Effect.catchTag("RateLimited", (limited) =>
+          Effect.succeed({ _tag: "limited" as const, seconds: limited.retryAfterSeconds }),
+        ),
       )
       if (outcome._tag === "tokens") return outcome.tokens
+      if (outcome._tag === "limited") {
+        // Too many polls from this address (other devices behind it too): wait as long as the gateway asks.
+        yield* Effect.sleep(`${Math.max(0, outcome.seconds - interval)} seconds`)
+        continue
+      }
       switch (outcome.error.error) {
         case "authorization_pending":
           continue

@@ -109,7 +109,7 @@ export const DeviceAuthGroup = HttpApiGroup.make("device")
     HttpApiEndpoint.post("deviceToken", "/v1/auth/device/token", {
       payload: DeviceTokenRequest,
       success: TokenPair,
-      error: [DeviceTokenError, ValidationFailed],
+      error: [DeviceTokenError, ValidationFailed, RateLimited],
     })
       .annotate(OpenApi.Summary, "Poll for the session of an approved device code (once; RFC 8628 errors until then)")
       .annotate(

@@ -9,8 +9,9 @@ import { clientInfo, ipKey, limit } from "./Requests.ts"
 
 /**
  * Device-code sign-in (RFC 8628): the public code and token endpoints, and approval by a signed-in person. Asking
- * for codes draws on the `login` budget per address; polling is paced by the code's own interval (`slow_down`);
- * approving draws on `login` per person, so user codes cannot be guessed at speed.
+ * for codes draws on the `login` budget per address; polling is paced by the code's own interval (`slow_down`) and
+ * draws on the `api` budget per address; approving draws on `login` per person, so user codes cannot be guessed at
+ * speed.
  */
 const DeviceAuthHandlers = HttpApiBuilder.group(PublicApi.Api, "device", (handlers) =>
   Effect.gen(function* () {
@@ -27,9 +28,11 @@ const DeviceAuthHandlers = HttpApiBuilder.group(PublicApi.Api, "device", (handle
         }),
       )
       .handle("deviceToken", ({ payload }) =>
-        Effect.flatMap(clientInfo, (client) =>
-          call(identity.PollDeviceToken({ deviceCode: payload.device_code, client })),
-        ),
+        Effect.gen(function* () {
+          // Guessing device codes costs a budget per address too; a device polling at its interval uses 12 a minute.
+          yield* Effect.provideContext(limit("api", [`device-token:${yield* ipKey}`]), limits)
+          return yield* call(identity.PollDeviceToken({ deviceCode: payload.device_code, client: yield* clientInfo }))
+        }),
       )
   }),
 )
