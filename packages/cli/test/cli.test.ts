@@ -60,6 +60,17 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })("star
         const kv = yield* starform("variables", "--kv")
         expect(kv.stdout).toBe("GREETING='hello world'\nPORT='80'\n")
 
+        // A local command with the service's variables; its exit code is the CLI's.
+        const ran = yield* starform(
+          "run",
+          "--",
+          process.execPath,
+          "-e",
+          "process.stdout.write(process.env.GREETING); process.exit(3)",
+        )
+        expect(ran.stdout).toBe("hello world")
+        expect(ran.code).toBe(3)
+
         const redeploy = yield* starform("redeploy", "--json")
         expect(redeploy.code).toBe(0)
         expect(JSON.parse(redeploy.stdout)).toMatchObject({ number: 2, status: "active", trigger: "redeploy" })
@@ -180,6 +191,9 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })("star
 
         const ciStatus = yield* Harness.run(laptop, api, ["status", "--json"], asCi)
         expect(ciStatus.code).toBe(0)
+        const listed = yield* starform("tokens", "--json")
+        expect(JSON.parse(listed.stdout)).toMatchObject([{ name: "ci", scopes: ["deploy"], projectId: link.projectId }])
+        expect(listed.stdout).not.toContain(token.body.secret)
 
         // A token scoped to this project cannot act on another of the workspace: it is not even found.
         const otherProject = yield* Harness.request(
