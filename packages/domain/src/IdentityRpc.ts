@@ -241,6 +241,11 @@ export class IdentityRpcs extends RpcGroup.make(
     success: Auth.TokenPair,
     error: Device.DeviceTokenError,
   }),
+  Rpc.make("DescribeDevice", {
+    payload: { ...actor, userCode: Schema.String },
+    success: Device.PendingDevice,
+    error: Schema.Union([NotFound, Unauthenticated]),
+  }),
   Rpc.make("DecideDevice", {
     payload: { ...actor, userCode: Schema.String, approve: Schema.Boolean },
     success: Device.DeviceDecision,

@@ -38,6 +38,12 @@ layer(TestDatabase.layer, { excludeTestServices: true })("device-code sign-in", 
       const anonymous = yield* api.post("/v1/auth/device/approve", { user_code: started.body.user_code })
       expect(anonymous.status).toBe(401)
 
+      // The approval page shows what asks before the person approves it.
+      const described = yield* api.post("/v1/auth/device/lookup", { user_code: started.body.user_code }, ada.token)
+      expect(described.status).toBe(200)
+      expect(described.body).toMatchObject({ clientName: "starform CLI", ip: expect.any(String) })
+      expect(Date.parse(described.body.expiresAt)).toBeGreaterThan(Date.now())
+
       // Typed as people type it: lower case, no dash.
       const typed = started.body.user_code.toLowerCase().replace("-", "")
       const approved = yield* api.post("/v1/auth/device/approve", { user_code: typed }, ada.token)
@@ -57,6 +63,7 @@ layer(TestDatabase.layer, { excludeTestServices: true })("device-code sign-in", 
       expect(again.body.error).toBe("invalid_grant")
       const reapproved = yield* api.post("/v1/auth/device/approve", { user_code: typed }, ada.token)
       expect(reapproved.status).toBe(404)
+      expect((yield* api.post("/v1/auth/device/lookup", { user_code: typed }, ada.token)).status).toBe(404)
 
       // Its session is an ordinary one: signing out ends it.
       const out = yield* api.post("/v1/auth/logout", undefined, signedIn.body.accessToken)

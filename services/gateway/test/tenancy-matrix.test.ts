@@ -29,6 +29,7 @@ const notTenantScoped: Record<string, string> = {
   "GET /v1/me/memberships": "lists only the caller's own memberships",
   "POST /v1/me/invitations/accept": "the invitation token is the credential; it must match the caller's email",
   "GET /v1/me/export": "the caller's own data",
+  "POST /v1/auth/device/lookup": "the user code is the credential; it shows the caller what asks to sign in",
   "POST /v1/auth/device/approve": "the user code is the credential; it signs a device in as the caller",
   "POST /v1/auth/device/deny": "the user code is the credential; it refuses a device for the caller",
   "POST /v1/workspaces": "creates a new tenant",

@@ -171,6 +171,7 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
 
         StartDeviceAuthorization: ({ clientName, client }) => deviceCodes.start(clientName, client),
         PollDeviceToken: ({ deviceCode, client }) => deviceCodes.poll(deviceCode, client),
+        DescribeDevice: ({ actor, userCode }) => Effect.flatMap(personOf(actor), () => deviceCodes.describe(userCode)),
         DecideDevice: ({ actor, userCode, approve }) =>
           Effect.flatMap(personOf(actor), (userId) => deviceCodes.decide(userId, userCode, approve)),
       }),

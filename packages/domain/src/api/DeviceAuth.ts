@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { NotFound, RateLimited, Unauthenticated, ValidationFailed } from "../ApiErrors.ts"
 import { Authentication } from "../Auth.ts"
+import { Timestamp } from "../Columns.ts"
 import * as Rules from "../Rules.ts"
 import { TokenPair } from "./IdentityAuth.ts"
 
@@ -91,6 +92,15 @@ export class DeviceDecision extends Schema.Class<DeviceDecision>("DeviceDecision
   clientName: Schema.NullOr(Schema.String).annotate({ description: "What asked to sign in, as it named itself." }),
 }) {}
 
+/** A device waiting for approval, as the approval page shows it (RFC 8628 §5.4: let the person check what asks). */
+export class PendingDevice extends Schema.Class<PendingDevice>("PendingDevice")({
+  clientName: Schema.NullOr(Schema.String).annotate({ description: "What asked to sign in, as it named itself." }),
+  userAgent: Schema.NullOr(Schema.String).annotate({ description: "The asking device's User-Agent." }),
+  ip: Schema.NullOr(Schema.String).annotate({ description: "The address the request for the code came from." }),
+  createdAt: Timestamp.annotate({ description: "When the device asked for the code." }),
+  expiresAt: Timestamp.annotate({ description: "When the code stops working." }),
+}) {}
+
 export const DeviceAuthGroup = HttpApiGroup.make("device")
   .add(
     HttpApiEndpoint.post("deviceCode", "/v1/auth/device/code", {
@@ -121,6 +131,11 @@ export const DeviceAuthGroup = HttpApiGroup.make("device")
 
 export const DeviceApprovalGroup = HttpApiGroup.make("deviceApproval")
   .add(
+    HttpApiEndpoint.post("describeDevice", "/v1/auth/device/lookup", {
+      payload: DeviceDecisionRequest,
+      success: PendingDevice,
+      error: [ValidationFailed, NotFound, Unauthenticated, RateLimited],
+    }).annotate(OpenApi.Summary, "What is asking to sign in with this user code, to show before approving it"),
     HttpApiEndpoint.post("approveDevice", "/v1/auth/device/approve", {
       payload: DeviceDecisionRequest,
       success: DeviceDecision,

@@ -55,6 +55,13 @@ const DeviceApprovalHandlers = HttpApiBuilder.group(PublicApi.Api, "deviceApprov
       })
 
     return handlers
+      .handle("describeDevice", ({ payload }) =>
+        Effect.gen(function* () {
+          const actor = yield* Auth.CurrentActor
+          yield* Effect.provideContext(limit("login", [`device-approve:${actor.id}`]), limits)
+          return yield* call(identity.DescribeDevice({ actor, userCode: payload.user_code }))
+        }),
+      )
       .handle("approveDevice", ({ payload }) => decide(payload.user_code, true))
       .handle("denyDevice", ({ payload }) => decide(payload.user_code, false))
   }),

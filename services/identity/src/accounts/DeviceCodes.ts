@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { Sql } from "@starform/db"
 import { ApiErrors, DeviceAuthApi, type IdentityAuthApi, type IdentityRpc } from "@starform/domain"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, DateTime, Duration, Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { IdentityConfig } from "../IdentityConfig.ts"
 import * as Secrets from "../Secrets.ts"
@@ -52,6 +52,7 @@ export class DeviceCodes extends Context.Service<
       deviceCode: string,
       client: IdentityRpc.ClientInfo,
     ) => Effect.Effect<IdentityAuthApi.TokenPair, DeviceAuthApi.DeviceTokenError>
+    readonly describe: (userCode: string) => Effect.Effect<DeviceAuthApi.PendingDevice, ApiErrors.NotFound>
     readonly decide: (
       userId: string,
       userCode: string,
@@ -147,6 +148,27 @@ export class DeviceCodes extends Context.Service<
         return yield* sessions.start(outcome.userId, client)
       })
 
+      const describe = Effect.fn("DeviceCodes.describe")(function* (userCode: string) {
+        const normalised = DeviceAuthApi.normaliseUserCode(userCode)
+        const rows = yield* sql<{
+          clientName: string | null
+          userAgent: string | null
+          ip: string | null
+          createdAt: Date
+          expiresAt: Date
+        }>`SELECT client_name, user_agent, host(ip) AS ip, created_at, expires_at FROM device_codes
+          WHERE user_code_hash = ${Secrets.hash(normalised)} AND status = 'pending' AND expires_at > now()`
+        const row = rows[0]
+        if (row === undefined) return yield* noSuchCode(DeviceAuthApi.displayUserCode(normalised))
+        return new DeviceAuthApi.PendingDevice({
+          clientName: row.clientName,
+          userAgent: row.userAgent,
+          ip: row.ip,
+          createdAt: DateTime.fromDateUnsafe(row.createdAt),
+          expiresAt: DateTime.fromDateUnsafe(row.expiresAt),
+        })
+      })
+
       const decide = Effect.fn("DeviceCodes.decide")(function* (userId: string, userCode: string, approve: boolean) {
         const normalised = DeviceAuthApi.normaliseUserCode(userCode)
         const rows = yield* sql<{ clientName: string | null }>`UPDATE device_codes
@@ -158,7 +180,7 @@ export class DeviceCodes extends Context.Service<
         return new DeviceAuthApi.DeviceDecision({ status: approve ? "approved" : "denied", clientName: row.clientName })
       })
 
-      return DeviceCodes.of(Sql.edge({ start, poll, decide }))
+      return DeviceCodes.of(Sql.edge({ start, poll, describe, decide }))
     }),
   )
 }
