@@ -33,6 +33,8 @@ const isSecret = (column: string) =>
     "nonce",
     "codeVerifier",
     "totpLastStep",
+    "deviceCodeHash",
+    "userCodeHash",
   ].includes(column)
 
 interface Entity {
@@ -50,6 +52,7 @@ const entities: { readonly [table: string]: Schema.Decoder<unknown> & Entity } =
   service_accounts: Identity.ServiceAccount,
   email_outbox: Identity.OutboxEmail,
   user_tokens: Identity.UserToken,
+  device_codes: Identity.DeviceCode,
   mfa_recovery_codes: Identity.MfaRecoveryCode,
   sso_identities: Identity.SsoIdentity,
   sso_states: Identity.SsoState,
@@ -191,6 +194,35 @@ layer(TestDatabase.layer)("entity schemas against the migrated database", (it) =
           metadata: { reason: "quota", limit: 3, nested: { ok: true } },
         }),
       )
+    }),
+  )
+
+  it.effect("device code rows decode", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const user = yield* Fixtures.user()
+      yield* sql`INSERT INTO device_codes ${sql.insert({
+        deviceCodeHash: "a".repeat(64),
+        userCodeHash: "b".repeat(64),
+        intervalSeconds: 5,
+        expiresAt: later,
+      })}`
+      yield* readBack("device_codes", { deviceCodeHash: "a".repeat(64) })
+      yield* sql`INSERT INTO device_codes ${sql.insert({
+        deviceCodeHash: "c".repeat(64),
+        userCodeHash: "d".repeat(64),
+        status: "approved",
+        userId: user.id,
+        clientName: "starform CLI on laptop",
+        userAgent: "starform-cli/0.1.0",
+        ip: "2001:db8::1",
+        intervalSeconds: 10,
+        lastPolledAt: at,
+        expiresAt: later,
+        decidedAt: at,
+      })}`
+      const decided = (yield* readBack("device_codes", { deviceCodeHash: "c".repeat(64) })) as Identity.DeviceCode
+      expect(decided.status).toBe("approved")
     }),
   )
 

@@ -313,3 +313,18 @@ export class RateLimitBudget extends Schema.Class<RateLimitBudget>("RateLimitBud
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }) {}
+
+/** A device-code sign-in (RFC 8628) waiting for, or past, a person's decision (`device_codes`); both codes are hashes. */
+export class DeviceCode extends Schema.Class<DeviceCode>("DeviceCode")({
+  status: Rules.oneOf(["pending", "approved", "denied", "spent"]),
+  /** Who approved or denied it. */
+  userId: Schema.NullOr(UserId),
+  clientName: Schema.NullOr(Schema.String),
+  userAgent: Schema.NullOr(Schema.String),
+  ip: Schema.NullOr(IpAddress),
+  intervalSeconds: Rules.int(1),
+  lastPolledAt: Schema.NullOr(Timestamp),
+  expiresAt: Timestamp,
+  decidedAt: Schema.NullOr(Timestamp),
+  createdAt: Timestamp,
+}) {}

@@ -3,6 +3,7 @@ import { Rpc, RpcGroup, RpcSerialization } from "effect/rpc"
 import { Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed } from "./ApiErrors.ts"
 import { AuditActorType, AuditOutcome } from "./Audit.ts"
 import { Action, Actor } from "./Auth.ts"
+import * as Device from "./api/DeviceAuth.ts"
 import * as Auth from "./api/IdentityAuth.ts"
 import * as Me from "./api/IdentityMe.ts"
 import * as Workspaces from "./api/Workspaces.ts"
@@ -232,6 +233,26 @@ export class IdentityRpcs extends RpcGroup.make(
     payload: { workspaceId: WorkspaceId, query: Access.AuditQuery },
     success: Access.AuditPage,
     error: ValidationFailed,
+  }),
+  // device-code sign-in (RFC 8628)
+  Rpc.make("StartDeviceAuthorization", {
+    payload: { clientName: Schema.NullOr(Schema.String), client: ClientInfo },
+    success: Device.DeviceAuthorization,
+  }),
+  Rpc.make("PollDeviceToken", {
+    payload: { deviceCode: Schema.String, client: ClientInfo },
+    success: Auth.TokenPair,
+    error: Device.DeviceTokenError,
+  }),
+  Rpc.make("DescribeDevice", {
+    payload: { ...actor, userCode: Schema.String },
+    success: Device.PendingDevice,
+    error: Schema.Union([NotFound, Unauthenticated]),
+  }),
+  Rpc.make("DecideDevice", {
+    payload: { ...actor, userCode: Schema.String, approve: Schema.Boolean },
+    success: Device.DeviceDecision,
+    error: Schema.Union([NotFound, Unauthenticated]),
   }),
 ) {}
 

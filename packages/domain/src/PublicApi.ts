@@ -3,6 +3,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api
 import { BuildsGroup } from "./api/Builds.ts"
 import { ClustersGroup } from "./api/Clusters.ts"
 import { DeploymentsGroup } from "./api/Deployments.ts"
+import { DeviceApprovalGroup, DeviceAuthGroup } from "./api/DeviceAuth.ts"
 import { GithubGroup, GithubSetupGroup } from "./api/Github.ts"
 import { IdentityAuthGroup } from "./api/IdentityAuth.ts"
 import { IdentityMeGroup } from "./api/IdentityMe.ts"
@@ -63,6 +64,8 @@ export const Api = HttpApi.make("starform")
   .add(BuildsGroup)
   .add(GithubGroup)
   .add(GithubSetupGroup)
+  .add(DeviceAuthGroup)
+  .add(DeviceApprovalGroup)
   // What no endpoint accepts as a body (not JSON, too large, too deep, a body where none is declared); see RequestBodies.
   .middleware(RequestBodies.Guard)
   // A request with several bad fields hears about all of them at once; a field the contract does not name is refused

@@ -4,6 +4,7 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { Access } from "./access/Access.ts"
 import { AuditLog } from "./access/AuditLog.ts"
 import { Accounts } from "./accounts/Accounts.ts"
+import { DeviceCodes } from "./accounts/DeviceCodes.ts"
 import { Gdpr } from "./accounts/Gdpr.ts"
 import { Mfa } from "./accounts/Mfa.ts"
 import { Sso } from "./accounts/Sso.ts"
@@ -70,6 +71,7 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
     const access = yield* Access
     const audit = yield* AuditLog
     const workspaces = yield* Workspaces
+    const deviceCodes = yield* DeviceCodes
 
     return IdentityRpc.IdentityRpcs.of(
       containAll({
@@ -166,13 +168,19 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
         ListServiceAccounts: ({ workspaceId }) => access.listServiceAccounts(workspaceId),
         DeleteServiceAccount: ({ serviceAccountId }) => access.deleteServiceAccount(serviceAccountId),
         ListAuditLog: ({ workspaceId, query }) => audit.page(workspaceId, query),
+
+        StartDeviceAuthorization: ({ clientName, client }) => deviceCodes.start(clientName, client),
+        PollDeviceToken: ({ deviceCode, client }) => deviceCodes.poll(deviceCode, client),
+        DescribeDevice: ({ actor, userCode }) => Effect.flatMap(personOf(actor), () => deviceCodes.describe(userCode)),
+        DecideDevice: ({ actor, userCode, approve }) =>
+          Effect.flatMap(personOf(actor), (userId) => deviceCodes.decide(userId, userCode, approve)),
       }),
     )
   }),
 )
 
 /** Everything the handlers need but the database, the field-crypto keyring and the config. */
-export const services = Layer.mergeAll(Gdpr.layer, Sso.layer).pipe(
+export const services = Layer.mergeAll(Gdpr.layer, Sso.layer, DeviceCodes.layer).pipe(
   Layer.provideMerge(Accounts.layer),
   Layer.provideMerge(Layer.mergeAll(Mfa.layer, Sessions.layer, Workspaces.layer, Access.layer, AuditLog.layer)),
   Layer.provideMerge(Signer.layer),

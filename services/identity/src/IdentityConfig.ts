@@ -22,6 +22,9 @@ export class IdentityConfig extends Context.Service<
     readonly passwordResetLifetime: Duration.Duration
     readonly mfaChallengeLifetime: Duration.Duration
     readonly invitationLifetime: Duration.Duration
+    /** How long a device-code sign-in (RFC 8628) may wait for approval, and the poll interval it starts with. */
+    readonly deviceCodeLifetime: Duration.Duration
+    readonly deviceCodeInterval: Duration.Duration
     /** The dashboard's address, for the links in emails. */
     readonly publicUrl: string
     /** An Ed25519 private key as PKCS#8 PEM; none: a key is generated at start-up (access tokens die with it). */
@@ -38,6 +41,8 @@ export class IdentityConfig extends Context.Service<
     passwordResetLifetime: Duration.hours(1),
     mfaChallengeLifetime: Duration.minutes(5),
     invitationLifetime: Duration.days(7),
+    deviceCodeLifetime: Duration.minutes(10),
+    deviceCodeInterval: Duration.seconds(5),
     publicUrl: "http://127.0.0.1:8080",
     signingKeyPem: Option.none(),
     ssoProviders: {},

@@ -1,1 +1,2 @@
 export * as ControlPlane from "./ControlPlane.ts"
+export * as LocalCluster from "./LocalCluster.ts"

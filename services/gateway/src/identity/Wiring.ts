@@ -10,6 +10,7 @@ import { RateLimiter } from "../ratelimit/RateLimiter.ts"
 import * as RedisLimiter from "../ratelimit/RedisLimiter.ts"
 import { AccessHandlers } from "./AccessHandlers.ts"
 import { AuthHandlers } from "./AuthHandlers.ts"
+import { DeviceHandlers } from "./DeviceHandlers.ts"
 import { IdentityClient } from "./IdentityClient.ts"
 import { MeHandlers } from "./MeHandlers.ts"
 import { WorkspaceHandlers } from "./WorkspaceHandlers.ts"
@@ -17,9 +18,13 @@ import { WorkspaceHandlers } from "./WorkspaceHandlers.ts"
 /** How the gateway's identity side is put together. */
 
 /** The handlers of identity's API groups; where projects are concerned they ask the projects service. */
-export const handlers = Layer.mergeAll(AuthHandlers, MeHandlers, WorkspaceHandlers, AccessHandlers).pipe(
-  Layer.provide(ProjectsClients.layerFromUrl),
-)
+export const handlers = Layer.mergeAll(
+  AuthHandlers,
+  MeHandlers,
+  WorkspaceHandlers,
+  AccessHandlers,
+  DeviceHandlers,
+).pipe(Layer.provide(ProjectsClients.layerFromUrl))
 
 /** What every authenticated route needs: `Authentication`, the `Authorizer`, and what they share. */
 export const services = Authentication.layer.pipe(
