@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url"
 import { FieldCrypto } from "@starform/crypto"
 import type { IdentityConfig } from "@starform/identity"
 import { ControlPlane, LocalCluster } from "@starform/starbase"
+import { Mailbox } from "@starform/testkit"
 import { Effect, Layer } from "effect"
 
 /**
@@ -110,7 +111,7 @@ export const request = (baseUrl: string, method: string, path: string, body?: un
 
 let counter = 0
 
-/** A person with an account and a workspace they own. */
+/** A person with an account, its address verified through the emailed link (deploying needs it), and a workspace they own. */
 export const person = (baseUrl: string) =>
   Effect.gen(function* () {
     const email = `cli-${Date.now().toString(36)}-${counter++}@example.com`
@@ -121,6 +122,9 @@ export const person = (baseUrl: string) =>
     })
     if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${JSON.stringify(signup.body)}`)
     const token: string = signup.body.tokens.accessToken
+    const mailed = yield* Mailbox.lastLink(email, "verify_email")
+    const verified = yield* request(baseUrl, "POST", "/v1/auth/verify-email", { token: mailed.token })
+    if (verified.status >= 300) throw new Error(`verify-email: ${verified.status} ${JSON.stringify(verified.body)}`)
     const workspace = yield* request(baseUrl, "POST", "/v1/workspaces", { name: `Acme ${counter}` }, token)
     if (workspace.status !== 201) throw new Error(`workspace: ${workspace.status}`)
     return { email, token, workspaceId: workspace.body.id as string }

@@ -40,18 +40,21 @@ export const DeviceCodeRequest = Schema.Struct({
 })
 
 /** RFC 8628 §3.2: the device authorization response. */
-export class DeviceAuthorization extends Schema.Class<DeviceAuthorization>("DeviceAuthorization")({
-  device_code: Schema.String.annotate({
-    description: "The secret the device polls the token endpoint with. Never shown to the person.",
-  }),
-  user_code: Schema.String.annotate({ description: "The short code the person enters, e.g. `BCDF-GHJK`." }),
-  verification_uri: Schema.String.annotate({ description: "Where the person enters the code (the `/device` page)." }),
-  verification_uri_complete: Schema.String.annotate({
-    description: "The same page with the code filled in, for a link or a QR code.",
-  }),
-  expires_in: Schema.Int.annotate({ description: "Seconds both codes stay valid." }),
-  interval: Schema.Int.annotate({ description: "Seconds the device waits between polls." }),
-}) {}
+export class DeviceAuthorization extends Schema.Class<DeviceAuthorization>("DeviceAuthorization")(
+  {
+    device_code: Schema.String.annotate({
+      description: "The secret the device polls the token endpoint with. Never shown to the person.",
+    }),
+    user_code: Schema.String.annotate({ description: "The short code the person enters, e.g. `BCDF-GHJK`." }),
+    verification_uri: Schema.String.annotate({ description: "Where the person enters the code (the `/device` page)." }),
+    verification_uri_complete: Schema.String.annotate({
+      description: "The same page with the code filled in, for a link or a QR code.",
+    }),
+    expires_in: Schema.Int.annotate({ description: "Seconds both codes stay valid." }),
+    interval: Schema.Int.annotate({ description: "Seconds the device waits between polls." }),
+  },
+  { description: "A device sign-in started: the code to poll with, and the code and page to show the person." },
+) {}
 
 export const DeviceTokenRequest = Schema.Struct({
   grant_type: Schema.optionalKey(
@@ -73,7 +76,9 @@ export type DeviceTokenErrorCode = (typeof deviceTokenErrors)[number]
 /** 400 from the token endpoint in the RFC's shape: `{ error, error_description }` (`interval` after `slow_down`). */
 export class DeviceTokenError extends Schema.Error<DeviceTokenError>("DeviceTokenError")(
   {
-    _tag: Schema.tagDefaultOmit("DeviceTokenError"),
+    _tag: Schema.tagDefaultOmit("DeviceTokenError").pipe(
+      Schema.annotateEncoded({ description: "Not sent: the error's name in Effect clients." }),
+    ),
     error: Schema.Literals(deviceTokenErrors).annotate({
       description:
         "authorization_pending: keep polling; slow_down: poll less often; expired_token: start again; access_denied: the person said no; invalid_grant: unknown or already used code.",
@@ -81,25 +86,31 @@ export class DeviceTokenError extends Schema.Error<DeviceTokenError>("DeviceToke
     error_description: Schema.String.annotate({ description: "The same in words." }),
     interval: Schema.optionalKey(Schema.Int.annotate({ description: "After slow_down: the seconds to wait now." })),
   },
-  { httpApiStatus: 400 },
+  { httpApiStatus: 400, description: "The device code is not (or no longer) good for a session, in RFC 8628's words." },
 ) {}
 
 export const DeviceDecisionRequest = Schema.Struct({ user_code: UserCodeInput })
 
 /** What the person approved or denied, to confirm it on the page. */
-export class DeviceDecision extends Schema.Class<DeviceDecision>("DeviceDecision")({
-  status: Schema.Literals(["approved", "denied"]).annotate({ description: "What became of the request." }),
-  clientName: Schema.NullOr(Schema.String).annotate({ description: "What asked to sign in, as it named itself." }),
-}) {}
+export class DeviceDecision extends Schema.Class<DeviceDecision>("DeviceDecision")(
+  {
+    status: Schema.Literals(["approved", "denied"]).annotate({ description: "What became of the request." }),
+    clientName: Schema.NullOr(Schema.String).annotate({ description: "What asked to sign in, as it named itself." }),
+  },
+  { description: "The person's decision on a device sign-in, and what asked for it." },
+) {}
 
 /** A device waiting for approval, as the approval page shows it (RFC 8628 §5.4: let the person check what asks). */
-export class PendingDevice extends Schema.Class<PendingDevice>("PendingDevice")({
-  clientName: Schema.NullOr(Schema.String).annotate({ description: "What asked to sign in, as it named itself." }),
-  userAgent: Schema.NullOr(Schema.String).annotate({ description: "The asking device's User-Agent." }),
-  ip: Schema.NullOr(Schema.String).annotate({ description: "The address the request for the code came from." }),
-  createdAt: Timestamp.annotate({ description: "When the device asked for the code." }),
-  expiresAt: Timestamp.annotate({ description: "When the code stops working." }),
-}) {}
+export class PendingDevice extends Schema.Class<PendingDevice>("PendingDevice")(
+  {
+    clientName: Schema.NullOr(Schema.String).annotate({ description: "What asked to sign in, as it named itself." }),
+    userAgent: Schema.NullOr(Schema.String).annotate({ description: "The asking device's User-Agent." }),
+    ip: Schema.NullOr(Schema.String).annotate({ description: "The address the request for the code came from." }),
+    createdAt: Timestamp.annotate({ description: "When the device asked for the code." }),
+    expiresAt: Timestamp.annotate({ description: "When the code stops working." }),
+  },
+  { description: "A device waiting for approval: what it called itself, where it asked from, and until when." },
+) {}
 
 export const DeviceAuthGroup = HttpApiGroup.make("device")
   .add(
@@ -128,6 +139,10 @@ export const DeviceAuthGroup = HttpApiGroup.make("device")
       ),
   )
   .annotate(OpenApi.Title, "Device sign-in")
+  .annotate(
+    OpenApi.Description,
+    "Sign in a device without a browser, such as the CLI (RFC 8628): ask for a code pair, show the user code, poll for the session.",
+  )
 
 export const DeviceApprovalGroup = HttpApiGroup.make("deviceApproval")
   .add(
@@ -135,17 +150,33 @@ export const DeviceApprovalGroup = HttpApiGroup.make("deviceApproval")
       payload: DeviceDecisionRequest,
       success: PendingDevice,
       error: [ValidationFailed, NotFound, Unauthenticated, RateLimited],
-    }).annotate(OpenApi.Summary, "What is asking to sign in with this user code, to show before approving it"),
+    })
+      .annotate(OpenApi.Summary, "What is asking to sign in with this user code, to show before approving it")
+      .annotate(
+        OpenApi.Description,
+        "Shows the person what asked for the code (its name, User-Agent, address, expiry) before they approve it (RFC 8628 §5.4). 404 when no pending code matches.",
+      ),
     HttpApiEndpoint.post("approveDevice", "/v1/auth/device/approve", {
       payload: DeviceDecisionRequest,
       success: DeviceDecision,
       error: [ValidationFailed, NotFound, Unauthenticated, RateLimited],
-    }).annotate(OpenApi.Summary, "Approve a device's user code: its next poll signs it in as this person"),
+    })
+      .annotate(OpenApi.Summary, "Approve a device's user code: its next poll signs it in as this person")
+      .annotate(
+        OpenApi.Description,
+        "Only a signed-in person can approve (an API token cannot). The device's next poll of `POST /v1/auth/device/token` receives a session of this person, once.",
+      ),
     HttpApiEndpoint.post("denyDevice", "/v1/auth/device/deny", {
       payload: DeviceDecisionRequest,
       success: DeviceDecision,
       error: [ValidationFailed, NotFound, Unauthenticated, RateLimited],
-    }).annotate(OpenApi.Summary, "Refuse a device's user code: its next poll hears access_denied"),
+    })
+      .annotate(OpenApi.Summary, "Refuse a device's user code: its next poll hears access_denied")
+      .annotate(OpenApi.Description, "The device's next poll answers `access_denied`; the code cannot be used again."),
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Device sign-in approval")
+  .annotate(
+    OpenApi.Description,
+    "A signed-in person looks up, approves or refuses the user code a device shows (the dashboard's `/device` page).",
+  )
