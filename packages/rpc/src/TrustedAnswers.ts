@@ -2,14 +2,17 @@ import { Effect, Exit, Layer, Schema, SchemaAST, type SchemaIssue, SchemaParser,
 import { RpcSerialization } from "effect/rpc"
 
 /**
- * A client's wire format that trusts the answers of the service it calls: "between our own services, encode once and
- * trust the contract". The service validated its answer when it encoded it (checks, excess keys stripped), so the
- * client does not check it again: a successful answer whose wire form is already its value (strings, numbers,
- * booleans, null, literals, arrays and structs of them, e.g. the API's views) is taken as it arrives, and any other
- * successful answer is decoded with its checks off (classes and dates are still built). Failures and defects are
- * decoded in full, as are payloads encoded: only what the client receives on success is trusted.
- *
- * Only for a service of this platform, whose answers come from the same contract: never for an outside party.
+ * Wire formats for our own services' answers: "between our own services, encode once and trust the contract". A
+ * value is checked where it enters the platform (a request decoded at the gateway's edge, a row decoded from the
+ * database); after that it is a value of the contract's types (branded ids only a decode makes), so:
+ * - a service that vouches for its answers (`layerVouching`) encodes them without running their checks again: they
+ *   are still shaped by the schema (excess keys left out, dates and classes turned into JSON);
+ * - a client that trusts the answers of the service it calls (`layer`) does not check them again either: a
+ *   successful answer whose wire form is already its value (strings, numbers, booleans, null, literals, arrays and
+ *   structs of them: the API's views) is taken as it arrives, any other is decoded with its checks off (classes and
+ *   dates are still built).
+ * Payloads are encoded and decoded in full, and so are failures on the client: only successful answers are trusted.
+ * Only between services of this platform, which share the contract: never for an outside party.
  */
 
 type Parse = (input: unknown, options?: SchemaAST.ParseOptions) => Effect.Effect<unknown, SchemaIssue.Issue>
@@ -53,7 +56,11 @@ const isExitSchema = (schema: Schema.Top): schema is Schema.Exit<Wire, Wire, Wir
 const isEncodedSuccess = (input: unknown): input is { readonly _tag: "Success"; readonly value: unknown } =>
   typeof input === "object" && input !== null && "_tag" in input && input._tag === "Success" && "value" in input
 
-/** The codec of an RPC's `Exit` whose success is trusted; its failures are decoded by `full`. */
+/** A codec that decodes and encodes with the functions given (the library's parsers of the schema it stands for). */
+const codecOf = (decode: Parse, encode: Parse): Wire =>
+  Schema.Unknown.pipe(Schema.decodeTo(Schema.Unknown, SchemaTransformation.transformEffect({ decode, encode })))
+
+/** The codec of an RPC's `Exit` whose success is trusted; its failures are decoded in full. */
 const trustedExit = (exit: Schema.Exit<Wire, Wire, Wire>, codecFor: RpcSerialization.CodecFor): Wire => {
   const full = codecFor(exit)
   const decodeFull: Parse = SchemaParser.decodeUnknownEffect(full)
@@ -62,33 +69,55 @@ const trustedExit = (exit: Schema.Exit<Wire, Wire, Wire>, codecFor: RpcSerializa
   const decodeSuccess: Parse = isWireIdentical(success.ast)
     ? (value) => Effect.succeed(value)
     : (value, options) => SchemaParser.decodeUnknownEffect(success)(value, { ...options, disableChecks: true })
-  return Schema.Unknown.pipe(
-    Schema.decodeTo(
-      Schema.Unknown,
-      SchemaTransformation.transformEffect({
-        decode: (input, options) =>
-          isEncodedSuccess(input)
-            ? Effect.map(decodeSuccess(input.value, options), Exit.succeed)
-            : decodeFull(input, options),
-        encode: (value, options) => encodeFull(value, options),
-      }),
-    ),
+  return codecOf(
+    (input, options) =>
+      isEncodedSuccess(input)
+        ? Effect.map(decodeSuccess(input.value, options), Exit.succeed)
+        : decodeFull(input, options),
+    encodeFull,
   )
 }
 
-/** `codecFor` with every RPC's successful answer trusted (see above); other schemas as `codecFor` makes them. */
-export const trusting =
+/** The codec of an RPC's `Exit` encoded without its checks (its values are the contract's types already). */
+const vouchedExit = (exit: Schema.Exit<Wire, Wire, Wire>, codecFor: RpcSerialization.CodecFor): Wire => {
+  const full = codecFor(exit)
+  const encodeFull: Parse = SchemaParser.encodeUnknownEffect(full)
+  return codecOf(SchemaParser.decodeUnknownEffect(full), (value, options) =>
+    encodeFull(value, { ...options, disableChecks: true }),
+  )
+}
+
+type Exits = (exit: Schema.Exit<Wire, Wire, Wire>, codecFor: RpcSerialization.CodecFor) => Wire
+
+/** `codecFor` with RPC exits made by `exits`; every other schema (payloads above all) as `codecFor` makes it. */
+const withExits =
+  (exits: Exits) =>
   (codecFor: RpcSerialization.CodecFor): RpcSerialization.CodecFor =>
   (schema) =>
-    (isExitSchema(schema) ? trustedExit(schema, codecFor) : codecFor(schema)) as ReturnType<typeof codecFor>
+    (isExitSchema(schema) ? exits(schema, codecFor) : codecFor(schema)) as ReturnType<typeof codecFor>
+
+/** `codecFor` with every RPC's successful answer trusted (see above). */
+export const trusting = withExits(trustedExit)
+
+/**
+ * `codecFor` of a service that vouches for its answers: they are values of the contract's types, which only a decode
+ * makes (branded ids, checked names), so encoding them does not check them again. It still shapes them (excess keys
+ * are left out); the payloads it receives are decoded in full.
+ */
+export const vouching = withExits(vouchedExit)
+
+const replacing =
+  (codecFor: (base: RpcSerialization.CodecFor) => RpcSerialization.CodecFor) =>
+  (serialization: Layer.Layer<RpcSerialization.RpcSerialization>): Layer.Layer<RpcSerialization.RpcSerialization> =>
+    Layer.effect(
+      RpcSerialization.RpcSerialization,
+      Effect.map(Effect.service(RpcSerialization.RpcSerialization), (base) =>
+        RpcSerialization.RpcSerialization.of({ ...base, codecFor: codecFor(base.codecFor) }),
+      ),
+    ).pipe(Layer.provide(serialization))
 
 /** `serialization` on a client that trusts the answers of the service it calls (see above). */
-export const layer = (
-  serialization: Layer.Layer<RpcSerialization.RpcSerialization>,
-): Layer.Layer<RpcSerialization.RpcSerialization> =>
-  Layer.effect(
-    RpcSerialization.RpcSerialization,
-    Effect.map(Effect.service(RpcSerialization.RpcSerialization), (base) =>
-      RpcSerialization.RpcSerialization.of({ ...base, codecFor: trusting(base.codecFor) }),
-    ),
-  ).pipe(Layer.provide(serialization))
+export const layer = replacing(trusting)
+
+/** `serialization` on a service that vouches for its answers (see `vouching`). */
+export const layerVouching = replacing(vouching)
