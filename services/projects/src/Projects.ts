@@ -189,8 +189,7 @@ export class Projects extends Context.Service<
 
         list: (workspaceId: string) =>
           sql`SELECT * FROM projects WHERE workspace_id = ${workspaceId} ORDER BY name`.pipe(
-            Effect.flatMap(Sql.decodeRows(Tables.Project)),
-            Effect.map((rows) => rows.map(Views.project)),
+            Effect.flatMap(Sql.decodeRows(Views.ProjectViewFromRow)),
           ),
 
         create: Effect.fn("Projects.create")(function* (

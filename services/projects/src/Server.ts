@@ -1,6 +1,7 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { ProjectsRpc, ShuttleRpc } from "@starform/domain"
+import { TrustedAnswers } from "@starform/rpc"
 import { Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
 import { RpcSerialization, RpcServer } from "effect/rpc"
@@ -173,7 +174,8 @@ export const ServicesLive = ObservedState.layer.pipe(
 export const routes = Layer.mergeAll(
   RpcServer.layerHttp({ group: ProjectsRpc.ProjectsRpcs, path: ProjectsRpc.path, protocol: "http" }).pipe(
     Layer.provide(ProjectsHandlers),
-    Layer.provide(ProjectsRpc.serialization),
+    // Its answers are the contract's types already: encoded without their checks again (see `TrustedAnswers`).
+    Layer.provide(TrustedAnswers.layerVouching(ProjectsRpc.serialization)),
   ),
   RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }).pipe(
     Layer.provide(ShuttleHandlers),

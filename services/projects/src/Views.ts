@@ -4,13 +4,13 @@ import {
   type Deploys,
   Ids,
   Projects,
-  type ProjectsApi,
+  ProjectsApi,
   type ServiceConfig,
   type ServicesApi,
   ShuttleRpc,
   VariablesApi,
 } from "@starform/domain"
-import { DateTime, Schema } from "effect"
+import { DateTime, Schema, SchemaTransformation } from "effect"
 import * as Snapshot from "./Snapshot.ts"
 
 /** The API views made from rows decoded with their schemas (the domain's table entities, or the repository's own). */
@@ -27,6 +27,26 @@ export const project = (row: Projects.Project): ProjectsApi.ProjectView => ({
   deploymentRetention: row.deploymentRetention,
   createdAt: iso(row.createdAt),
   updatedAt: iso(row.updatedAt),
+})
+
+/** A `timestamptz` column's value as the API writes an instant: ISO 8601 in UTC, what `iso` makes of it. */
+const IsoFromDate = Schema.Date.check(
+  Schema.makeFilter((date: Date) => !Number.isNaN(date.getTime()), { message: "must be a valid instant" }),
+).pipe(
+  Schema.decodeTo(
+    ProjectsApi.Instant,
+    SchemaTransformation.transform({ decode: (date) => date.toISOString(), encode: (instant) => new Date(instant) }),
+  ),
+)
+
+/**
+ * A `projects` row decoded straight into its view, for the hot list: the same view `project` makes of a decoded
+ * `Projects.Project`, without building the entity and its `DateTime`s only to turn them back into strings.
+ */
+export const ProjectViewFromRow = Schema.Struct({
+  ...ProjectsApi.ProjectView.fields,
+  createdAt: IsoFromDate,
+  updatedAt: IsoFromDate,
 })
 
 export const environment = (row: Projects.Environment): ProjectsApi.EnvironmentView => ({

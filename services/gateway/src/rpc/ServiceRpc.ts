@@ -1,11 +1,13 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import { ServiceClient } from "@starform/rpc"
+import { ServiceClient, TrustedAnswers } from "@starform/rpc"
 import type { Layer } from "effect"
 import type { RpcSerialization } from "effect/rpc"
 
 /**
- * The gateway's settings of `@starform/rpc`'s `ServiceClient`: undici's HTTP client and same-turn batching
- * (`ServiceClient.sameTurn`: calls that resume together share one HTTP request, a lone call waits for nothing).
+ * The gateway's settings of `@starform/rpc`'s `ServiceClient`: undici's HTTP client, same-turn batching
+ * (`ServiceClient.sameTurn`: calls that resume together share one HTTP request, a lone call waits for nothing), and
+ * the services' answers trusted (`TrustedAnswers`: they validated what they encoded; the gateway does not check it
+ * again, while what it receives from the public is decoded in full at its edge).
  */
 export const options = (
   url: string,
@@ -14,7 +16,7 @@ export const options = (
 ): ServiceClient.Options => ({
   url,
   path,
-  serialization,
+  serialization: TrustedAnswers.layer(serialization),
   batch: ServiceClient.sameTurn,
   httpClient: NodeHttpClient.layerUndici,
 })
