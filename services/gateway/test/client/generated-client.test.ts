@@ -16,9 +16,10 @@ import {
   ShuttleRpc,
 } from "@starform/domain"
 import { ControlPlane } from "@starform/starbase"
-import { TestDatabase } from "@starform/testkit"
+import { Mailbox, TestDatabase } from "@starform/testkit"
 import { Effect, Layer, Schema } from "effect"
 import { RpcClient, RpcSerialization } from "effect/rpc"
+import * as SqlClient from "effect/sql/SqlClient"
 import createClient from "openapi-fetch"
 import { compile } from "./compile.ts"
 import { generate } from "./generate.ts"
@@ -106,13 +107,22 @@ layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })("a ge
             .pipe(asCluster),
         ).then((outcome) => expect(outcome).toEqual({ accepted: 1, ignored: 0 }))
 
+      const sql = yield* SqlClient.SqlClient
+      const mailedToken = (email: string) =>
+        Effect.runPromise(
+          Mailbox.lastLink(email, "verify_email").pipe(
+            Effect.provideService(SqlClient.SqlClient, sql),
+            Effect.map((mailed) => mailed.token),
+          ),
+        )
+
       const module = `data:text/javascript;base64,${Buffer.from(compiled.javascript("walk.ts")).toString("base64")}`
       const loaded: unknown = yield* Effect.promise(() => import(/* @vite-ignore */ module))
       const run = yield* Schema.decodeUnknownEffect(
         Schema.Struct({ walk: Schema.declare((u): u is WalkFunction => typeof u === "function") }),
       )(loaded)
       const answers = yield* Effect.promise(() =>
-        run.walk(createClient, running.gatewayUrl, { regionId: region.id, ready }),
+        run.walk(createClient, running.gatewayUrl, { regionId: region.id, ready, mailedToken }),
       )
 
       const walked = yield* Schema.decodeUnknownEffect(Schema.toCodecJson(Walked))(answers)
@@ -130,5 +140,9 @@ layer(TestDatabase.layer, { timeout: 120_000, excludeTestServices: true })("a ge
 type WalkFunction = (
   create: typeof createClient,
   baseUrl: string,
-  hooks: { readonly regionId: string; readonly ready: (serviceId: string, deploymentId: string) => Promise<void> },
+  hooks: {
+    readonly regionId: string
+    readonly ready: (serviceId: string, deploymentId: string) => Promise<void>
+    readonly mailedToken: (email: string) => Promise<string>
+  },
 ) => Promise<unknown>
