@@ -1,1 +1,2 @@
 export * as ServiceClient from "./ServiceClient.ts"
+export * as ServiceServer from "./ServiceServer.ts"
