@@ -79,13 +79,16 @@ export const AcceptInvitationRequest = Schema.Struct({ token: Rules.text(512, 1)
 
 export const IdentityMeGroup = HttpApiGroup.make("me")
   .add(
-    HttpApiEndpoint.get("getMe", "/v1/me", { success: User }).annotate(OpenApi.Summary, "The signed-in account"),
+    HttpApiEndpoint.get("getMe", "/v1/me", { success: User, error: Forbidden }).annotate(
+      OpenApi.Summary,
+      "The signed-in account",
+    ),
     HttpApiEndpoint.patch("updateMe", "/v1/me", {
       payload: UpdateMeRequest,
       success: User,
-      error: ValidationFailed,
+      error: [ValidationFailed, Forbidden],
     }).annotate(OpenApi.Summary, "Change the account's name"),
-    HttpApiEndpoint.post("logout", "/v1/auth/logout").annotate(
+    HttpApiEndpoint.post("logout", "/v1/auth/logout", { error: Forbidden }).annotate(
       OpenApi.Summary,
       "Sign out this session: its refresh token stops working",
     ),
@@ -99,25 +102,25 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
     }).annotate(OpenApi.Summary, "Sign out one session"),
     HttpApiEndpoint.post("resendVerification", "/v1/me/email-verification", {
       success: HttpApiSchema.Accepted,
-      error: Conflict,
+      error: [Conflict, Forbidden],
     }).annotate(OpenApi.Summary, "Email a new verification link"),
     HttpApiEndpoint.post("enrolMfa", "/v1/me/mfa/enrolment", {
       success: MfaEnrolment.pipe(HttpApiSchema.status(201)),
-      error: Conflict,
+      error: [Conflict, Forbidden],
     }).annotate(OpenApi.Summary, "Start TOTP enrolment: a new secret, active once confirmed"),
     HttpApiEndpoint.post("confirmMfa", "/v1/me/mfa/confirmation", {
       payload: MfaCodeRequest,
       success: RecoveryCodes,
-      error: [ValidationFailed, Conflict],
+      error: [ValidationFailed, Conflict, Forbidden],
     }).annotate(OpenApi.Summary, "Confirm enrolment with a code: MFA is on; answers the recovery codes once"),
     HttpApiEndpoint.post("regenerateRecoveryCodes", "/v1/me/mfa/recovery-codes", {
       payload: MfaCodeRequest,
       success: RecoveryCodes,
-      error: [ValidationFailed, Conflict],
+      error: [ValidationFailed, Conflict, Forbidden],
     }).annotate(OpenApi.Summary, "Replace the recovery codes (the old ones stop working)"),
     HttpApiEndpoint.post("disableMfa", "/v1/me/mfa/disable", {
       payload: MfaCodeRequest,
-      error: [ValidationFailed, Conflict],
+      error: [ValidationFailed, Conflict, Forbidden],
     }).annotate(OpenApi.Summary, "Turn MFA off with a current code"),
     HttpApiEndpoint.get("listMemberships", "/v1/me/memberships", { success: Schema.Array(Membership) }).annotate(
       OpenApi.Summary,
@@ -128,13 +131,13 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
       success: Membership,
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     }).annotate(OpenApi.Summary, "Join a workspace with the token from an invitation email"),
-    HttpApiEndpoint.get("exportAccount", "/v1/me/export", { success: AccountExport }).annotate(
+    HttpApiEndpoint.get("exportAccount", "/v1/me/export", { success: AccountExport, error: Forbidden }).annotate(
       OpenApi.Summary,
       "Everything Starform keeps about the account, as JSON",
     ),
     HttpApiEndpoint.delete("deleteAccount", "/v1/me", {
       payload: DeleteAccountRequest,
-      error: [ValidationFailed, Conflict, Unauthenticated],
+      error: [ValidationFailed, Conflict, Unauthenticated, Forbidden],
     }).annotate(
       OpenApi.Summary,
       "Delete the account: refused while it is the last owner of a workspace with other members",
