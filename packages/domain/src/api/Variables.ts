@@ -36,6 +36,18 @@ export type VariableView = typeof VariableView.Type
 export const RevealedVariable = Schema.Struct({ key: VariableKey, value: Schema.String })
 export type RevealedVariable = typeof RevealedVariable.Type
 
+/** A service's value in clear, as set, with the references it holds and what they resolve to now. */
+export const RevealedServiceVariable = Schema.Struct({
+  ...RevealedVariable.fields,
+  /** The references the value holds, as written (`${{ api.URL }}`, `${{ shared.REGION }}`); empty: a plain value. */
+  references: Schema.Array(Schema.String),
+  /** The value with its references substituted, as a deployment made now would see it; null: it cannot be resolved. */
+  resolvedValue: Schema.NullOr(Schema.String),
+  /** Why `resolvedValue` is null (a cycle, an unknown service or variable); null when it resolved. */
+  unresolvedReason: Schema.NullOr(Schema.String),
+})
+export type RevealedServiceVariable = typeof RevealedServiceVariable.Type
+
 export const SetVariablesRequest = Schema.Struct({
   /** Keys given are set (created or replaced); others stay. */
   variables: VariableMap,
@@ -131,7 +143,7 @@ export const VariablesGroup = HttpApiGroup.make("variables")
     }).annotateMerge(Auth.requires("variable.write", Auth.ofResource("service", "serviceId"))),
     HttpApiEndpoint.post("revealServiceVariable", "/v1/services/:serviceId/variables/:key/reveal", {
       params: serviceKey,
-      success: RevealedVariable,
+      success: RevealedServiceVariable,
       error: [Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("variable.reveal", Auth.ofResource("service", "serviceId")))
