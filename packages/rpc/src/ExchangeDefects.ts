@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Layer, Schema } from "effect"
+import { Cause, Effect, Layer, Schema } from "effect"
 import { RpcClient, RpcMessage } from "effect/rpc"
 
 /**
@@ -10,8 +10,8 @@ import { RpcClient, RpcMessage } from "effect/rpc"
  * on. (Our servers send no such message for a handler's defect, see `ServiceServer`; this is the client's half, for
  * whatever else ends an exchange that way.)
  *
- * It works because the HTTP protocol's `send` returns only once its exchange's answer has been read: a call whose
- * exchange is over and that saw no `Exit` of its own was ended by that exchange's `Defect`.
+ * It works because the HTTP protocol's `send` returns only once its exchange's answer has been read, and succeeds
+ * for a call that got no `Exit` only when a `Defect` ended the exchange. Calls pay for nothing until a defect comes.
  */
 
 const describe = (defect: unknown): string =>
@@ -22,28 +22,21 @@ export const contain = (protocol: RpcClient.Protocol["Service"]): RpcClient.Prot
   const decodeDefect = Schema.decodeUnknownSync(protocol.codecFor(Schema.Defect()))
   // Our contracts' serializations are JSON (`layerJson`, `layerNdjson`): an exit's defect is encoded alone.
   const encodeDefect = Schema.encodeSync(protocol.codecFor(Schema.Defect()))
-  /** Per client: what each running client's responses go to, the ids answered so far, the last defect seen. */
+  /** What each running client's responses go to. */
   const writers = new Map<number, (data: RpcMessage.FromServerEncoded) => Effect.Effect<void>>()
-  const answered = new Map<number, Set<string>>()
-  const lastDefect = new Map<number, string>()
+  /** Server defects seen so far, and the last one's words: a call checks only when one came during its exchange. */
+  let defects = 0
+  let lastDefect = ""
 
-  const answeredOf = (clientId: number) => {
-    let ids = answered.get(clientId)
-    if (ids === undefined) {
-      ids = new Set()
-      answered.set(clientId, ids)
-    }
-    return ids
-  }
-
-  /** After `request`'s exchange: if no `Exit` reached it, the exchange ended in a defect, which is now its own. */
+  /**
+   * After `request`'s exchange, when some exchange ended in a defect meanwhile: the request is answered with that
+   * defect. Had its own `Exit` reached it, the client has already forgotten the id and drops this one (ids are never
+   * reused); if not, its exchange is the one the defect ended.
+   */
   const settle = (clientId: number, requestId: string | number): Effect.Effect<void> => {
-    if (answeredOf(clientId).delete(String(requestId))) return Effect.void
     const write = writers.get(clientId)
     if (write === undefined) return Effect.void
-    const defect = new Error(
-      `the service ended this call's exchange with a defect: ${lastDefect.get(clientId) ?? "no answer"}`,
-    )
+    const defect = new Error(`the service ended this call's exchange with a defect: ${lastDefect}`)
     return write(
       RpcMessage.ResponseExitDieEncoded({
         requestId: RpcMessage.RequestId(requestId),
@@ -56,43 +49,23 @@ export const contain = (protocol: RpcClient.Protocol["Service"]): RpcClient.Prot
     ...protocol,
     run: (clientId, f) => {
       writers.set(clientId, f)
-      const ids = answeredOf(clientId)
       return protocol
         .run(clientId, (data) => {
-          switch (data._tag) {
-            case "Exit":
-              ids.add(String(data.requestId))
-              return f(data)
-            case "Defect":
-              // Not passed on: it would end every call of this client. Its exchange's calls are settled by `send`.
-              lastDefect.set(clientId, describe(decodeDefect(data.defect)))
-              return Effect.logWarning(`rpc: a server defect ended one exchange: ${lastDefect.get(clientId)}`)
-            default:
-              return f(data)
-          }
+          if (data._tag !== "Defect") return f(data)
+          // Not passed on: it would end every call of this client. Its exchange's calls are settled by `send`.
+          defects++
+          lastDefect = describe(decodeDefect(data.defect))
+          return Effect.logWarning(`rpc: a server defect ended one exchange: ${lastDefect}`)
         })
-        .pipe(
-          Effect.ensuring(
-            Effect.sync(() => {
-              writers.delete(clientId)
-              answered.delete(clientId)
-              lastDefect.delete(clientId)
-            }),
-          ),
-        )
+        .pipe(Effect.ensuring(Effect.sync(() => writers.delete(clientId))))
     },
-    send: (clientId, request, transferables) =>
-      request._tag !== "Request"
-        ? protocol.send(clientId, request, transferables)
-        : protocol
-            .send(clientId, request, transferables)
-            .pipe(
-              Effect.onExit((exit) =>
-                Exit.isSuccess(exit)
-                  ? settle(clientId, request.id)
-                  : Effect.sync(() => answeredOf(clientId).delete(String(request.id))),
-              ),
-            ),
+    send: (clientId, request, transferables) => {
+      if (request._tag !== "Request") return protocol.send(clientId, request, transferables)
+      const before = defects
+      return Effect.flatMap(protocol.send(clientId, request, transferables), () =>
+        defects === before ? Effect.void : settle(clientId, request.id),
+      )
+    },
   })
 }
 
