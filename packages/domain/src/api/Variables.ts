@@ -39,12 +39,19 @@ export type RevealedVariable = typeof RevealedVariable.Type
 /** A service's value in clear, as set, with the references it holds and what they resolve to now. */
 export const RevealedServiceVariable = Schema.Struct({
   ...RevealedVariable.fields,
-  /** The references the value holds, as written (`${{ api.URL }}`, `${{ shared.REGION }}`); empty: a plain value. */
-  references: Schema.Array(Schema.String),
-  /** The value with its references substituted, as a deployment made now would see it; null: it cannot be resolved. */
-  resolvedValue: Schema.NullOr(Schema.String),
-  /** Why `resolvedValue` is null (a cycle, an unknown service or variable); null when it resolved. */
-  unresolvedReason: Schema.NullOr(Schema.String),
+  references: Schema.Array(Schema.String).annotate({
+    description: `The references the value holds, as written (\`\${{ api.URL }}\`, \`\${{ shared.REGION }}\`); empty: a plain value.`,
+  }),
+  resolvedValue: Schema.NullOr(Schema.String).annotate({
+    description:
+      "The value with its references substituted, as a deployment made now would see it; null: it cannot be resolved.",
+  }),
+  unresolvedReason: Schema.NullOr(Schema.String).annotate({
+    description: "Why `resolvedValue` is null (a cycle, an unknown service or variable); null when it resolved.",
+  }),
+}).annotate({
+  identifier: "RevealedServiceVariable",
+  description: "One variable of a service with its value as set, its references, and what it resolves to now.",
 })
 export type RevealedServiceVariable = typeof RevealedServiceVariable.Type
 
