@@ -71,7 +71,7 @@ layer(served, { excludeTestServices: true })("a defect in one call", (it) => {
   it.effect("with effect's defaults it fails every call in flight on the client: the cause, kept visible", () =>
     Effect.gen(function* () {
       const client = yield* libraryClient(`${yield* baseUrl}${library}`, false)
-      const exits = yield* together(client, 20, 200)
+      const exits = yield* together(client, 20, 500)
       expect(innocentFailures(exits)).toBe(20)
     }).pipe(Effect.scoped),
   )
@@ -97,7 +97,7 @@ layer(served, { excludeTestServices: true })("a defect in one call", (it) => {
         path: library,
         serialization: RpcSerialization.layerJson,
       })
-      const exits = yield* together(client, 20, 200)
+      const exits = yield* together(client, 20, 500)
       expect(innocentFailures(exits)).toBe(0)
       expect(diedOfItsOwnBug(exits.at(-1))).toBe(true)
       expect(Cause.pretty((exits.at(-1) as Exit.Failure<string, unknown>).cause)).toContain(
