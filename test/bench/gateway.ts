@@ -18,6 +18,8 @@
  * request; `limiter_p50_ms` its median), `limiter_p99_at_64_ms` (the same with 64 checks in flight from one process),
  * `limiter_in_server_p99_ms` (the check timed inside the saturated gateway and floor-with-limiter, event-loop waits
  * included; `limiter_checks_timed` how many), `gateway_non_200` and `floor_non_200` (answers other than 200; must be 0).
+ * `collateral_5xx`: innocent requests failed while another principal triggers handler defects (aim 0; see
+ * `gateway/collateral.ts`), with `collateral_innocent` and `collateral_defects` (how many were sent, how many died).
  *
  * And what each request costs in CPU, which does not depend on how many cores the machine has or what else shares
  * them: `gateway_cpu_ms`, `bare_cpu_ms`, `floor_cpu_ms`, `floor_with_limiter_cpu_ms`, `floor_with_rpc_cpu_ms` (this
@@ -46,6 +48,7 @@ import { ProjectsClient } from "../../services/gateway/src/projects/ProjectsClie
 import { RateLimiter } from "../../services/gateway/src/ratelimit/RateLimiter.ts"
 import * as RedisLimiter from "../../services/gateway/src/ratelimit/RedisLimiter.ts"
 import * as Views from "../../services/projects/src/Views.ts"
+import * as Collateral from "./gateway/collateral.ts"
 
 const concurrency = 64
 const seconds = Number(process.env.BENCH_SECONDS ?? 20)
@@ -461,6 +464,14 @@ const program = Effect.gen(function* () {
   print("limiter_checks_timed", limiter.count - before.count)
   print("gateway_non_200", gateway.non200)
   print("floor_non_200", framework.non200 + withLimiter.non200 + withRpc.non200 + withRpcApart.non200)
+  const collateral = yield* Collateral.measure({
+    gatewayUrl: running.gatewayUrl,
+    innocentUrls: [gatewayUrl, `${running.gatewayUrl}/v1/me`],
+    token,
+  })
+  print("collateral_5xx", collateral.collateral)
+  print("collateral_innocent", collateral.innocent)
+  print("collateral_defects", collateral.defects)
 })
 
 if (isMainThread) {

@@ -164,6 +164,15 @@ export class Actor extends Schema.Class<Actor>("Actor")({
   }
 }
 
+/**
+ * The refusal a token or service account gets on a route only a person can use (their own account, its MFA, its
+ * export, signing out): it is authenticated, so not 401, and it acts for a workspace with no account of its own.
+ */
+export const personOnly = (doing: string) =>
+  new Forbidden({
+    message: `Sign in as a person to ${doing}: an API token or a service account acts for a workspace and has no account of its own.`,
+  })
+
 /** The caller of the request being handled, provided by `Authentication`. */
 export class CurrentActor extends Context.Service<CurrentActor, Actor>()("starform/CurrentActor") {}
 

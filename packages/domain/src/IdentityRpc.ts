@@ -123,26 +123,30 @@ export class IdentityRpcs extends RpcGroup.make(
   Rpc.make("RateLimitBudgets", { success: Schema.Array(RateLimitBudget) }),
   Rpc.make("RecordAudit", { payload: { record: AuditRecord } }),
   // the signed-in person
-  Rpc.make("GetMe", { payload: actor, success: User, error: Unauthenticated }),
-  Rpc.make("UpdateMe", { payload: { ...actor, request: Me.UpdateMeRequest }, success: User, error: Unauthenticated }),
-  Rpc.make("Logout", { payload: actor }),
+  Rpc.make("GetMe", { payload: actor, success: User, error: Schema.Union([Unauthenticated, Forbidden]) }),
+  Rpc.make("UpdateMe", {
+    payload: { ...actor, request: Me.UpdateMeRequest },
+    success: User,
+    error: Schema.Union([Unauthenticated, Forbidden]),
+  }),
+  Rpc.make("Logout", { payload: actor, error: Forbidden }),
   Rpc.make("ListSessions", { payload: actor, success: Schema.Array(Me.SessionInfo) }),
   Rpc.make("RevokeSession", { payload: { ...actor, sessionId: SessionId }, error: NotFound }),
-  Rpc.make("ResendVerification", { payload: actor, error: Conflict }),
-  Rpc.make("EnrolMfa", { payload: actor, success: Me.MfaEnrolment, error: Conflict }),
+  Rpc.make("ResendVerification", { payload: actor, error: Schema.Union([Conflict, Forbidden]) }),
+  Rpc.make("EnrolMfa", { payload: actor, success: Me.MfaEnrolment, error: Schema.Union([Conflict, Forbidden]) }),
   Rpc.make("ConfirmMfa", {
     payload: { ...actor, code: Schema.String },
     success: Me.RecoveryCodes,
-    error: Schema.Union([ValidationFailed, Conflict]),
+    error: Schema.Union([ValidationFailed, Conflict, Forbidden]),
   }),
   Rpc.make("RegenerateRecoveryCodes", {
     payload: { ...actor, code: Schema.String },
     success: Me.RecoveryCodes,
-    error: Schema.Union([ValidationFailed, Conflict]),
+    error: Schema.Union([ValidationFailed, Conflict, Forbidden]),
   }),
   Rpc.make("DisableMfa", {
     payload: { ...actor, code: Schema.String },
-    error: Schema.Union([ValidationFailed, Conflict]),
+    error: Schema.Union([ValidationFailed, Conflict, Forbidden]),
   }),
   Rpc.make("ListMemberships", { payload: actor, success: Schema.Array(Me.Membership) }),
   Rpc.make("AcceptInvitation", {
@@ -150,7 +154,11 @@ export class IdentityRpcs extends RpcGroup.make(
     success: Me.Membership,
     error: Schema.Union([Forbidden, NotFound, Conflict]),
   }),
-  Rpc.make("ExportAccount", { payload: actor, success: Me.AccountExport, error: Unauthenticated }),
+  Rpc.make("ExportAccount", {
+    payload: actor,
+    success: Me.AccountExport,
+    error: Schema.Union([Unauthenticated, Forbidden]),
+  }),
   Rpc.make("DeleteAccount", {
     payload: {
       ...actor,
@@ -163,7 +171,7 @@ export class IdentityRpcs extends RpcGroup.make(
     },
     /** What stands for the person in the audit log from now on. */
     success: Schema.Struct({ pseudonym: Schema.String }),
-    error: Schema.Union([Unauthenticated, Conflict, ValidationFailed]),
+    error: Schema.Union([Unauthenticated, Conflict, ValidationFailed, Forbidden]),
   }),
   // workspaces and members
   Rpc.make("CreateWorkspace", {
@@ -247,12 +255,12 @@ export class IdentityRpcs extends RpcGroup.make(
   Rpc.make("DescribeDevice", {
     payload: { ...actor, userCode: Schema.String },
     success: Device.PendingDevice,
-    error: Schema.Union([NotFound, Unauthenticated]),
+    error: Schema.Union([NotFound, Unauthenticated, Forbidden]),
   }),
   Rpc.make("DecideDevice", {
     payload: { ...actor, userCode: Schema.String, approve: Schema.Boolean },
     success: Device.DeviceDecision,
-    error: Schema.Union([NotFound, Unauthenticated]),
+    error: Schema.Union([NotFound, Unauthenticated, Forbidden]),
   }),
 ) {}
 

@@ -14,6 +14,7 @@ import {
 import { CreateServiceRequest, ServiceView, UpdateServiceRequest } from "./api/Services.ts"
 import {
   CreateVarGroupRequest,
+  RevealedServiceVariable,
   RevealedVariable,
   SetVarGroupVariablesRequest,
   UpdateVarGroupRequest,
@@ -160,7 +161,7 @@ export const DeleteServiceVariable = Rpc.make("DeleteServiceVariable", {
 /** Returns one value in clear and writes `variable.reveal` to the audit log in the same transaction. */
 export const RevealServiceVariable = Rpc.make("RevealServiceVariable", {
   payload: { serviceId: ServiceId, key: VariableKey, actor: ActingUser },
-  success: RevealedVariable,
+  success: RevealedServiceVariable,
   error: notFound,
 })
 export const ListVarGroupLinks = Rpc.make("ListVarGroupLinks", {

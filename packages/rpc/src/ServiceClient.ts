@@ -1,6 +1,7 @@
 import { type Context, Data, type Duration, Effect, Layer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { type Rpc, RpcClient, type RpcClientError, type RpcGroup, type RpcSerialization } from "effect/rpc"
+import * as ExchangeDefects from "./ExchangeDefects.ts"
 
 /**
  * The one way a Starbase process (a service, the gateway, Shuttle) builds a client of another service's Effect RPC
@@ -59,14 +60,18 @@ export const sameTurn = { window: 0, maxSize: 64 } as const
 export const endpointOf = (options: Pick<Options, "url" | "path">): string =>
   `${options.url.replace(/\/+$/, "")}${options.path ?? ""}`
 
-/** The RPC transport `options` describe. */
+/**
+ * The RPC transport `options` describe. A defect the server answers an exchange with ends only that exchange's calls
+ * (`ExchangeDefects`): a failure in one caller's request never fails another's.
+ */
 export const protocol = (options: Options): Layer.Layer<RpcClient.Protocol> => {
   const token = options.bearerToken
-  return RpcClient.layerProtocolHttp({
+  const http = RpcClient.layerProtocolHttp({
     url: endpointOf(options),
     ...(token === undefined ? {} : { transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(token)) }),
     ...(options.batch === undefined ? {} : { batch: options.batch }),
   }).pipe(Layer.provide(options.serialization), Layer.provide(options.httpClient ?? FetchHttpClient.layer))
+  return ExchangeDefects.layer(http)
 }
 
 /** A client of `group`, alive for the current scope. */

@@ -1,2 +1,3 @@
 export * as ServiceClient from "./ServiceClient.ts"
+export * as ServiceServer from "./ServiceServer.ts"
 export * as TrustedAnswers from "./TrustedAnswers.ts"

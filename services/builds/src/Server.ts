@@ -1,9 +1,9 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { ApiErrors, BuildsRpc, type Identity, type Ids } from "@starform/domain"
+import { ServiceServer } from "@starform/rpc"
 import { Clock, DateTime, Effect, Layer, Option, Schema, Stream } from "effect"
 import { HttpRouter } from "effect/http"
-import { RpcServer } from "effect/rpc"
 import { GithubApp } from "./github/GithubApp.ts"
 import { Installations, view as installationView } from "./github/Installations.ts"
 import { BuildLogs } from "./logs/BuildLogs.ts"
@@ -207,7 +207,7 @@ export const ServicesLive = Layer.mergeAll(GithubEvents.layer).pipe(
 )
 
 /** The RPC routes. */
-export const routes = RpcServer.layerHttp({ group: BuildsRpc.BuildsRpcs, path: BuildsRpc.path, protocol: "http" }).pipe(
+export const routes = ServiceServer.layerHttp({ group: BuildsRpc.BuildsRpcs, path: BuildsRpc.path }).pipe(
   Layer.provide(Handlers),
   Layer.provide(BuildsRpc.serialization),
   Layer.provideMerge(ServicesLive),

@@ -136,7 +136,8 @@ layer(TestDatabase.layer, { excludeTestServices: true })("device-code sign-in", 
         { user_code: started.body.user_code },
         token.body.secret,
       )
-      expect(approved.status).toBe(401)
+      expect(approved.status).toBe(403)
+      expect(approved.body.message).toMatch(/sign in as a person/i)
       const answer = yield* poll(api, started.body.device_code)
       expect(answer.body.error).toBe("authorization_pending")
     }).pipe(Effect.scoped),

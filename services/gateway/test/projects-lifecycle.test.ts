@@ -127,7 +127,13 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })("proje
       expect(variables.status).toBe(200)
       expect(JSON.stringify(variables.body)).not.toContain("postgres://")
       const revealed = yield* api.post(`/v1/services/${serviceId}/variables/DATABASE_URL/reveal`, undefined, ada.token)
-      expect(revealed.body).toEqual({ key: "DATABASE_URL", value: "postgres://db.internal/app" })
+      expect(revealed.body).toEqual({
+        key: "DATABASE_URL",
+        value: "postgres://db.internal/app",
+        references: [],
+        resolvedValue: "postgres://db.internal/app",
+        unresolvedReason: null,
+      })
 
       // first release
       const first = yield* api.post(

@@ -1,4 +1,4 @@
-import { ApiErrors, type Auth, IdentityRpc } from "@starform/domain"
+import { ApiErrors, Auth, IdentityRpc } from "@starform/domain"
 import { Effect, Layer, Predicate } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Access } from "./access/Access.ts"
@@ -15,11 +15,19 @@ import { Workspaces } from "./workspaces/Workspaces.ts"
 
 /** The identity RPCs, each handed to the module that owns it. */
 
-const signedOut = new ApiErrors.Unauthenticated({ message: "Sign in as a person to use this." })
+/**
+ * The person behind an actor, for a route only a person can use (`doing` words it); tokens and service accounts have
+ * no account of their own, and hear so (403), which is an answer, not a failure of the service.
+ */
+const personOf = (actor: Auth.Actor, doing: string) =>
+  actor.kind === "user" && actor.userId !== null ? Effect.succeed(actor.userId) : Effect.fail(Auth.personOnly(doing))
 
-/** The person behind an actor; tokens and service accounts have no account of their own. */
-const personOf = (actor: Auth.Actor) =>
-  actor.kind === "user" && actor.userId !== null ? Effect.succeed(actor.userId) : Effect.fail(signedOut)
+/** A token signing out: refused rather than ignored, since nothing would change (it is not revoked). */
+const tokenCannotSignOut = new ApiErrors.Forbidden({
+  message:
+    "An API token or a service account has no session to sign out of, so nothing was changed: the token stays valid " +
+    "until it expires or is revoked (DELETE /v1/tokens/{tokenId}). Sign in as a person to sign out.",
+})
 
 /** The acting person, or null for a token (which the gateway has already authorized). */
 const userIdOf = (actor: Auth.Actor) => (actor.kind === "user" ? actor.userId : null)
@@ -94,13 +102,15 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
         RateLimitBudgets: () => Budgets.all(sql),
         RecordAudit: ({ record }) => audit.record(record),
 
-        GetMe: ({ actor }) => Effect.flatMap(personOf(actor), accounts.me),
+        GetMe: ({ actor }) => Effect.flatMap(personOf(actor, "read an account"), accounts.me),
         UpdateMe: ({ actor, request }) =>
-          Effect.flatMap(personOf(actor), (userId) => accounts.rename(userId, request.name)),
+          Effect.flatMap(personOf(actor, "change an account"), (userId) => accounts.rename(userId, request.name)),
         Logout: ({ actor }) =>
-          actor.userId === null || actor.sessionId === null
-            ? Effect.void
-            : Effect.asVoid(sessions.revoke(actor.userId, actor.sessionId, "signed out")),
+          actor.kind !== "user"
+            ? Effect.fail(tokenCannotSignOut)
+            : actor.userId === null || actor.sessionId === null
+              ? Effect.void
+              : Effect.asVoid(sessions.revoke(actor.userId, actor.sessionId, "signed out")),
         ListSessions: ({ actor }) =>
           actor.userId === null ? Effect.succeed([]) : sessions.list(actor.userId, actor.sessionId),
         RevokeSession: ({ actor, sessionId }) =>
@@ -110,29 +120,31 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
             if (!revoked) return yield* ApiErrors.NotFound.of("session", sessionId)
           }),
         ResendVerification: ({ actor }) =>
-          Effect.flatMap(personOf(actor).pipe(Effect.orDie), accounts.resendVerification),
-        EnrolMfa: ({ actor }) => Effect.flatMap(personOf(actor).pipe(Effect.orDie), mfa.enrol),
+          Effect.flatMap(personOf(actor, "verify an email address"), accounts.resendVerification),
+        EnrolMfa: ({ actor }) => Effect.flatMap(personOf(actor, "set up two-factor authentication"), mfa.enrol),
         ConfirmMfa: ({ actor, code }) =>
-          Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.confirm(userId, code)),
+          Effect.flatMap(personOf(actor, "set up two-factor authentication"), (userId) => mfa.confirm(userId, code)),
         RegenerateRecoveryCodes: ({ actor, code }) =>
-          Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.regenerateRecoveryCodes(userId, code)),
+          Effect.flatMap(personOf(actor, "replace recovery codes"), (userId) =>
+            mfa.regenerateRecoveryCodes(userId, code),
+          ),
         DisableMfa: ({ actor, code }) =>
-          Effect.flatMap(personOf(actor).pipe(Effect.orDie), (userId) => mfa.disable(userId, code)),
+          Effect.flatMap(personOf(actor, "turn two-factor authentication off"), (userId) => mfa.disable(userId, code)),
         ListMemberships: ({ actor }) =>
           actor.userId === null ? Effect.succeed([]) : workspaces.memberships(actor.userId),
         AcceptInvitation: ({ actor, token }) =>
           actor.userId === null
-            ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can accept an invitation." }))
+            ? Effect.fail(Auth.personOnly("accept an invitation"))
             : workspaces.acceptInvitation(actor.userId, token),
-        ExportAccount: ({ actor }) => gdpr.exportAccount(actor),
+        ExportAccount: ({ actor }) => Effect.andThen(personOf(actor, "export an account"), gdpr.exportAccount(actor)),
         DeleteAccount: ({ actor, password, projectCounts }) =>
-          Effect.flatMap(personOf(actor), (userId) =>
+          Effect.flatMap(personOf(actor, "delete an account"), (userId) =>
             Effect.map(gdpr.deleteAccount(userId, password, projectCounts), (pseudonym) => ({ pseudonym })),
           ),
 
         CreateWorkspace: ({ actor, request }) =>
           actor.userId === null
-            ? Effect.fail(new ApiErrors.Forbidden({ message: "Only a person can create a workspace." }))
+            ? Effect.fail(Auth.personOnly("create a workspace"))
             : workspaces.create(actor.userId, request),
         ListWorkspaces: ({ actor }) =>
           actor.userId !== null
@@ -171,9 +183,12 @@ export const layer = IdentityRpc.IdentityRpcs.toLayer(
 
         StartDeviceAuthorization: ({ clientName, client }) => deviceCodes.start(clientName, client),
         PollDeviceToken: ({ deviceCode, client }) => deviceCodes.poll(deviceCode, client),
-        DescribeDevice: ({ actor, userCode }) => Effect.flatMap(personOf(actor), () => deviceCodes.describe(userCode)),
+        DescribeDevice: ({ actor, userCode }) =>
+          Effect.flatMap(personOf(actor, "look up a device's sign-in code"), () => deviceCodes.describe(userCode)),
         DecideDevice: ({ actor, userCode, approve }) =>
-          Effect.flatMap(personOf(actor), (userId) => deviceCodes.decide(userId, userCode, approve)),
+          Effect.flatMap(personOf(actor, "approve or refuse a device's sign-in"), (userId) =>
+            deviceCodes.decide(userId, userCode, approve),
+          ),
       }),
     )
   }),

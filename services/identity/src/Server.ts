@@ -1,9 +1,9 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { IdentityRpc } from "@starform/domain"
+import { ServiceServer } from "@starform/rpc"
 import { Layer } from "effect"
 import { HttpRouter } from "effect/http"
-import { RpcServer } from "effect/rpc"
 import * as Handlers from "./Handlers.ts"
 import { Mail, type MailSettings } from "./mail/MailSettings.ts"
 import * as Sender from "./mail/Sender.ts"
@@ -16,7 +16,7 @@ export const rpcPath = "/rpc"
  * The identity service's HTTP routes: the RPC endpoint. Needs `SqlClient`, `FieldCrypto` (TOTP secrets) and
  * `IdentityConfig`.
  */
-export const routes = RpcServer.layerHttp({ group: IdentityRpc.IdentityRpcs, path: rpcPath, protocol: "http" }).pipe(
+export const routes = ServiceServer.layerHttp({ group: IdentityRpc.IdentityRpcs, path: rpcPath }).pipe(
   Layer.provide(Handlers.layer),
   Layer.provide(Handlers.services),
   Layer.provide(Passwords.layer),

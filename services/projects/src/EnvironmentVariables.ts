@@ -4,7 +4,7 @@ import { Columns, Ids, Names } from "@starform/domain"
 import { Effect, Schema } from "effect"
 import type * as SqlClient from "effect/sql/SqlClient"
 import * as Precedence from "./Precedence.ts"
-import type * as References from "./References.ts"
+import * as References from "./References.ts"
 
 /**
  * Every service of one environment with its variables in clear (its own, and its linked groups' with precedence
@@ -76,4 +76,23 @@ export const load = Effect.fn("EnvironmentVariables.load")(function* (
     const merged = Precedence.merge(linked, ownBy.get(service.id) ?? new Map())
     return { id: service.id, name: service.name, variables: merged.variables, shared: merged.shared }
   })
+})
+
+/**
+ * What a revealed `value` of variable `key` of `service` refers to, as written, and what it resolves to now: what a
+ * deployment made now would see (null, with the reason, when a reference cannot be resolved).
+ */
+export const resolvedNow = Effect.fn("EnvironmentVariables.resolvedNow")(function* (
+  sql: SqlClient.SqlClient,
+  crypto: FieldCrypto["Service"],
+  service: { readonly name: string; readonly environmentId: string },
+  key: string,
+  value: string,
+) {
+  const references = References.referencesIn(value).map((reference) => reference.text)
+  if (references.length === 0) return { references, resolvedValue: value, unresolvedReason: null }
+  const outcome = References.resolveKey(service.name, key, yield* load(sql, crypto, service.environmentId))
+  return outcome._tag === "Resolved"
+    ? { references, resolvedValue: outcome.value, unresolvedReason: null }
+    : { references, resolvedValue: null, unresolvedReason: outcome.message }
 })

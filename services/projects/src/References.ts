@@ -79,6 +79,34 @@ export const resolveService = (
   service: string,
   services: ReadonlyArray<ServiceVariables>,
 ): { readonly _tag: "Resolved"; readonly variables: Map<string, string> } | Unresolvable => {
+  const resolver = resolverOf(service, services)
+  if (isUnresolvable(resolver)) return resolver
+  const variables = new Map<string, string>()
+  for (const key of resolver.keys) {
+    const outcome = resolver.resolveKey(key)
+    if (isUnresolvable(outcome)) return outcome
+    variables.set(key, outcome)
+  }
+  return { _tag: "Resolved", variables }
+}
+
+/**
+ * Resolves one variable `key` of `service` (what `resolveService` gives it), whatever state the service's other
+ * variables are in: its value with references substituted, or why it cannot be.
+ */
+export const resolveKey = (
+  service: string,
+  key: string,
+  services: ReadonlyArray<ServiceVariables>,
+): { readonly _tag: "Resolved"; readonly value: string } | Unresolvable => {
+  const resolver = resolverOf(service, services)
+  if (isUnresolvable(resolver)) return resolver
+  const outcome = resolver.resolveKey(key)
+  return isUnresolvable(outcome) ? outcome : { _tag: "Resolved", value: outcome }
+}
+
+/** The resolution of `service`'s variables, one key at a time, sharing what each resolved. */
+const resolverOf = (service: string, services: ReadonlyArray<ServiceVariables>) => {
   const byName = new Map(services.map((entry) => [entry.name, entry]))
   const self = byName.get(service)
   if (self === undefined) return unresolvable("unknown-service", [service])
@@ -123,13 +151,14 @@ export const resolveService = (
   // what the user calls each step: `api.KEY`, and `shared.KEY` for a group value
   const labels = () => visiting.map((id) => id.replace(/^[^#]*#/, ""))
 
-  const variables = new Map<string, string>()
-  for (const [key, raw] of self.variables) {
-    const outcome = resolve(self, node(self.name, key), raw)
-    if (isUnresolvable(outcome)) return outcome
-    variables.set(key, outcome)
+  return {
+    keys: Array.from(self.variables.keys()),
+    resolveKey: (key: string): string | Unresolvable => {
+      const raw = self.variables.get(key)
+      if (raw === undefined) return unresolvable("unknown-variable", [node(self.name, key)])
+      return resolve(self, node(self.name, key), raw)
+    },
   }
-  return { _tag: "Resolved", variables }
 }
 
 /**

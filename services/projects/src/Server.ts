@@ -1,10 +1,10 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { ProjectsRpc, ShuttleRpc } from "@starform/domain"
-import { TrustedAnswers } from "@starform/rpc"
+import { ServiceServer, TrustedAnswers } from "@starform/rpc"
 import { Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
-import { RpcSerialization, RpcServer } from "effect/rpc"
+import { RpcSerialization } from "effect/rpc"
 import { AuditTrail } from "./AuditTrail.ts"
 import { Clusters } from "./Clusters.ts"
 import { Deployments } from "./deployments/Deployments.ts"
@@ -172,16 +172,16 @@ export const ServicesLive = ObservedState.layer.pipe(
 
 /** The RPC routes of both contracts. */
 export const routes = Layer.mergeAll(
-  RpcServer.layerHttp({ group: ProjectsRpc.ProjectsRpcs, path: ProjectsRpc.path, protocol: "http" }).pipe(
+  ServiceServer.layerHttp({ group: ProjectsRpc.ProjectsRpcs, path: ProjectsRpc.path }).pipe(
     Layer.provide(ProjectsHandlers),
     // Its answers are the contract's types already: encoded without their checks again (see `TrustedAnswers`).
     Layer.provide(TrustedAnswers.layerVouching(ProjectsRpc.serialization)),
   ),
-  RpcServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path, protocol: "http" }).pipe(
+  ServiceServer.layerHttp({ group: ShuttleRpc.ShuttleRpcs, path: ShuttleRpc.path }).pipe(
     Layer.provide(ShuttleHandlers),
     Layer.provide(ClusterAuthenticationLive),
   ),
-  RpcServer.layerHttp({ group: ShuttleRpc.ShuttleDocumentRpcs, path: ShuttleRpc.documentPath, protocol: "http" }).pipe(
+  ServiceServer.layerHttp({ group: ShuttleRpc.ShuttleDocumentRpcs, path: ShuttleRpc.documentPath }).pipe(
     Layer.provide(ShuttleDocumentHandlers),
     Layer.provide(ClusterAuthenticationLive),
   ),

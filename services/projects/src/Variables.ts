@@ -57,7 +57,7 @@ export class Variables extends Context.Service<
       serviceId: string,
       key: string,
       actor: ProjectsRpc.ActingUser,
-    ) => Effect.Effect<VariablesApi.RevealedVariable, NotFound | AuditNotRecorded>
+    ) => Effect.Effect<VariablesApi.RevealedServiceVariable, NotFound | AuditNotRecorded>
     readonly listLinks: (serviceId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VarGroupLink>, NotFound>
     readonly link: (
       serviceId: string,
@@ -250,7 +250,9 @@ export class Variables extends Context.Service<
             targetId: serviceId,
             metadata: { key, projectId: service.projectId, environmentId: service.environmentId },
           })
-          return { key: key as VariablesApi.RevealedVariable["key"], value: yield* openService(sealed.valueCiphertext) }
+          const value = yield* openService(sealed.valueCiphertext)
+          const resolution = yield* EnvironmentVariables.resolvedNow(sql, crypto, service, key, value)
+          return { key: key as VariablesApi.RevealedVariable["key"], value, ...resolution }
         }),
 
         listLinks: Effect.fn("Variables.listLinks")(function* (serviceId: string) {

@@ -127,7 +127,13 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("variables", (i
       expect(JSON.stringify(yield* variables.listService(api.id))).not.toContain("sk_live_123")
 
       const revealed = yield* variables.revealService(api.id, "STRIPE_KEY", actor)
-      expect(revealed).toEqual({ key: "STRIPE_KEY", value: "sk_live_123" })
+      expect(revealed).toEqual({
+        key: "STRIPE_KEY",
+        value: "sk_live_123",
+        references: [],
+        resolvedValue: "sk_live_123",
+        unresolvedReason: null,
+      })
       const sql = yield* SqlClient.SqlClient
       const audit = yield* sql<{ readonly action: string; readonly actorId: string; readonly metadata: unknown }>`
         SELECT action, actor_id, metadata FROM audit_log WHERE workspace_id = ${workspaceId} AND target_id = ${api.id}`
@@ -167,6 +173,9 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("variables", (i
       expect(yield* variables.revealService(api.id, "URL", actor)).toEqual({
         key: "URL",
         value: "https://api.example.com",
+        references: [],
+        resolvedValue: "https://api.example.com",
+        unresolvedReason: null,
       })
 
       const self = yield* Effect.flip(variables.setService(api.id, { A: "${{ api.A }}" }))

@@ -25,6 +25,21 @@ const problem = (name: string, services: ReadonlyArray<References.ServiceVariabl
 }
 
 describe("reference variables", () => {
+  it("resolve one variable alone, whatever its service's other variables refer to", () => {
+    const db = service("db", { HOST: "db.internal" })
+    const api = service("api", { URL: "postgres://${{ db.HOST }}", BROKEN: "${{ db.MISSING }}" })
+    expect(References.resolveKey("api", "URL", [db, api])).toEqual({
+      _tag: "Resolved",
+      value: "postgres://db.internal",
+    })
+    expect(References.resolveKey("api", "BROKEN", [db, api])).toMatchObject({
+      _tag: "Unresolvable",
+      problem: "unknown-variable",
+      path: ["api.BROKEN", "db.MISSING"],
+    })
+    expect(References.resolveKey("api", "ABSENT", [db, api])).toMatchObject({ problem: "unknown-variable" })
+  })
+
   it("substitute another service's resolved variable and the shared group value, at any depth", () => {
     const db = service("db", { HOST: "db.internal", URL: "postgres://${{ db.HOST }}:5432/app" })
     const api = service(

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { NotFound, RateLimited, Unauthenticated, ValidationFailed } from "../ApiErrors.ts"
+import { Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed } from "../ApiErrors.ts"
 import { Authentication } from "../Auth.ts"
 import { Timestamp } from "../Columns.ts"
 import * as Rules from "../Rules.ts"
@@ -149,7 +149,7 @@ export const DeviceApprovalGroup = HttpApiGroup.make("deviceApproval")
     HttpApiEndpoint.post("describeDevice", "/v1/auth/device/lookup", {
       payload: DeviceDecisionRequest,
       success: PendingDevice,
-      error: [ValidationFailed, NotFound, Unauthenticated, RateLimited],
+      error: [ValidationFailed, NotFound, Unauthenticated, Forbidden, RateLimited],
     })
       .annotate(OpenApi.Summary, "What is asking to sign in with this user code, to show before approving it")
       .annotate(
@@ -159,7 +159,7 @@ export const DeviceApprovalGroup = HttpApiGroup.make("deviceApproval")
     HttpApiEndpoint.post("approveDevice", "/v1/auth/device/approve", {
       payload: DeviceDecisionRequest,
       success: DeviceDecision,
-      error: [ValidationFailed, NotFound, Unauthenticated, RateLimited],
+      error: [ValidationFailed, NotFound, Unauthenticated, Forbidden, RateLimited],
     })
       .annotate(OpenApi.Summary, "Approve a device's user code: its next poll signs it in as this person")
       .annotate(
@@ -169,7 +169,7 @@ export const DeviceApprovalGroup = HttpApiGroup.make("deviceApproval")
     HttpApiEndpoint.post("denyDevice", "/v1/auth/device/deny", {
       payload: DeviceDecisionRequest,
       success: DeviceDecision,
-      error: [ValidationFailed, NotFound, Unauthenticated, RateLimited],
+      error: [ValidationFailed, NotFound, Unauthenticated, Forbidden, RateLimited],
     })
       .annotate(OpenApi.Summary, "Refuse a device's user code: its next poll hears access_denied")
       .annotate(OpenApi.Description, "The device's next poll answers `access_denied`; the code cannot be used again."),

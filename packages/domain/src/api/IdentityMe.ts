@@ -116,23 +116,24 @@ export const AcceptInvitationRequest = Schema.Struct({
 
 export const IdentityMeGroup = HttpApiGroup.make("me")
   .add(
-    HttpApiEndpoint.get("getMe", "/v1/me", { success: User })
+    HttpApiEndpoint.get("getMe", "/v1/me", { success: User, error: Forbidden })
       .annotate(OpenApi.Summary, "The signed-in account")
       .annotate(OpenApi.Description, "The person signed in, with their verification and two-factor status."),
     HttpApiEndpoint.patch("updateMe", "/v1/me", {
       payload: UpdateMeRequest,
       success: User,
-      error: ValidationFailed,
+      error: [ValidationFailed, Forbidden],
     })
       .annotate(OpenApi.Summary, "Change the account's name")
       .annotate(OpenApi.Description, "Only the name can change here; the email address is the account's identity."),
     HttpApiEndpoint.post("logout", "/v1/auth/logout", {
       success: HttpApiSchema.NoContent.annotate({ description: "Signed out." }),
+      error: Forbidden,
     })
       .annotate(OpenApi.Summary, "Sign out this session: its refresh token stops working")
       .annotate(
         OpenApi.Description,
-        "Signs out the session of the access token used: its refresh token stops working at once, and the access token at its expiry.",
+        "Signs out the session of the access token used: its refresh token stops working at once, and the access token at its expiry. An API or service-account token has no session: 403, and the token stays valid (revoke it with `DELETE /v1/tokens/{tokenId}`).",
       ),
     HttpApiEndpoint.get("listSessions", "/v1/me/sessions", {
       success: Schema.Array(SessionInfo).annotate({ description: "The account's sessions, most recent first." }),
@@ -151,13 +152,13 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
       ),
     HttpApiEndpoint.post("resendVerification", "/v1/me/email-verification", {
       success: HttpApiSchema.Accepted.annotate({ description: "Accepted: a new verification link is on its way." }),
-      error: Conflict,
+      error: [Conflict, Forbidden],
     })
       .annotate(OpenApi.Summary, "Email a new verification link")
       .annotate(OpenApi.Description, "Sends a new link while the address is not yet verified (409 once it is)."),
     HttpApiEndpoint.post("enrolMfa", "/v1/me/mfa/enrolment", {
       success: MfaEnrolment.pipe(HttpApiSchema.status(201)),
-      error: Conflict,
+      error: [Conflict, Forbidden],
     })
       .annotate(OpenApi.Summary, "Start TOTP enrolment: a new secret, active once confirmed")
       .annotate(
@@ -167,7 +168,7 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
     HttpApiEndpoint.post("confirmMfa", "/v1/me/mfa/confirmation", {
       payload: MfaCodeRequest,
       success: RecoveryCodes,
-      error: [ValidationFailed, Conflict],
+      error: [ValidationFailed, Conflict, Forbidden],
     })
       .annotate(OpenApi.Summary, "Confirm enrolment with a code: MFA is on; answers the recovery codes once")
       .annotate(
@@ -177,7 +178,7 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
     HttpApiEndpoint.post("regenerateRecoveryCodes", "/v1/me/mfa/recovery-codes", {
       payload: MfaCodeRequest,
       success: RecoveryCodes,
-      error: [ValidationFailed, Conflict],
+      error: [ValidationFailed, Conflict, Forbidden],
     })
       .annotate(OpenApi.Summary, "Replace the recovery codes (the old ones stop working)")
       .annotate(
@@ -187,7 +188,7 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
     HttpApiEndpoint.post("disableMfa", "/v1/me/mfa/disable", {
       success: HttpApiSchema.NoContent.annotate({ description: "Two-factor sign-in is off." }),
       payload: MfaCodeRequest,
-      error: [ValidationFailed, Conflict],
+      error: [ValidationFailed, Conflict, Forbidden],
     })
       .annotate(OpenApi.Summary, "Turn MFA off with a current code")
       .annotate(OpenApi.Description, "Needs a current code from the authenticator app."),
@@ -206,7 +207,7 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
         OpenApi.Description,
         "The token comes from the invitation email and works once; the invitation must be for this account's email address.",
       ),
-    HttpApiEndpoint.get("exportAccount", "/v1/me/export", { success: AccountExport })
+    HttpApiEndpoint.get("exportAccount", "/v1/me/export", { success: AccountExport, error: Forbidden })
       .annotate(OpenApi.Summary, "Everything Starform keeps about the account, as JSON")
       .annotate(
         OpenApi.Description,
@@ -215,7 +216,7 @@ export const IdentityMeGroup = HttpApiGroup.make("me")
     HttpApiEndpoint.delete("deleteAccount", "/v1/me", {
       success: HttpApiSchema.NoContent.annotate({ description: "The account is deleted." }),
       payload: RequestBodies.optional(DeleteAccountRequest),
-      error: [ValidationFailed, Conflict, Unauthenticated],
+      error: [ValidationFailed, Conflict, Unauthenticated, Forbidden],
     })
       .annotate(
         OpenApi.Summary,

@@ -45,6 +45,25 @@ export const RevealedVariable = Schema.Struct({
 }).annotate({ identifier: "RevealedVariable", description: "One variable with its value, as set." })
 export type RevealedVariable = typeof RevealedVariable.Type
 
+/** A service's value in clear, as set, with the references it holds and what they resolve to now. */
+export const RevealedServiceVariable = Schema.Struct({
+  ...RevealedVariable.fields,
+  references: Schema.Array(Schema.String).annotate({
+    description: `The references the value holds, as written (\`\${{ api.URL }}\`, \`\${{ shared.REGION }}\`); empty: a plain value.`,
+  }),
+  resolvedValue: Schema.NullOr(Schema.String).annotate({
+    description:
+      "The value with its references substituted, as a deployment made now would see it; null: it cannot be resolved.",
+  }),
+  unresolvedReason: Schema.NullOr(Schema.String).annotate({
+    description: "Why `resolvedValue` is null (a cycle, an unknown service or variable); null when it resolved.",
+  }),
+}).annotate({
+  identifier: "RevealedServiceVariable",
+  description: "One variable of a service with its value as set, its references, and what it resolves to now.",
+})
+export type RevealedServiceVariable = typeof RevealedServiceVariable.Type
+
 export const SetVariablesRequest = Schema.Struct({
   /** Keys given are set (created or replaced); others stay. */
   variables: VariableMap.pipe(
@@ -194,14 +213,14 @@ export const VariablesGroup = HttpApiGroup.make("variables")
       ),
     HttpApiEndpoint.post("revealServiceVariable", "/v1/services/:serviceId/variables/:key/reveal", {
       params: serviceKey,
-      success: RevealedVariable,
+      success: RevealedServiceVariable,
       error: [ValidationFailed, Forbidden, NotFound],
     })
       .annotateMerge(Auth.requires("variable.reveal", Auth.ofResource("service", "serviceId")))
       .annotate(OpenApi.Summary, "Show one value in clear (needs variable.reveal; audited)")
       .annotate(
         OpenApi.Description,
-        "The value as set, references unresolved. Needs the `variable.reveal` permission; every reveal is written to the audit log.",
+        "The value as set, the references it holds, and what it resolves to now (`resolvedValue`, or `unresolvedReason` when it cannot). Needs the `variable.reveal` permission; every reveal is written to the audit log.",
       ),
     HttpApiEndpoint.get("listVarGroupLinks", "/v1/services/:serviceId/var-groups", {
       params: serviceId,

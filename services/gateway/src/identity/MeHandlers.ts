@@ -21,13 +21,9 @@ export const MeHandlers = HttpApiBuilder.group(PublicApi.Api, "me", (handlers) =
       })
 
     return handlers
-      .handle("getMe", () =>
-        Effect.flatMap(Auth.CurrentActor, (actor) => call(identity.GetMe({ actor })).pipe(Effect.orDie)),
-      )
+      .handle("getMe", () => Effect.flatMap(Auth.CurrentActor, (actor) => call(identity.GetMe({ actor }))))
       .handle("updateMe", ({ payload }) =>
-        Effect.flatMap(self("account.update"), (actor) =>
-          call(identity.UpdateMe({ actor, request: payload })).pipe(Effect.orDie),
-        ),
+        Effect.flatMap(self("account.update"), (actor) => call(identity.UpdateMe({ actor, request: payload }))),
       )
       .handle("logout", () =>
         Effect.gen(function* () {
@@ -78,7 +74,7 @@ export const MeHandlers = HttpApiBuilder.group(PublicApi.Api, "me", (handlers) =
         }),
       )
       .handle("exportAccount", () =>
-        Effect.flatMap(Auth.CurrentActor, (actor) => call(identity.ExportAccount({ actor })).pipe(Effect.orDie)),
+        Effect.flatMap(Auth.CurrentActor, (actor) => call(identity.ExportAccount({ actor }))),
       )
       .handle("deleteAccount", ({ payload }) =>
         Effect.gen(function* () {
