@@ -29,7 +29,7 @@ layer(TestDatabase.layer, { excludeTestServices: true })("a defect in one reques
       const api = Harness.client(baseUrl)
 
       // the culprit: their verification mail and their project's rename die in the services' handlers
-      const culprit = yield* Harness.signup(api, "Mallory")
+      const culprit = yield* Harness.signupUnverified(api, "Mallory")
       const culpritWorkspace = yield* Harness.workspace(api, culprit.token, "Mallory's")
       const culpritProject = yield* Fixtures.project({ workspaceId: culpritWorkspace })
       yield* dieOn("user_tokens", "user_id", culprit.userId)

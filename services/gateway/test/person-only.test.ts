@@ -30,7 +30,7 @@ layer(TestDatabase.layer)("routes only a person can use", (it) => {
     Effect.gen(function* () {
       const { baseUrl } = yield* Harness.start()
       const api = Harness.client(baseUrl)
-      const owner = yield* Harness.signup(api)
+      const owner = yield* Harness.signupUnverified(api)
       const workspaceId = yield* Harness.workspace(api, owner.token)
       const apiToken = yield* api.post(
         `/v1/workspaces/${workspaceId}/tokens`,
