@@ -6,6 +6,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import * as Authorization from "./auth/Authorization.ts"
 import * as BuildsHandlers from "./builds/Handlers.ts"
+import * as Dashboard from "./dashboard/Dashboard.ts"
 import * as Pipeline from "./errors/Pipeline.ts"
 import * as GithubHandlers from "./github/Handlers.ts"
 import { SystemHandlers } from "./Health.ts"
@@ -54,20 +55,25 @@ export interface ListenOptions {
   readonly redisUrl?: string
   /** Log a line per request (default true). */
   readonly logRequests?: boolean
+  /** The dashboard's built files, served at `/` (see `Dashboard.layer`); unset: no dashboard. */
+  readonly dashboardDirectory?: string | undefined
 }
 
 /** The gateway listening on `host:port`. Closing its scope stops accepting and lets open requests finish. */
 export const layer = (options: ListenOptions) =>
   HttpRouter.serve(
-    options.identityUrl === undefined
-      ? routes
-      : app.pipe(
-          Layer.provide(
-            IdentityWiring.dependencies({
-              identityUrl: options.identityUrl,
-              redisUrl: Option.fromNullishOr(options.redisUrl),
-            }),
+    Layer.mergeAll(
+      options.identityUrl === undefined
+        ? routes
+        : app.pipe(
+            Layer.provide(
+              IdentityWiring.dependencies({
+                identityUrl: options.identityUrl,
+                redisUrl: Option.fromNullishOr(options.redisUrl),
+              }),
+            ),
           ),
-        ),
+      options.dashboardDirectory === undefined ? Layer.empty : Dashboard.layer(options.dashboardDirectory),
+    ),
     { disableListenLog: true, disableLogger: options.logRequests === false },
   ).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })))
