@@ -140,3 +140,84 @@ const walk = async ({ page, screenshot }: Browsers.Watched) => {
   await card.locator('[data-status="active"]').waitFor()
   await screenshot("canvas-after-rollback")
 }
+
+/** An account with a workspace and a project, made over the API (the other tenant of the isolation test). */
+const otherTenant = async () => {
+  const call = async (path: string, body: unknown, token?: string) => {
+    const response = await fetch(`${starbase.url}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify(body),
+    })
+    expect(response.status, path).toBe(201)
+    return response.json()
+  }
+  const signedIn = await call("/v1/auth/signup", {
+    email: `eve+${Date.now()}@example.com`,
+    password: "another long password",
+  })
+  const token: string = signedIn.tokens.accessToken
+  const workspace = await call("/v1/workspaces", { name: "Eve's secrets" }, token)
+  const project = await call(`/v1/workspaces/${workspace.id}/projects`, { name: "secret-project" }, token)
+  return { workspaceId: workspace.id as string, projectId: project.id as string }
+}
+
+const signUpInBrowser = async (page: Page, address: string) => {
+  await page.goto(`${starbase.url}/signup`)
+  await page.getByLabel("Email").fill(address)
+  await page.getByLabel("Password").fill("correct horse battery staple")
+  await page.getByRole("button", { name: "Sign up" }).click()
+  await page.getByRole("heading", { name: "New workspace" }).waitFor()
+}
+
+describe("tenancy and reach", () => {
+  it("shows “not found” for another workspace's and project's URLs, never their data", async () => {
+    const eve = await otherTenant()
+    const watched = Browsers.watch(await (await browser.newContext()).newPage(), "tenancy")
+    await Browsers.explainFailure(watched, async () => {
+      const { page, screenshot } = watched
+      await signUpInBrowser(page, `mallory+${Date.now()}@example.com`)
+      for (const path of [`/w/${eve.workspaceId}`, `/p/${eve.projectId}`]) {
+        await page.goto(`${starbase.url}${path}`)
+        await page.getByRole("heading", { name: "Not found" }).waitFor()
+        expect(await page.content()).not.toContain("secret-project")
+        expect(await page.content()).not.toContain("Eve's secrets")
+        await screenshot(path.split("/")[1] === "w" ? "other-workspace" : "other-project")
+      }
+    })
+    // The API's 404s (and Chromium's console line for each) are the whole story: nothing else went wrong.
+    const unexpected = watched.problems.filter(
+      (line) => !/^HTTP 404: GET .*\/v1\//.test(line) && !/status of 404/.test(line),
+    )
+    expect(unexpected).toEqual([])
+    expect(watched.problems.some((line) => line.startsWith("HTTP 404"))).toBe(true)
+  }, 120_000)
+
+  it("works at phone width and from the keyboard, with the refused field's message under it", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })
+    const watched = Browsers.watch(await context.newPage(), "phone")
+    await Browsers.explainFailure(watched, async () => {
+      const { page, screenshot } = watched
+      await page.goto(`${starbase.url}/signup`)
+      await page.getByLabel("Name").focus()
+      await page.keyboard.type("Grace")
+      await page.keyboard.press("Tab")
+      await page.keyboard.type("not-an-email")
+      await page.keyboard.press("Tab")
+      await page.keyboard.type("short")
+      await page.keyboard.press("Enter")
+      const emailError = page.locator(".field", { has: page.getByLabel("Email") }).getByRole("alert")
+      await emailError.waitFor()
+      expect(await emailError.textContent()).toMatch(/email/i)
+      const passwordError = page.locator(".field", { has: page.getByLabel("Password") }).getByRole("alert")
+      await passwordError.waitFor()
+      await screenshot("signup-refused")
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      expect(overflow).toBeLessThanOrEqual(0)
+    })
+    expect(watched.problems).toEqual([])
+  }, 60_000)
+})

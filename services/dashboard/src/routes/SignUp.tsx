@@ -39,7 +39,7 @@ export const SignUp = () => {
           autoComplete="new-password"
           required
           problem={form.problem}
-          hint="At least 12 characters."
+          hint="10 to 256 characters."
         />
         <FormError problem={form.problem} />
         <button type="submit" disabled={form.busy}>
