@@ -105,6 +105,14 @@ export const ListDeploymentsQuery = Schema.Struct({
   ),
 })
 
+/** One service's newest deployments, as the environment's deployment stream sends them. */
+export const ServiceDeployments = Schema.Struct({
+  serviceId: ServiceId,
+  /** Newest first, at most the stream's `limit`. */
+  deployments: Schema.Array(DeploymentView),
+})
+export type ServiceDeployments = typeof ServiceDeployments.Type
+
 const serviceId = { serviceId: ServiceId }
 const deploymentId = { deploymentId: DeploymentId }
 const errors = [ValidationFailed, Forbidden, NotFound, Conflict]
@@ -119,6 +127,17 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
     })
       .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("service", "serviceId")))
       .annotate(OpenApi.Summary, "A service's deployments, newest first"),
+    HttpApiEndpoint.get("watchDeployments", "/v1/environments/:environmentId/deployments/stream", {
+      params: { environmentId: EnvironmentId },
+      query: ListDeploymentsQuery,
+      success: HttpApiSchema.StreamSse({ data: Schema.Array(ServiceDeployments) }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("environment", "environmentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Server-sent events: every service's newest deployments in the environment, now and each time any changes",
+      ),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       headers: CreateDeploymentHeaders,

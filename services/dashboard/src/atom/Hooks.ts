@@ -42,15 +42,3 @@ export const useAtomRun = <W, A, E>(
     [registry, atom],
   )
 }
-
-/** Re-fetches `atom` every `intervalMs` while the page is visible: how live status reaches an open page. */
-export const usePolling = (atom: Atom.Atom<unknown>, intervalMs: number, enabled = true): void => {
-  const refresh = useAtomRefresh(atom)
-  React.useEffect(() => {
-    if (!enabled) return
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible") refresh()
-    }, intervalMs)
-    return () => clearInterval(timer)
-  }, [refresh, intervalMs, enabled])
-}

@@ -4,7 +4,8 @@ import { Option } from "effect"
 import { AsyncResult } from "effect/reactivity"
 import { Api } from "../api/Client.ts"
 import * as Input from "../api/Input.ts"
-import { useAtomValue, usePolling } from "../atom/Hooks.ts"
+import { deploymentsOf, environmentDeployments } from "../api/Live.ts"
+import { useAtomValue } from "../atom/Hooks.ts"
 import { Loaded, NotFound } from "../ui/Loaded.tsx"
 import { Link, navigate, useLocation } from "../ui/Router.tsx"
 import { Shell } from "../ui/Shell.tsx"
@@ -12,9 +13,6 @@ import { inProgress, StatusBadge } from "../ui/Status.tsx"
 
 export const servicesKey = (environmentId: string) => `services:${environmentId}`
 export const deploymentsKey = (serviceId: string) => `deployments:${serviceId}`
-
-/** How often an open page asks for deployment status (live status within a second). */
-export const pollMs = 400
 
 /** `/p/:projectId?env=…`: the project's services in one environment, as cards. */
 export const ProjectCanvas = ({ projectId: raw }: { readonly projectId: string }) => {
@@ -95,6 +93,8 @@ const Services = ({
       reactivityKeys: [servicesKey(environment.id)],
     }),
   )
+  const live = useAtomValue(environmentDeployments(environment.id))
+  const all = AsyncResult.isSuccess(live) ? live.value : []
   return (
     <Loaded result={services}>
       {(list) => (
@@ -104,7 +104,7 @@ const Services = ({
           ) : (
             <ul className="cards" aria-label={`Services in ${environment.name}`}>
               {list.map((service) => (
-                <ServiceCard key={service.id} service={service} />
+                <ServiceCard key={service.id} service={service} deployments={deploymentsOf(all, service.id)} />
               ))}
             </ul>
           )}
@@ -123,19 +123,20 @@ const Services = ({
 export const servingOf = (
   service: ServicesApi.ServiceView,
   deployments: ReadonlyArray<DeploymentsApi.DeploymentView>,
-) => deployments.find((d) => d.id === service.activeDeploymentId) ?? deployments[0]
+) =>
+  deployments.find((d) => d.status === "active") ??
+  deployments.find((d) => d.id === service.activeDeploymentId) ??
+  deployments[0]
 
-const ServiceCard = ({ service }: { readonly service: ServicesApi.ServiceView }) => {
-  const deployments = Api.query("deployments", "listDeployments", {
-    params: { serviceId: service.id },
-    query: { limit: 5 },
-    reactivityKeys: [deploymentsKey(service.id)],
-  })
-  const result = useAtomValue(deployments)
-  const list = AsyncResult.isSuccess(result) ? result.value : []
-  usePolling(deployments, pollMs)
-  const serving = servingOf(service, list)
-  const latest = list[0]
+const ServiceCard = ({
+  service,
+  deployments,
+}: {
+  readonly service: ServicesApi.ServiceView
+  readonly deployments: ReadonlyArray<DeploymentsApi.DeploymentView>
+}) => {
+  const serving = servingOf(service, deployments)
+  const latest = deployments[0]
   const source = service.source.type === "image" ? service.source.imageRef : service.source.repoFullName
   return (
     <li className="card service-card" data-service={service.name}>

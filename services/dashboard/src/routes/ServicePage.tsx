@@ -4,14 +4,15 @@ import { AsyncResult } from "effect/reactivity"
 import * as React from "react"
 import { Api } from "../api/Client.ts"
 import * as Input from "../api/Input.ts"
+import { deploymentsOf, environmentDeployments } from "../api/Live.ts"
 import * as Problems from "../api/Problems.ts"
-import { useAtomRun, useAtomValue, usePolling } from "../atom/Hooks.ts"
+import { useAtomRun, useAtomValue } from "../atom/Hooks.ts"
 import { FormError } from "../ui/Form.tsx"
 import { Loaded, NotFound } from "../ui/Loaded.tsx"
 import { Link } from "../ui/Router.tsx"
 import { Shell } from "../ui/Shell.tsx"
 import { inProgress, StatusBadge } from "../ui/Status.tsx"
-import { deploymentsKey, pollMs, servingOf } from "./ProjectCanvas.tsx"
+import { deploymentsKey, servingOf } from "./ProjectCanvas.tsx"
 import { RollbackConfirm } from "./Rollback.tsx"
 
 export const serviceKey = (serviceId: string) => `service:${serviceId}`
@@ -35,8 +36,6 @@ const Service = ({ serviceId }: { readonly serviceId: Ids.ServiceId }) => {
     reactivityKeys: [serviceKey(serviceId)],
   })
   const result = useAtomValue(service)
-  // The serving release moves when a rollout completes: follow it as closely as the deployments list.
-  usePolling(service, pollMs * 2)
   return (
     <Shell projectId={AsyncResult.isSuccess(result) ? result.value.projectId : undefined}>
       <Loaded result={result}>{(s) => <ServiceView service={s} />}</Loaded>
@@ -72,13 +71,7 @@ export const ServiceHeader = ({
 )
 
 const ServiceView = ({ service }: { readonly service: ServicesApi.ServiceView }) => {
-  const deployments = Api.query("deployments", "listDeployments", {
-    params: { serviceId: service.id },
-    query: { limit: 20 },
-    reactivityKeys: [deploymentsKey(service.id)],
-  })
-  const result = useAtomValue(deployments)
-  usePolling(deployments, pollMs)
+  const result = useAtomValue(environmentDeployments(service.environmentId))
   const keys = [deploymentsKey(service.id), serviceKey(service.id)]
   const deploy = useAtomRun(Api.mutation("deployments", "createDeployment"))
   const redeploy = useAtomRun(Api.mutation("deployments", "redeployDeployment"))
@@ -99,7 +92,7 @@ const ServiceView = ({ service }: { readonly service: ServicesApi.ServiceView })
       .finally(() => setBusy(undefined))
   }
 
-  const list = AsyncResult.isSuccess(result) ? result.value : []
+  const list = AsyncResult.isSuccess(result) ? deploymentsOf(result.value, service.id) : []
   const serving = servingOf(service, list)
   const latest = list[0]
   return (
@@ -134,86 +127,102 @@ const ServiceView = ({ service }: { readonly service: ServicesApi.ServiceView })
       )}
       <h2>Deployments</h2>
       <Loaded result={result}>
-        {(rows) =>
-          rows.length === 0 ? (
-            <p className="muted">Not deployed yet.</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="deployments">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Trigger</th>
-                    <th scope="col">Image</th>
-                    <th scope="col">Variables</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Duration</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((deployment) => (
-                    <tr key={deployment.id} data-number={deployment.number} data-status={deployment.status}>
-                      <td>#{deployment.number}</td>
-                      <td>
-                        <StatusBadge status={deployment.status} />
-                        {deployment.failureReason !== null && (
-                          <small className="field-error"> {deployment.failureReason}</small>
-                        )}
-                      </td>
-                      <td>
-                        {deployment.trigger}
-                        {deployment.rollbackOfDeploymentId !== null &&
-                          ` of #${rows.find((d) => d.id === deployment.rollbackOfDeploymentId)?.number ?? "?"}`}
-                      </td>
-                      <td className="mono">{deployment.imageRef ?? deployment.commitSha?.slice(0, 7) ?? "—"}</td>
-                      <td>{deployment.snapshot.variableKeys.join(", ") || "none"}</td>
-                      <td>
-                        <time dateTime={deployment.createdAt}>{new Date(deployment.createdAt).toLocaleString()}</time>
-                      </td>
-                      <td>{duration(deployment)}</td>
-                      <td>
-                        <div className="row-actions">
-                          {deployment.status === "superseded" && (
-                            <button
-                              type="button"
-                              className="secondary"
-                              disabled={busy !== undefined}
-                              onClick={() => setConfirming(deployment)}
-                            >
-                              Roll back to #{deployment.number}
-                            </button>
-                          )}
-                          {inProgress(deployment.status) && (
-                            <button
-                              type="button"
-                              className="secondary"
-                              disabled={busy !== undefined}
-                              onClick={() =>
-                                run("cancel", () =>
-                                  cancel({ params: { deploymentId: deployment.id }, reactivityKeys: keys }),
-                                )
-                              }
-                            >
-                              Cancel #{deployment.number}
-                            </button>
-                          )}
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(all) => (
+          <DeploymentRows
+            rows={deploymentsOf(all, service.id)}
+            busy={busy}
+            onRollback={setConfirming}
+            onCancel={(deployment) =>
+              run("cancel", () => cancel({ params: { deploymentId: deployment.id }, reactivityKeys: keys }))
+            }
+          />
+        )}
       </Loaded>
     </>
   )
 }
+
+const DeploymentRows = ({
+  rows,
+  busy,
+  onRollback,
+  onCancel,
+}: {
+  readonly rows: ReadonlyArray<DeploymentsApi.DeploymentView>
+  readonly busy: string | undefined
+  readonly onRollback: (deployment: DeploymentsApi.DeploymentView) => void
+  readonly onCancel: (deployment: DeploymentsApi.DeploymentView) => void
+}) =>
+  rows.length === 0 ? (
+    <p className="muted">Not deployed yet.</p>
+  ) : (
+    <div className="table-wrap">
+      <table className="deployments">
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Status</th>
+            <th scope="col">Trigger</th>
+            <th scope="col">Image</th>
+            <th scope="col">Variables</th>
+            <th scope="col">Created</th>
+            <th scope="col">Duration</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((deployment) => (
+            <tr key={deployment.id} data-number={deployment.number} data-status={deployment.status}>
+              <td>#{deployment.number}</td>
+              <td>
+                <StatusBadge status={deployment.status} />
+                {deployment.failureReason !== null && (
+                  <small className="field-error"> {deployment.failureReason}</small>
+                )}
+              </td>
+              <td>
+                {deployment.trigger}
+                {deployment.rollbackOfDeploymentId !== null &&
+                  ` of #${rows.find((d) => d.id === deployment.rollbackOfDeploymentId)?.number ?? "?"}`}
+              </td>
+              <td className="mono">{deployment.imageRef ?? deployment.commitSha?.slice(0, 7) ?? "—"}</td>
+              <td>{deployment.snapshot.variableKeys.join(", ") || "none"}</td>
+              <td>
+                <time dateTime={deployment.createdAt}>{new Date(deployment.createdAt).toLocaleString()}</time>
+              </td>
+              <td>{duration(deployment)}</td>
+              <td>
+                <div className="row-actions">
+                  {deployment.status === "superseded" && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={busy !== undefined}
+                      onClick={() => onRollback(deployment)}
+                    >
+                      Roll back to #{deployment.number}
+                    </button>
+                  )}
+                  {inProgress(deployment.status) && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={busy !== undefined}
+                      onClick={() => onCancel(deployment)}
+                    >
+                      Cancel #{deployment.number}
+                    </button>
+                  )}
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
 
 const duration = (deployment: DeploymentsApi.DeploymentView) => {
   if (deployment.startedAt === null) return "—"

@@ -2,6 +2,7 @@ import { Auth, DeploymentsApi, PublicApi } from "@starform/domain"
 import { Effect, Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { acting } from "./Acting.ts"
+import * as DeploymentStream from "./DeploymentStream.ts"
 import { call, layerFromUrl, ProjectsClient } from "./ProjectsClient.ts"
 
 /**
@@ -80,6 +81,9 @@ const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (han
     handlers
       .handle("listDeployments", ({ params, query }) =>
         call(projects.ListDeployments({ ...params, limit: query.limit ?? 20 })),
+      )
+      .handle("watchDeployments", ({ params, query }) =>
+        Effect.succeed(DeploymentStream.watch(projects, params.environmentId, query.limit ?? 20)),
       )
       .handle("createDeployment", ({ params, headers, payload }) =>
         Effect.flatMap(Auth.CurrentActor, (actor) =>
