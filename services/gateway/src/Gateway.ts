@@ -11,6 +11,7 @@ import * as Pipeline from "./errors/Pipeline.ts"
 import * as GithubHandlers from "./github/Handlers.ts"
 import { SystemHandlers } from "./Health.ts"
 import * as IdentityWiring from "./identity/Wiring.ts"
+import * as DeploymentStream from "./projects/DeploymentStream.ts"
 import * as ProjectsHandlers from "./projects/Handlers.ts"
 import { ProjectsUrl } from "./projects/ProjectsClient.ts"
 import * as Reference from "./reference/Reference.ts"
@@ -59,21 +60,26 @@ export interface ListenOptions {
   readonly dashboardDirectory?: string | undefined
 }
 
-/** The gateway listening on `host:port`. Closing its scope stops accepting and lets open requests finish. */
+/**
+ * The gateway listening on `host:port`. Closing its scope ends the open deployment streams, stops accepting and lets
+ * open requests finish.
+ */
 export const layer = (options: ListenOptions) =>
-  HttpRouter.serve(
-    Layer.mergeAll(
-      options.identityUrl === undefined
-        ? routes
-        : app.pipe(
-            Layer.provide(
-              IdentityWiring.dependencies({
-                identityUrl: options.identityUrl,
-                redisUrl: Option.fromNullishOr(options.redisUrl),
-              }),
+  DeploymentStream.stopOnRelease(
+    HttpRouter.serve(
+      Layer.mergeAll(
+        options.identityUrl === undefined
+          ? routes
+          : app.pipe(
+              Layer.provide(
+                IdentityWiring.dependencies({
+                  identityUrl: options.identityUrl,
+                  redisUrl: Option.fromNullishOr(options.redisUrl),
+                }),
+              ),
             ),
-          ),
-      options.dashboardDirectory === undefined ? Layer.empty : Dashboard.layer(options.dashboardDirectory),
-    ),
-    { disableListenLog: true, disableLogger: options.logRequests === false },
-  ).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })))
+        options.dashboardDirectory === undefined ? Layer.empty : Dashboard.layer(options.dashboardDirectory),
+      ),
+      { disableListenLog: true, disableLogger: options.logRequests === false },
+    ).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))),
+  )

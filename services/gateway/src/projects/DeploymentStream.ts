@@ -1,5 +1,5 @@
 import type { DeploymentsApi, Ids } from "@starform/domain"
-import { Effect, Schedule, Stream } from "effect"
+import { Context, Deferred, Effect, Layer, Schedule, Stream } from "effect"
 import { call, type ProjectsClient } from "./ProjectsClient.ts"
 
 /**
@@ -13,6 +13,26 @@ import { call, type ProjectsClient } from "./ProjectsClient.ts"
 
 export const intervalMs = 250
 export const maxOpenMs = 5 * 60_000
+
+/**
+ * Done when the gateway stops: open streams end then, so a stop does not wait out the server's 20-second grace
+ * period for every open dashboard page. `Gateway.layer` completes it before the server starts its graceful close;
+ * unprovided (a test serving the routes alone) it is never done.
+ */
+export const Stopping = Context.Reference<Deferred.Deferred<void>>("starform/gateway/Stopping", {
+  defaultValue: () => Deferred.makeUnsafe<void>(),
+})
+
+/** Provides a fresh `Stopping` and completes it when the layer is released. */
+export const stopOnRelease = <A, E, R>(served: Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  Layer.unwrap(
+    Effect.map(Deferred.make<void>(), (stopping) =>
+      Layer.effectDiscard(Effect.addFinalizer(() => Deferred.succeed(stopping, undefined))).pipe(
+        Layer.provideMerge(served),
+        Layer.provide(Layer.succeed(Stopping, stopping)),
+      ),
+    ),
+  )
 
 const snapshot = (projects: ProjectsClient["Service"], environmentId: Ids.EnvironmentId, limit: number) =>
   Effect.gen(function* () {
@@ -30,6 +50,7 @@ const snapshot = (projects: ProjectsClient["Service"], environmentId: Ids.Enviro
 
 export const watch = (
   projects: ProjectsClient["Service"],
+  stopping: Deferred.Deferred<void>,
   environmentId: Ids.EnvironmentId,
   limit: number,
 ): Stream.Stream<ReadonlyArray<DeploymentsApi.ServiceDeployments>> =>
@@ -37,5 +58,5 @@ export const watch = (
     Stream.changesWith((a, b) => JSON.stringify(a) === JSON.stringify(b)),
     // A service deleted between the two reads, or the environment gone: the stream ends, the client reconnects.
     Stream.catchCause(() => Stream.empty),
-    Stream.interruptWhen(Effect.sleep(`${maxOpenMs} millis`)),
+    Stream.interruptWhen(Effect.race(Effect.sleep(`${maxOpenMs} millis`), Deferred.await(stopping))),
   )
