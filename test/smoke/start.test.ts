@@ -39,6 +39,13 @@ describe("npm start", () => {
     expect(document.openapi).toMatch(/^3\./)
     expect(Object.keys(document.paths)).toContain("/healthz")
 
+    // The dashboard: its URL printed, its page served at / (built first when its sources changed).
+    expect(started.output()).toContain(`starform: dashboard at ${base}/`)
+    const page = await fetch(`${base}/`, { headers: { accept: "text/html" } })
+    expect(page.status).toBe(200)
+    expect(page.headers.get("cache-control")).toBe("no-cache")
+    expect(await page.text()).toMatch(/<script type="module"[^>]* src="\/assets\/[^"]+\.js"/)
+
     const [, dataDirectory] = started.output().match(/\(data in (\S+)\)/)!
     expect(dataDirectory).toBe(clusterData)
     const postgresPid = Number(readFileSync(join(dataDirectory!, "postmaster.pid"), "utf8").split("\n")[0])
