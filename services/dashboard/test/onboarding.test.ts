@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright"
 import { IdentityAuthApi, ProjectsApi, PublicApi, WorkspacesApi } from "@starform/domain"
 import { Effect, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
@@ -118,4 +119,50 @@ describe("tenancy and reach", () => {
     })
     expect(watched.problems).toEqual([])
   }, 60_000)
+
+  it("has no serious or critical accessibility violations on the main pages", async () => {
+    const watched = Browsers.watch(await (await browser.newContext()).newPage(), "accessibility")
+    const findings: Array<string> = []
+    const audit = async (name: string) => {
+      const { violations } = await new AxeBuilder({ page: watched.page }).analyze()
+      for (const violation of violations) {
+        if (violation.impact === "serious" || violation.impact === "critical") {
+          findings.push(
+            `${name}: ${violation.id} (${violation.impact}) ${violation.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+          )
+        }
+      }
+      await watched.screenshot(name)
+    }
+    await Browsers.explainFailure(watched, async () => {
+      const { page } = watched
+      await page.goto(`${starbase.url}/signin`)
+      await page.getByRole("heading", { name: "Sign in to Starform" }).waitFor()
+      await audit("sign-in")
+      await signUpInBrowser(page, `grace+${Date.now()}@example.com`)
+      await audit("new-workspace")
+      await page.getByLabel("Workspace name").fill("Hopper")
+      await page.getByRole("button", { name: "Create workspace" }).click()
+      await page.getByRole("heading", { name: "Projects" }).waitFor()
+      await audit("projects")
+      await page.getByLabel("Project name").fill("compiler")
+      await page.getByRole("button", { name: "Create project" }).click()
+      await page.getByRole("heading", { name: "compiler" }).waitFor()
+      await audit("project-canvas")
+      await page.getByRole("link", { name: "New service" }).click()
+      await page.getByRole("heading", { name: "New service" }).waitFor()
+      await audit("new-service")
+      await page.getByLabel("Name").fill("api")
+      await page.getByLabel("Image").fill("nginx:1.27")
+      await page.getByRole("button", { name: "Create service" }).click()
+      await page.getByRole("heading", { name: "api" }).waitFor()
+      await page.getByText("Not deployed yet.").waitFor()
+      await audit("service")
+      await page.getByRole("link", { name: "Variables" }).click()
+      await page.getByRole("heading", { name: "Add a variable" }).waitFor()
+      await audit("variables")
+    })
+    expect(findings).toEqual([])
+    expect(watched.problems).toEqual([])
+  }, 120_000)
 })
