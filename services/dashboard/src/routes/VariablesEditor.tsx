@@ -57,11 +57,13 @@ const Editor = ({ service }: { readonly service: ServicesApi.ServiceView }) => {
     return Problems.fromExit(exit)
   }
 
-  const add = useSubmit(async (data) => {
-    const problem = await save({ [text(data, "key")]: text(data, "value") })
-    if (problem === undefined) (document.getElementById("new-variable") as HTMLFormElement | null)?.reset()
-    return problem === undefined ? undefined : renameField(problem, "key")
-  })
+  const add = useSubmit(
+    async (data) => {
+      const problem = await save({ [text(data, "key")]: text(data, "value") })
+      return problem === undefined ? undefined : renameField(problem, "key")
+    },
+    { resetOnSuccess: true },
+  )
 
   const rawForm = useSubmit(async (data) => {
     const parsed = parseRaw(text(data, "raw"))
@@ -129,7 +131,7 @@ const Editor = ({ service }: { readonly service: ServicesApi.ServiceView }) => {
                 </ul>
               )}
               <h2>Add a variable</h2>
-              <form id="new-variable" onSubmit={add.onSubmit} noValidate className="row-form">
+              <form onSubmit={add.onSubmit} noValidate className="row-form">
                 <Field label="Key" name="key" required problem={add.problem} placeholder="DATABASE_URL" />
                 <Field
                   label="Value"

@@ -53,16 +53,22 @@ export const FormError = ({ problem }: { readonly problem: Problem | undefined }
  * A form that runs `submit` once at a time: its button says it is working, and the problem it returns (if any)
  * is kept for the fields and the form error.
  */
-export const useSubmit = (submit: (data: FormData) => Promise<Problem | undefined>) => {
+export const useSubmit = (
+  submit: (data: FormData) => Promise<Problem | undefined>,
+  options: { readonly resetOnSuccess?: boolean } = {},
+) => {
   const [problem, setProblem] = React.useState<Problem | undefined>(undefined)
   const [busy, setBusy] = React.useState(false)
   const onSubmit = (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     if (busy) return
     setBusy(true)
-    const data = new FormData(event.currentTarget)
-    submit(data)
-      .then(setProblem)
+    const form = event.currentTarget
+    submit(new FormData(form))
+      .then((problem) => {
+        setProblem(problem)
+        if (problem === undefined && options.resetOnSuccess) form.reset()
+      })
       .finally(() => setBusy(false))
   }
   return { problem, busy, onSubmit, setProblem }
