@@ -1,6 +1,7 @@
 import { AsyncResult } from "effect/reactivity"
-import type * as React from "react"
+import * as React from "react"
 import * as Problems from "../api/Problems.ts"
+import * as Session from "../api/Session.ts"
 
 /**
  * Renders a query's result: its value once there is one (kept on screen while a refresh is in flight), a quiet
@@ -18,6 +19,7 @@ export const Loaded = <A, E extends { readonly message: string; readonly code?: 
   if (AsyncResult.isFailure(result)) {
     const problem = Problems.fromCause(result.cause)
     if (problem.code === "not_found") return <NotFound />
+    if (problem.code === "unauthenticated") return <SessionEnded />
     return (
       <p className="form-error" role="alert">
         {problem.message}
@@ -37,3 +39,9 @@ export const NotFound = () => (
     <p>There is nothing here, or it belongs to a workspace you are not a member of.</p>
   </section>
 )
+
+/** The session was revoked or ran out (a sign-out elsewhere, a password reset): back to signing in. */
+const SessionEnded = () => {
+  React.useEffect(() => Session.clear(), [])
+  return <p role="status">Your session has ended. Sign in again to continue.</p>
+}
