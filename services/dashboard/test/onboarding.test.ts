@@ -36,7 +36,10 @@ describe("the dashboard in a browser", () => {
     await Browsers.explainFailure(watched, async () => {
       await Walk.walk(starbase, watched)
     })
-    expect(watched.problems).toEqual([])
+    // The one refusal the walk asks for (a reference to a service that does not exist) and Chromium's line for it.
+    const expected = [/^HTTP 400: PATCH .*\/v1\/services\/svc_\w+\/variables$/, /status of 400/]
+    expect(watched.problems.filter((line) => !expected.some((pattern) => pattern.test(line)))).toEqual([])
+    expect(watched.problems).toHaveLength(2)
   }, 240_000)
 })
 

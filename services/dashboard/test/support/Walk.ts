@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: variable references look like template placeholders
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import type { Page } from "playwright-core"
@@ -88,6 +89,16 @@ export const walk = async (starbase: Starbase.RunningStarbase, { page, screensho
   await waitForStatus(page, 1, "active")
 
   await page.getByRole("link", { name: "Variables" }).click()
+  // A reference to a service that does not exist is refused, and the reason shows next to the variable's key.
+  await page.getByLabel("Key").fill("BROKEN")
+  await page.getByLabel("Value").fill("${{ nowhere.KEY }}")
+  await page.getByRole("button", { name: "Add variable" }).click()
+  const keyField = page.locator(".field", { has: page.getByLabel("Key") })
+  await keyField
+    .getByRole("alert")
+    .filter({ hasText: /nowhere/ })
+    .waitFor()
+  await screenshot("reference-refused")
   await page.getByLabel("Key").fill("GREETING")
   await page.getByLabel("Value").fill("hello")
   await page.getByRole("button", { name: "Add variable" }).click()
