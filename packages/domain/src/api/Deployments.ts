@@ -107,10 +107,12 @@ export const ListDeploymentsQuery = Schema.Struct({
 
 /** One service's newest deployments, as the environment's deployment stream sends them. */
 export const ServiceDeployments = Schema.Struct({
-  serviceId: ServiceId,
+  serviceId: ServiceId.annotate({ description: "The service these deployments are of." }),
   /** Newest first, at most the stream's `limit`. */
-  deployments: Schema.Array(DeploymentView),
-})
+  deployments: Schema.Array(DeploymentView).annotate({
+    description: "The service's newest deployments, newest first, at most the stream's `limit`.",
+  }),
+}).annotate({ description: "One service's newest deployments." })
 export type ServiceDeployments = typeof ServiceDeployments.Type
 
 const serviceId = { serviceId: ServiceId }
@@ -137,7 +139,22 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       .annotate(
         OpenApi.Summary,
         "Server-sent events: every service's newest deployments in the environment, now and each time any changes",
-      ),
+      )
+      .annotate(
+        OpenApi.Description,
+        "Each event's data is the whole picture (every service of the environment with its newest `limit` deployments), sent at once and again whenever any of it changes. The stream ends after 5 minutes or when the gateway stops: reconnect to go on.",
+      )
+      // Effect describes a stream response by no schema annotation (it reads descriptions of buffered bodies only).
+      .annotate(OpenApi.Transform, (operation) => ({
+        ...operation,
+        responses: {
+          ...operation.responses,
+          200: {
+            ...operation.responses[200],
+            description: "The environment's services and their newest deployments as Server-Sent Events.",
+          },
+        },
+      })),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       headers: CreateDeploymentHeaders,
