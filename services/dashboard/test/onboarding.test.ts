@@ -40,7 +40,7 @@ describe("the dashboard in a browser", () => {
     const expected = [/^HTTP 400: PATCH .*\/v1\/services\/svc_\w+\/variables$/, /status of 400/]
     expect(watched.problems.filter((line) => !expected.some((pattern) => pattern.test(line)))).toEqual([])
     expect(watched.problems).toHaveLength(2)
-  }, 240_000)
+  }, 420_000)
 })
 
 /** An account with a workspace and a project, made over the API (the other tenant of the isolation test). */

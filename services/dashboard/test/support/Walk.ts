@@ -33,7 +33,7 @@ export const verifyEmail = async (starbase: Starbase.RunningStarbase, page: Page
 }
 
 /** Waits until deployment `number`'s row shows `status` (the page updates itself: no reload). */
-export const waitForStatus = (page: Page, number: number, status: string, timeout = 60_000) =>
+export const waitForStatus = (page: Page, number: number, status: string, timeout = 120_000) =>
   page.locator(`tr[data-number="${number}"][data-status="${status}"]`).waitFor({ timeout })
 
 /**
