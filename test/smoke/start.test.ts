@@ -63,6 +63,12 @@ describe("npm start", () => {
       body: JSON.stringify({ token: new URL(link!).searchParams.get("token") }),
     })
     expect(verified.status).toBe(204)
+    // The dashboard: its URL printed, its page served at / (built first when its sources changed).
+    expect(started.output()).toContain(`starform: dashboard at ${base}/`)
+    const page = await fetch(`${base}/`, { headers: { accept: "text/html" } })
+    expect(page.status).toBe(200)
+    expect(page.headers.get("cache-control")).toBe("no-cache")
+    expect(await page.text()).toMatch(/<script type="module"[^>]* src="\/assets\/[^"]+\.js"/)
 
     const [, dataDirectory] = started.output().match(/\(data in (\S+)\)/)!
     expect(dataDirectory).toBe(clusterData)

@@ -6,11 +6,13 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import * as Authorization from "./auth/Authorization.ts"
 import * as BuildsHandlers from "./builds/Handlers.ts"
+import * as Dashboard from "./dashboard/Dashboard.ts"
 import * as Pipeline from "./errors/Pipeline.ts"
 import * as GithubHandlers from "./github/Handlers.ts"
 import { SystemHandlers } from "./Health.ts"
 import * as IdentityWiring from "./identity/Wiring.ts"
 import * as BodyGuard from "./input/BodyGuard.ts"
+import * as DeploymentStream from "./projects/DeploymentStream.ts"
 import * as ProjectsHandlers from "./projects/Handlers.ts"
 import { ProjectsUrl } from "./projects/ProjectsClient.ts"
 import * as Reference from "./reference/Reference.ts"
@@ -56,20 +58,30 @@ export interface ListenOptions {
   readonly redisUrl?: string
   /** Log a line per request (default true). */
   readonly logRequests?: boolean
+  /** The dashboard's built files, served at `/` (see `Dashboard.layer`); unset: no dashboard. */
+  readonly dashboardDirectory?: string | undefined
 }
 
-/** The gateway listening on `host:port`. Closing its scope stops accepting and lets open requests finish. */
+/**
+ * The gateway listening on `host:port`. Closing its scope ends the open deployment streams, stops accepting and lets
+ * open requests finish.
+ */
 export const layer = (options: ListenOptions) =>
-  HttpRouter.serve(
-    options.identityUrl === undefined
-      ? routes
-      : app.pipe(
-          Layer.provide(
-            IdentityWiring.dependencies({
-              identityUrl: options.identityUrl,
-              redisUrl: Option.fromNullishOr(options.redisUrl),
-            }),
-          ),
-        ),
-    { disableListenLog: true, disableLogger: options.logRequests === false },
-  ).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })))
+  DeploymentStream.stopOnRelease(
+    HttpRouter.serve(
+      Layer.mergeAll(
+        options.identityUrl === undefined
+          ? routes
+          : app.pipe(
+              Layer.provide(
+                IdentityWiring.dependencies({
+                  identityUrl: options.identityUrl,
+                  redisUrl: Option.fromNullishOr(options.redisUrl),
+                }),
+              ),
+            ),
+        options.dashboardDirectory === undefined ? Layer.empty : Dashboard.layer(options.dashboardDirectory),
+      ),
+      { disableListenLog: true, disableLogger: options.logRequests === false },
+    ).pipe(Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))),
+  )

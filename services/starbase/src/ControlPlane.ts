@@ -39,6 +39,8 @@ export interface Options {
   readonly github?: Builds.GithubApp.GithubAppSettings | undefined
   /** The app's webhook secret; unset: `GITHUB_WEBHOOK_SECRET`. */
   readonly githubWebhookSecret?: string | undefined
+  /** The dashboard's built files, served by the gateway at `/`; unset: no dashboard. */
+  readonly dashboardDirectory?: string | undefined
   /** The build pipeline's pace (tests go faster than the defaults). */
   readonly pipeline?: Partial<Builds.Pipeline.PipelineOptions> | undefined
 }
@@ -88,6 +90,7 @@ export const start = (options: Options) =>
         identityUrl,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
         ...(options.logRequests === undefined ? {} : { logRequests: options.logRequests }),
+        dashboardDirectory: options.dashboardDirectory,
       }).pipe(
         Layer.provide(Layer.succeed(Gateway.ProjectsUrl, projectsUrl)),
         Layer.provide(Layer.succeed(Gateway.BuildsUrl, buildsUrl)),

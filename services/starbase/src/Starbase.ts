@@ -1,5 +1,6 @@
 import { join, relative } from "node:path"
 import { FieldCrypto, loadKeyring } from "@starform/crypto"
+import { Assets } from "@starform/dashboard"
 import { Database, EmbeddedPostgres, Migrations } from "@starform/db"
 import { Mail } from "@starform/identity"
 import { Kube } from "@starform/kube"
@@ -100,6 +101,16 @@ const database = (config: StarbaseConfig) =>
       }),
   })
 
+/** The dashboard's static files, built first when their sources changed since the last build. */
+const dashboard = Effect.gen(function* () {
+  const assets = yield* Effect.tryPromise({
+    try: () => Assets.ensureBuilt(),
+    catch: (cause) => new StartupFailed({ message: "cannot build the dashboard", cause }),
+  })
+  if (assets.built) yield* Console.log(`starform: built the dashboard (${display(assets.directory)})`)
+  return assets.directory
+})
+
 const display = (path: string) => {
   const rel = relative(process.cwd(), path)
   return rel.startsWith("..") ? path : rel
@@ -129,6 +140,8 @@ export const run = Effect.gen(function* () {
       : `starform: applied ${applied.length} migration(s): ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`,
   )
 
+  const dashboardDirectory = yield* dashboard
+
   // Built in this scope, so the pool lives as long as the services using it.
   const resources = yield* Layer.build(Layer.mergeAll(Database.layer(url), FieldCrypto.layerFromKeyring(keys)))
   // Without KUBECONFIG one simulated cluster takes builds and workloads alike (Shuttle is started on it below).
@@ -146,6 +159,7 @@ export const run = Effect.gen(function* () {
     redisUrl: Option.getOrUndefined(config.redisUrl),
     identityFromEnv: true,
     mail: mailSettings,
+    dashboardDirectory,
   }).pipe(
     Effect.provideContext(resources),
     Effect.mapError(
@@ -182,6 +196,7 @@ export const run = Effect.gen(function* () {
     )
   }
   yield* Console.log(`starform: gateway listening on ${running.gatewayUrl} (Ctrl-C stops)`)
+  yield* Console.log(`starform: dashboard at ${running.gatewayUrl}/`)
   yield* Effect.addFinalizer(() => Console.log("starform: stopping"))
   return yield* Effect.never
 }).pipe(Effect.scoped)

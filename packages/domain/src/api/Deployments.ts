@@ -143,6 +143,16 @@ export const ListDeploymentsQuery = Schema.Struct({
   ).annotate({ description: "At most this many, newest first (1 to 100; default 20)." }),
 })
 
+/** One service's newest deployments, as the environment's deployment stream sends them. */
+export const ServiceDeployments = Schema.Struct({
+  serviceId: ServiceId.annotate({ description: "The service these deployments are of." }),
+  /** Newest first, at most the stream's `limit`. */
+  deployments: Schema.Array(DeploymentView).annotate({
+    description: "The service's newest deployments, newest first, at most the stream's `limit`.",
+  }),
+}).annotate({ description: "One service's newest deployments." })
+export type ServiceDeployments = typeof ServiceDeployments.Type
+
 const serviceId = { serviceId: ServiceId }
 const deploymentId = { deploymentId: DeploymentId }
 const errors = [ValidationFailed, Forbidden, NotFound, Conflict]
@@ -158,6 +168,32 @@ export const DeploymentsGroup = HttpApiGroup.make("deployments")
       .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("service", "serviceId")))
       .annotate(OpenApi.Summary, "A service's deployments, newest first")
       .annotate(OpenApi.Description, "At most `limit` (default 20), newest first."),
+    HttpApiEndpoint.get("watchDeployments", "/v1/environments/:environmentId/deployments/stream", {
+      params: { environmentId: EnvironmentId },
+      query: ListDeploymentsQuery,
+      success: HttpApiSchema.StreamSse({ data: Schema.Array(ServiceDeployments) }),
+      error: [ValidationFailed, Forbidden, NotFound],
+    })
+      .annotateMerge(Auth.requires("deployment.read", Auth.ofResource("environment", "environmentId")))
+      .annotate(
+        OpenApi.Summary,
+        "Server-sent events: every service's newest deployments in the environment, now and each time any changes",
+      )
+      .annotate(
+        OpenApi.Description,
+        "Each event's data is the whole picture (every service of the environment with its newest `limit` deployments), sent at once and again whenever any of it changes. The stream ends after 5 minutes or when the gateway stops: reconnect to go on.",
+      )
+      // Effect describes a stream response by no schema annotation (it reads descriptions of buffered bodies only).
+      .annotate(OpenApi.Transform, (operation) => ({
+        ...operation,
+        responses: {
+          ...operation.responses,
+          200: {
+            ...operation.responses[200],
+            description: "The environment's services and their newest deployments as Server-Sent Events.",
+          },
+        },
+      })),
     HttpApiEndpoint.post("createDeployment", "/v1/services/:serviceId/deployments", {
       params: serviceId,
       headers: CreateDeploymentHeaders,

@@ -2,6 +2,7 @@ import { Auth, DeploymentsApi, PublicApi } from "@starform/domain"
 import { Effect, Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { acting } from "./Acting.ts"
+import * as DeploymentStream from "./DeploymentStream.ts"
 import { call, layerFromUrl, ProjectsClient } from "./ProjectsClient.ts"
 
 /**
@@ -76,10 +77,15 @@ const VariablesGroup = HttpApiBuilder.group(PublicApi.Api, "variables", (handler
 )
 
 const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (handlers) =>
-  Effect.map(ProjectsClient, (projects) =>
-    handlers
+  Effect.gen(function* () {
+    const projects = yield* ProjectsClient
+    const stopping = yield* DeploymentStream.Stopping
+    return handlers
       .handle("listDeployments", ({ params, query }) =>
         call(projects.ListDeployments({ ...params, limit: query.limit ?? 20 })),
+      )
+      .handle("watchDeployments", ({ params, query }) =>
+        Effect.succeed(DeploymentStream.watch(projects, stopping, params.environmentId, query.limit ?? 20)),
       )
       .handle("createDeployment", ({ params, headers, payload }) =>
         Effect.flatMap(Auth.CurrentActor, (actor) =>
@@ -104,8 +110,8 @@ const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (han
           call(projects.RedeployDeployment({ ...params, createdBy: actor.userId })),
         ),
       )
-      .handle("cancelDeployment", ({ params }) => call(projects.CancelDeployment(params))),
-  ),
+      .handle("cancelDeployment", ({ params }) => call(projects.CancelDeployment(params)))
+  }),
 )
 
 /** Regions are the same for everyone signed in: no tenant, so no `Authorization`. */
