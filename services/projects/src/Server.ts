@@ -78,7 +78,7 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId),
       DeployPush: (push) => deployments.deployPush(push),
       RecordBuild: ({ deploymentId, outcome }) => deployments.recordBuild(deploymentId, outcome),
-      ListBuildingDeployments: ({ limit }) => deployments.listBuilding(limit),
+      ListBuildingDeployments: ({ limit, ids }) => deployments.listBuilding(limit, ids),
       DisableAutoDeploy: ({ workspaceId, repoOwner, reason }) =>
         deployments.setAutoDeploy({ workspaceId, repoOwner, enabled: false, reason }),
       RestoreAutoDeploy: ({ workspaceId, repoOwner, reason }) =>

@@ -57,8 +57,14 @@ export class Deployments extends Context.Service<
       failureReason?: string,
     ) => Effect.Effect<DeploymentsApi.DeploymentView, NotFound | Conflict>
     readonly deployPush: (push: Push) => Effect.Effect<ReadonlyArray<DeploymentsApi.DeploymentView>>
-    /** Deployments waiting for their build, oldest first, with their workspace and its plan (asked of identity). */
-    readonly listBuilding: (limit: number) => Effect.Effect<
+    /**
+     * Deployments waiting for their build, oldest first, with their workspace and its plan (asked of identity); with
+     * `ids`, only those of them.
+     */
+    readonly listBuilding: (
+      limit: number,
+      ids?: ReadonlyArray<Ids.DeploymentId>,
+    ) => Effect.Effect<
       ReadonlyArray<{
         readonly workspaceId: Ids.WorkspaceId
         readonly plan: Identity.WorkspacePlan
@@ -120,8 +126,8 @@ export class Deployments extends Context.Service<
           then(lifecycle.transition(deploymentId, to, failureReason), deploymentId),
         deployPush: (push) =>
           Effect.flatMap(pushes.deploy(push), (ids) => Effect.forEach(ids, (id) => get(id).pipe(Effect.orDie))),
-        listBuilding: Effect.fn("Deployments.listBuilding")(function* (limit) {
-          const building = yield* repository.building(limit)
+        listBuilding: Effect.fn("Deployments.listBuilding")(function* (limit, ids) {
+          const building = yield* repository.building(limit, ids)
           if (building.length === 0) return []
           const plans = yield* plansOf(building.map((row) => row.workspaceId))
           return building.flatMap(({ workspaceId, deployment }) => {

@@ -91,9 +91,10 @@ export class DeploymentRepository extends Context.Service<
     readonly insert: (deployment: NewDeployment) => Effect.Effect<Ids.DeploymentId>
     /** Deletes the service's ended deployments beyond its newest `deploymentRetention`; what was deleted. */
     readonly prune: (service: LockedService) => Effect.Effect<ReadonlyArray<Pruned>>
-    /** Deployments waiting for their build, oldest first, with their project's workspace. */
+    /** Deployments waiting for their build, oldest first, with their project's workspace; with `ids`, only those. */
     readonly building: (
       limit: number,
+      ids?: ReadonlyArray<Ids.DeploymentId>,
     ) => Effect.Effect<ReadonlyArray<{ readonly workspaceId: Ids.WorkspaceId; readonly deployment: Deployment }>>
     /** The auto-deployed repository services a push to `branch` of `repoFullName` deploys (by their branch). */
     readonly pushTargets: (push: {
@@ -201,13 +202,16 @@ export class DeploymentRepository extends Context.Service<
             Effect.flatMap(Sql.decodeRows(Pruned)),
           ),
 
-        building: (limit: number) =>
-          sql`
+        building: (limit: number, ids?: ReadonlyArray<Ids.DeploymentId>) =>
+          ids !== undefined && ids.length === 0
+            ? Effect.succeed([])
+            : sql`
               SELECT d.*, p.workspace_id FROM deployments d JOIN projects p ON p.id = d.project_id
-              WHERE d.status = 'building' ORDER BY d.started_at, d.id LIMIT ${limit}`.pipe(
-            Effect.flatMap(Sql.decodeRows(Building)),
-            Effect.map((rows) => rows.map(({ workspaceId, ...deployment }) => ({ workspaceId, deployment }))),
-          ),
+              WHERE d.status = 'building' ${ids === undefined ? sql`` : sql`AND d.id IN ${sql.in(ids)}`}
+              ORDER BY d.started_at, d.id LIMIT ${limit}`.pipe(
+                Effect.flatMap(Sql.decodeRows(Building)),
+                Effect.map((rows) => rows.map(({ workspaceId, ...deployment }) => ({ workspaceId, deployment }))),
+              ),
 
         pushTargets: (push: {
           readonly repoFullName: string
