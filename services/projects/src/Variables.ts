@@ -42,6 +42,9 @@ const KeySet = Schema.Struct({
   updatedAt: Tables.ServiceVariable.fields.updatedAt,
 })
 const Sealed = Schema.Struct({ valueCiphertext: Schema.String })
+/** A revealed value under its key: the key was found stored, so it is a valid one (a defect otherwise). */
+const revealed = (key: string, value: string) =>
+  Effect.orDie(Schema.decodeUnknownEffect(VariablesApi.RevealedVariable)({ key, value }))
 const Linked = Schema.Struct({ serviceId: Ids.ServiceId, environmentId: Ids.EnvironmentId })
 
 export class Variables extends Context.Service<
@@ -250,7 +253,7 @@ export class Variables extends Context.Service<
             targetId: serviceId,
             metadata: { key, projectId: service.projectId, environmentId: service.environmentId },
           })
-          return { key: key as VariablesApi.RevealedVariable["key"], value: yield* openService(sealed.valueCiphertext) }
+          return yield* revealed(key, yield* openService(sealed.valueCiphertext))
         }),
 
         listLinks: Effect.fn("Variables.listLinks")(function* (serviceId: string) {
@@ -428,7 +431,7 @@ export class Variables extends Context.Service<
             targetId: varGroupId,
             metadata: { key, projectId: group.projectId, environmentId },
           })
-          return { key: key as VariablesApi.RevealedVariable["key"], value: yield* openGroup(sealed.valueCiphertext) }
+          return yield* revealed(key, yield* openGroup(sealed.valueCiphertext))
         }),
 
         resolve: Effect.fn("Variables.resolve")(function* (serviceId: string) {
