@@ -7,7 +7,13 @@ import { RpcSerialization, RpcServer } from "effect/rpc"
 import { AuditTrail } from "./AuditTrail.ts"
 import { Clusters } from "./Clusters.ts"
 import { Deployments } from "./deployments/Deployments.ts"
-import { noClusterAsConflict, unrecordedAsDefect } from "./Errors.ts"
+import {
+  invalidAsValidationFailed,
+  missingAsNotFound,
+  noClusterAsConflict,
+  refusedAsConflict,
+  unrecordedAsDefect,
+} from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
 import { IdentityClient } from "./IdentityClient.ts"
 import { ObservedState } from "./Observed.ts"
@@ -20,6 +26,16 @@ import { Variables } from "./Variables.ts"
  * `ShuttleRpc.path`, both Effect RPC over HTTP (JSON). Needs `SqlClient` and `FieldCrypto`, and the identity service
  * (workspaces' plans, the audit log). The service's own failures become the API's errors here, once.
  */
+
+// the deployments area's own failures, as the API's errors: here, once
+const notFound = { Missing: missingAsNotFound }
+const stateErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict }
+const deployErrors = {
+  Missing: missingAsNotFound,
+  Refused: refusedAsConflict,
+  Invalid: invalidAsValidationFailed,
+  NoClusterAvailable: noClusterAsConflict,
+}
 
 const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
   Effect.gen(function* () {
@@ -64,20 +80,20 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
         variables
           .revealGroupEntry(varGroupId, key, environmentId, actor)
           .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
-      ListDeployments: ({ serviceId, limit }) => deployments.list(serviceId, limit),
+      ListDeployments: ({ serviceId, limit }) => deployments.list(serviceId, limit).pipe(Effect.catchTags(notFound)),
       CreateDeployment: ({ serviceId, request, trigger, createdBy }) =>
-        deployments
-          .create(serviceId, request, trigger, createdBy)
-          .pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
-      GetDeployment: ({ deploymentId }) => deployments.get(deploymentId),
-      GetReleaseVariables: ({ deploymentId }) => deployments.releaseVariables(deploymentId),
+        deployments.create(serviceId, request, trigger, createdBy).pipe(Effect.catchTags(deployErrors)),
+      GetDeployment: ({ deploymentId }) => deployments.get(deploymentId).pipe(Effect.catchTags(notFound)),
+      GetReleaseVariables: ({ deploymentId }) =>
+        deployments.releaseVariables(deploymentId).pipe(Effect.catchTags(notFound)),
       RollbackDeployment: ({ deploymentId, createdBy }) =>
-        deployments.rollback(deploymentId, createdBy).pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
+        deployments.rollback(deploymentId, createdBy).pipe(Effect.catchTags(deployErrors)),
       RedeployDeployment: ({ deploymentId, createdBy }) =>
-        deployments.redeploy(deploymentId, createdBy).pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
-      CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId),
+        deployments.redeploy(deploymentId, createdBy).pipe(Effect.catchTags(deployErrors)),
+      CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId).pipe(Effect.catchTags(stateErrors)),
       DeployPush: (push) => deployments.deployPush(push),
-      RecordBuild: ({ deploymentId, outcome }) => deployments.recordBuild(deploymentId, outcome),
+      RecordBuild: ({ deploymentId, outcome }) =>
+        deployments.recordBuild(deploymentId, outcome).pipe(Effect.catchTags(stateErrors)),
       ListBuildingDeployments: ({ limit, ids }) => deployments.listBuilding(limit, ids),
       DisableAutoDeploy: ({ workspaceId, repoOwner, reason }) =>
         deployments.setAutoDeploy({ workspaceId, repoOwner, enabled: false, reason }),
