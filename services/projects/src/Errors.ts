@@ -3,11 +3,10 @@ import { Data, Effect } from "effect"
 
 /**
  * The errors of the projects service. Its own tagged errors (`Missing`, `Refused`, `Invalid`, no cluster to run on,
- * an audit entry identity did not take) are turned into the API's once, at the RPC edge (`Server.ts`, with the
- * `…AsNotFound`/`…AsConflict`/`…AsValidationFailed`/`…AsDefect` mappings below):
- * `NotFound` worded the same for missing and foreign resources, `Conflict` saying what clashes, `ValidationFailed`
- * naming the field and rule. The deployments area fails with them; the other areas still build the API's errors
- * (`notFound`, `conflict`, `invalid` below), which the gateway passes on unchanged.
+ * an audit entry identity did not take) become the API's once, at the RPC edge (`Server.ts`, with the mappings
+ * below): `NotFound` worded the same for missing and foreign resources, `Conflict` saying what clashes,
+ * `ValidationFailed` naming the field and rule. The deployments and variables areas fail with them; the others still
+ * build the API's errors (`notFound`, `conflict`, `invalid` below), which the gateway passes on unchanged.
  */
 
 export const { ValidationFailed, NotFound, Conflict } = ApiErrors
@@ -59,20 +58,24 @@ export class Missing extends Data.TaggedError("Missing")<{ readonly resource: st
 /** The resource's state refuses the change (a finished deploy cancelled, a rollback to a release that never served). */
 export class Refused extends Data.TaggedError("Refused")<{ readonly message: string; readonly field?: string }> {}
 
-/** The request breaks a rule `field` must follow, said in `message`. */
+/** The request breaks a rule `field` must follow; `problem` says how (worded as the API's `ValidationFailed`). */
 export class Invalid extends Data.TaggedError("Invalid")<{
   readonly field: string
   readonly rule: string
-  readonly message: string
-}> {}
+  readonly problem: string
+}> {
+  override get message() {
+    return `${this.field || "the request"} ${this.problem}`
+  }
+}
 
 export const missing = (resource: string, id: string) => new Missing({ resource, id })
 export const refused = (message: string, field?: string) =>
   new Refused(field === undefined ? { message } : { message, field })
-export const breaks = (field: string, rule: string, message: string) => new Invalid({ field, rule, message })
+export const breaks = (field: string, rule: string, problem: string) => new Invalid({ field, rule, problem })
 
 /** At the RPC edge (`Server.ts`): the service's own failures as the API's errors, worded as the API words them. */
 export const missingAsNotFound = (error: Missing) => Effect.fail(notFound(error.resource, error.id))
 export const refusedAsConflict = (error: Refused) => Effect.fail(conflict(error.message, error.field))
 export const invalidAsValidationFailed = (error: Invalid) =>
-  Effect.fail(invalid(error.field, error.rule, error.message))
+  Effect.fail(invalid(error.field, error.rule, error.problem))

@@ -27,8 +27,10 @@ import { Variables } from "./Variables.ts"
  * (workspaces' plans, the audit log). The service's own failures become the API's errors here, once.
  */
 
-// the deployments area's own failures, as the API's errors: here, once
+// the deployments and variables areas' own failures, as the API's errors: here, once
 const notFound = { Missing: missingAsNotFound }
+const changeErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict, Invalid: invalidAsValidationFailed }
+const revealErrors = { Missing: missingAsNotFound, AuditNotRecorded: unrecordedAsDefect }
 const stateErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict }
 const deployErrors = {
   Missing: missingAsNotFound,
@@ -61,25 +63,29 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       GetService: ({ serviceId }) => services.get(serviceId),
       UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
       DeleteService: ({ serviceId }) => services.remove(serviceId),
-      ListServiceVariables: ({ serviceId }) => variables.listService(serviceId),
-      SetServiceVariables: ({ serviceId, variables: values }) => variables.setService(serviceId, values),
-      DeleteServiceVariable: ({ serviceId, key }) => variables.deleteService(serviceId, key),
+      ListServiceVariables: ({ serviceId }) => variables.listService(serviceId).pipe(Effect.catchTags(notFound)),
+      SetServiceVariables: ({ serviceId, variables: values }) =>
+        variables.setService(serviceId, values).pipe(Effect.catchTags(changeErrors)),
+      DeleteServiceVariable: ({ serviceId, key }) =>
+        variables.deleteService(serviceId, key).pipe(Effect.catchTags(notFound)),
       RevealServiceVariable: ({ serviceId, key, actor }) =>
-        variables.revealService(serviceId, key, actor).pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
-      ListVarGroupLinks: ({ serviceId }) => variables.listLinks(serviceId),
-      LinkVarGroups: ({ serviceId, varGroupIds }) => variables.link(serviceId, varGroupIds),
-      ListVarGroups: ({ projectId }) => variables.listGroups(projectId),
-      CreateVarGroup: ({ projectId, request }) => variables.createGroup(projectId, request),
-      GetVarGroup: ({ varGroupId }) => variables.getGroup(varGroupId),
-      UpdateVarGroup: ({ varGroupId, request }) => variables.updateGroup(varGroupId, request),
-      DeleteVarGroup: ({ varGroupId }) => variables.deleteGroup(varGroupId),
-      SetVarGroupVariables: ({ varGroupId, request }) => variables.setGroup(varGroupId, request),
+        variables.revealService(serviceId, key, actor).pipe(Effect.catchTags(revealErrors)),
+      ListVarGroupLinks: ({ serviceId }) => variables.listLinks(serviceId).pipe(Effect.catchTags(notFound)),
+      LinkVarGroups: ({ serviceId, varGroupIds }) =>
+        variables.link(serviceId, varGroupIds).pipe(Effect.catchTags(changeErrors)),
+      ListVarGroups: ({ projectId }) => variables.listGroups(projectId).pipe(Effect.catchTags(notFound)),
+      CreateVarGroup: ({ projectId, request }) =>
+        variables.createGroup(projectId, request).pipe(Effect.catchTags(changeErrors)),
+      GetVarGroup: ({ varGroupId }) => variables.getGroup(varGroupId).pipe(Effect.catchTags(notFound)),
+      UpdateVarGroup: ({ varGroupId, request }) =>
+        variables.updateGroup(varGroupId, request).pipe(Effect.catchTags(changeErrors)),
+      DeleteVarGroup: ({ varGroupId }) => variables.deleteGroup(varGroupId).pipe(Effect.catchTags(notFound)),
+      SetVarGroupVariables: ({ varGroupId, request }) =>
+        variables.setGroup(varGroupId, request).pipe(Effect.catchTags(changeErrors)),
       DeleteVarGroupVariable: ({ varGroupId, key, environmentId }) =>
-        variables.deleteGroupEntry(varGroupId, key, environmentId),
+        variables.deleteGroupEntry(varGroupId, key, environmentId).pipe(Effect.catchTags(notFound)),
       RevealVarGroupVariable: ({ varGroupId, key, environmentId, actor }) =>
-        variables
-          .revealGroupEntry(varGroupId, key, environmentId, actor)
-          .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
+        variables.revealGroupEntry(varGroupId, key, environmentId, actor).pipe(Effect.catchTags(revealErrors)),
       ListDeployments: ({ serviceId, limit }) => deployments.list(serviceId, limit).pipe(Effect.catchTags(notFound)),
       CreateDeployment: ({ serviceId, request, trigger, createdBy }) =>
         deployments.create(serviceId, request, trigger, createdBy).pipe(Effect.catchTags(deployErrors)),

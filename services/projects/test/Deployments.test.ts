@@ -308,7 +308,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       const deployments = yield* Deployments
       const error = yield* Effect.flip(deployments.create(api.id, {}, "api", null))
       expect(error).toMatchObject({
-        _tag: "ValidationFailed",
+        _tag: "Invalid",
         field: "variables.DATABASE_URL",
         rule: "reference",
         message:
