@@ -123,8 +123,9 @@ export class Pipeline extends Context.Service<
     /**
      * A lane takes in the deployments projects notified, beside the pass rather than behind it: a pass lists every
      * waiting deployment and may be long (a burst of pushes), while a person's deploy wants its build started now.
-     * Several lanes take turns, a few deployments each, so one deploy does not wait for a burst's round either.
-     * Intake is safe to run twice at once (a build is queued once per attempt), and admission holds its lock.
+     * Each lane takes everything notified so far: while one works through a burst's round, the other takes the next
+     * notification at once. Intake is safe to run twice at once (a build is queued once per attempt), and admission
+     * holds its lock.
      */
     const lane = Effect.gen(function* () {
       const notified = yield* wakeups.nextNotified
