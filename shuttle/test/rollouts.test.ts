@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Behavior } from "@starform/kube-sim"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import * as Fixtures from "../../packages/manifests/test/fixtures.ts"
 import * as Harness from "./support/Harness.ts"
 
@@ -8,6 +8,23 @@ import * as Harness from "./support/Harness.ts"
 
 const phaseOf = (running: Harness.Running, deploymentId: string) =>
   running.projects.observed(deploymentId).pipe(Effect.map((report) => report?.phase))
+
+/** What these tests read of the objects kube-sim stores: the fields they assert on, decoded (others ignored). */
+const Strings = Schema.Record(Schema.String, Schema.String)
+const selectorOf = Schema.decodeUnknownSync(Schema.Struct({ spec: Schema.Struct({ selector: Strings }) }))
+const secretOf = Schema.decodeUnknownSync(Schema.Struct({ data: Strings }))
+const Condition = Schema.Struct({ type: Schema.String, status: Schema.String })
+const routeOf = Schema.decodeUnknownSync(
+  Schema.Struct({
+    status: Schema.optionalKey(
+      Schema.Struct({
+        parents: Schema.optionalKey(
+          Schema.Array(Schema.Struct({ conditions: Schema.optionalKey(Schema.Array(Condition)) })),
+        ),
+      }),
+    ),
+  }),
+)
 
 const deployments = (running: Harness.Running, namespace: string) =>
   running.sim
@@ -33,10 +50,8 @@ describe("rollouts", () => {
         expect(Harness.readyEndpoints(sim, ids.namespace, "api")).toHaveLength(2)
         // The public route is taken by the gateway, its backend (the stable Service) found.
         const routeAccepted = () => {
-          const route = sim.get("gateway.networking.k8s.io/v1", "HTTPRoute", ids.namespace, "api") as unknown as {
-            status?: { parents?: ReadonlyArray<{ conditions?: ReadonlyArray<{ type: string; status: string }> }> }
-          }
-          const conditions = route?.status?.parents?.[0]?.conditions ?? []
+          const stored = sim.get("gateway.networking.k8s.io/v1", "HTTPRoute", ids.namespace, "api")
+          const conditions = stored === undefined ? [] : (routeOf(stored).status?.parents?.[0]?.conditions ?? [])
           return ["Accepted", "ResolvedRefs"].every((type) =>
             conditions.some((condition) => condition.type === type && condition.status === "True"),
           )
@@ -72,7 +87,7 @@ describe("rollouts", () => {
           const ready = Harness.readyEndpoints(sim, ids.namespace, "api")
           return ready.length === 3 && ready.every((pod) => !podsBefore.includes(pod))
         })
-        const secret = sim.get("v1", "Secret", ids.namespace, "api-env") as unknown as { data: Record<string, string> }
+        const secret = secretOf(sim.get("v1", "Secret", ids.namespace, "api-env"))
         expect(Buffer.from(secret.data.FEATURE_FLAG!, "base64").toString()).toBe("on")
 
         // A new image is a new release; the first keeps serving until it is ready, then drains and goes.
@@ -108,8 +123,7 @@ describe("rollouts", () => {
         expect(seen).toContain(3)
         expect(seen.length).toBeGreaterThanOrEqual(4)
         expect(Math.min(...seen)).toBeGreaterThanOrEqual(1)
-        const selector = (sim.get("v1", "Service", ids.namespace, "api") as unknown as { spec: { selector: object } })
-          .spec.selector
+        const selector = selectorOf(sim.get("v1", "Service", ids.namespace, "api")).spec.selector
         expect(selector).toEqual({
           "starform.io/service-id": service.serviceId,
           "starform.io/deployment-id": third.deploymentId,
@@ -156,11 +170,7 @@ describe("rollouts", () => {
           const endpoints: Array<ReadonlyArray<string>> = []
           const stopWatching = sim.observe((event) => {
             if (event.object.kind === "Service" && event.object.metadata?.name === "api") {
-              selected.push(
-                (event.object as unknown as { spec: { selector: Record<string, string> } }).spec.selector[
-                  "starform.io/deployment-id"
-                ]!,
-              )
+              selected.push(selectorOf(event.object).spec.selector["starform.io/deployment-id"]!)
             }
             if (event.object.kind === "EndpointSlice") endpoints.push(Harness.readyEndpoints(sim, ids.namespace, "api"))
           })
@@ -177,9 +187,7 @@ describe("rollouts", () => {
           expect(report?.failureReason).toMatch(failure.reason)
           expect(report?.readyReplicas).toBe(0)
           for (const deploymentId of selected) expect(deploymentId).toBe(first.deploymentId)
-          const stable = sim.get("v1", "Service", ids.namespace, "api") as unknown as {
-            spec: { selector: Record<string, string> }
-          }
+          const stable = selectorOf(sim.get("v1", "Service", ids.namespace, "api"))
           expect(stable.spec.selector["starform.io/deployment-id"]).toBe(first.deploymentId)
           for (const ready of endpoints) {
             expect(ready.length).toBeGreaterThanOrEqual(1)

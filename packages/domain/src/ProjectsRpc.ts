@@ -274,9 +274,15 @@ export const DeployPush = Rpc.make("DeployPush", {
   error: errors,
 })
 
-/** Deployments waiting for their build (`building`), oldest first, with their workspace: the builds service's intake. */
+/**
+ * Deployments waiting for their build (`building`), oldest first, with their workspace: the builds service's intake.
+ * With `ids`, only those of them still waiting: builds was notified of these and need not list every other one.
+ */
 export const ListBuildingDeployments = Rpc.make("ListBuildingDeployments", {
-  payload: { limit: Rules.int(1, 1000) },
+  payload: {
+    limit: Rules.int(1, 1000),
+    ids: Schema.optionalKey(Schema.Array(DeploymentId).check(Schema.isMaxLength(1000))),
+  },
   success: Schema.Array(Schema.Struct({ workspaceId: WorkspaceId, plan: WorkspacePlan, deployment: DeploymentView })),
 })
 

@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Builds } from "@starform/builds"
 import { GithubPayloads } from "@starform/testkit"
-import { Effect } from "effect"
+import { DateTime, Effect, Fiber } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { eventually, repoService, script, succeeds, tenant, testLayer, World } from "./support.ts"
 
@@ -82,3 +82,98 @@ layer(testLayer({ pollMs: hour, watchMs: 40, retryBaseMs: 60 }), { timeout: 60_0
     )
   },
 )
+
+/** The builds of the deployment, as the builds service stores them. */
+const buildsOf = (deploymentId: string) =>
+  Effect.flatMap(Effect.service(Builds.BuildStore.BuildStore), (store) => store.byDeployment(deploymentId))
+
+/** A repository service of a fresh workspace whose next build Job runs for `ms` (simulated). */
+const serviceBuildingFor = (ms: number) =>
+  Effect.gen(function* () {
+    const t = yield* tenant()
+    const api = yield* repoService(t.environmentId, t.repo)
+    yield* script(api.id, succeeds({ ms }))
+    return api
+  })
+
+layer(testLayer({ pollMs: hour, watchMs: 40, retryBaseMs: 60 }), { timeout: 60_000, excludeTestServices: true })(
+  "the pipeline, woken by projects, with no pass to help",
+  (it) => {
+    it.effect("a deployment cancelled in the projects service has its build called off within two seconds", () =>
+      Effect.gen(function* () {
+        const world = yield* World
+        const api = yield* serviceBuildingFor(600_000)
+        yield* (yield* Builds.Pipeline.Pipeline).pass
+        const deployment = yield* world.deployments.create(api.id, { commitSha: GithubPayloads.sha() }, "api", null)
+        yield* eventually(buildJobOf(deployment.id), 10_000, `the build Job of ${deployment.id}`)
+        yield* world.deployments.cancel(deployment.id)
+        const cancelled = Date.now()
+        const [build] = yield* eventually(
+          Effect.map(buildsOf(deployment.id), (rows) => (rows[0]?.status === "cancelled" ? rows : undefined)),
+          10_000,
+          "the build to be called off",
+        )
+        expect(Date.now() - cancelled).toBeLessThan(2000)
+        expect(build!.failureReason).toBe("Cancelled: its deployment is cancelled.")
+      }),
+    )
+
+    it.effect("a build that ends lets the next one of its workspace start at once (a hobby plan runs one)", () =>
+      Effect.gen(function* () {
+        const world = yield* World
+        const t = yield* tenant({ plan: "hobby" })
+        const [one, two] = [yield* repoService(t.environmentId, t.repo), yield* repoService(t.environmentId, t.repo)]
+        yield* script(one.id, succeeds({ ms: 2_000 }))
+        yield* script(two.id, succeeds({ ms: 600_000 }))
+        yield* (yield* Builds.Pipeline.Pipeline).pass
+        const first = yield* world.deployments.create(one.id, { commitSha: GithubPayloads.sha() }, "api", null)
+        yield* eventually(buildJobOf(first.id), 10_000, `the build Job of ${first.id}`)
+        const second = yield* world.deployments.create(two.id, { commitSha: GithubPayloads.sha() }, "api", null)
+        const queued = yield* eventually(
+          Effect.map(buildsOf(second.id), (rows) => (rows[0]?.waitingReason ? rows[0] : undefined)),
+          10_000,
+          "the second build to wait for the first",
+        )
+        expect(queued.status).toBe("queued")
+        const firstEnded = yield* eventually(
+          Effect.map(buildsOf(first.id), (rows) => rows[0]?.finishedAt ?? undefined),
+          20_000,
+          "the first build to end",
+        )
+        yield* eventually(buildJobOf(second.id), 10_000, `the build Job of ${second.id}`)
+        expect(Date.now() - DateTime.toEpochMillis(firstEnded)).toBeLessThan(2000)
+      }),
+    )
+  },
+)
+
+/** A pass over every waiting deployment is slow: the projects service takes `slowMs` to list them all. */
+const slowMs = 4000
+
+layer(
+  testLayer({ pollMs: hour, watchMs: 40, retryBaseMs: 60 }, (client) => ({
+    ...client,
+    ListBuildingDeployments: (payload, options) =>
+      payload.ids === undefined
+        ? Effect.delay(client.ListBuildingDeployments(payload, options), slowMs)
+        : client.ListBuildingDeployments(payload, options),
+  })),
+  { timeout: 60_000, excludeTestServices: true },
+)("the pipeline, woken by projects, while a pass is slow", (it) => {
+  it.effect("a notified deployment gets its build Job without waiting for a pass over every deployment", () =>
+    Effect.gen(function* () {
+      const world = yield* World
+      const pipeline = yield* Builds.Pipeline.Pipeline
+      const api = yield* serviceBuildingFor(600_000)
+      const passing = yield* Effect.forkChild(pipeline.pass)
+      const deployment = yield* world.deployments.create(api.id, { commitSha: GithubPayloads.sha() }, "api", null)
+      const started = Date.now()
+      yield* eventually(buildJobOf(deployment.id), 10_000, `the build Job of ${deployment.id}`)
+      const waited = Date.now() - started
+      // the pass is still listing: the build did not queue behind it
+      expect(passing.pollUnsafe()).toBeUndefined()
+      expect(waited).toBeLessThan(slowMs / 2)
+      yield* Fiber.join(passing)
+    }),
+  )
+})

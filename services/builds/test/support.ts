@@ -56,14 +56,27 @@ const WorldLive = Layer.effect(
   }),
 )
 
-/** The builds service's parts (no HTTP server) with the pipeline's pace `options`. */
-export const testLayer = (options: Partial<Builds.Pipeline.PipelineOptions>) =>
+type ProjectsClient = Builds.Projects.Projects["Service"]
+
+/**
+ * The builds service's parts (no HTTP server) with the pipeline's pace `options`; `projects` may change how the
+ * projects service answers them (e.g. slowly).
+ */
+export const testLayer = (
+  options: Partial<Builds.Pipeline.PipelineOptions>,
+  projects: (client: ProjectsClient) => ProjectsClient = (client) => client,
+) =>
   Layer.unwrap(
     Effect.map(Effect.service(World), (world) =>
       Builds.Server.ServicesLive.pipe(
         Layer.provide(Builds.KubeRunner.layer),
         Layer.provide(Kube.layerFromOptions(world.sim.kubeConfig)),
-        Layer.provideMerge(Builds.Projects.Projects.layer(world.projectsUrl)),
+        Layer.provideMerge(
+          Layer.effect(
+            Builds.Projects.Projects,
+            Effect.map(Builds.Projects.Projects, (client) => Builds.Projects.Projects.of(projects(client))),
+          ).pipe(Layer.provide(Builds.Projects.Projects.layer(world.projectsUrl))),
+        ),
         Layer.provideMerge(Builds.Pipeline.PipelineOptionsService.layer(options)),
         Layer.provideMerge(
           Builds.GithubApp.GithubApp.layer({

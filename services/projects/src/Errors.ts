@@ -2,10 +2,11 @@ import { ApiErrors, type Violations } from "@starform/domain"
 import { Data, Effect } from "effect"
 
 /**
- * The errors of the projects service. Most are the public API's own (`ValidationFailed` naming the field and rule,
- * `NotFound` worded the same for missing and foreign resources, `Conflict` saying what clashes), so the gateway passes
- * them on unchanged. Failures that are the service's own story (no cluster to run on, an audit entry identity did not
- * take) are tagged errors of this service, turned into the API's once, at the RPC edge (`toApi`, in `Server.ts`).
+ * The errors of the projects service. Its own tagged errors (`Missing`, `Refused`, `Invalid`, no cluster to run on,
+ * an audit entry identity did not take) become the API's once, at the RPC edge (`Server.ts`, with the mappings
+ * below): `NotFound` worded the same for missing and foreign resources, `Conflict` saying what clashes,
+ * `ValidationFailed` naming the field and rule. The deployments and variables areas fail with them; the others still
+ * build the API's errors (`notFound`, `conflict`, `invalid` below), which the gateway passes on unchanged.
  */
 
 export const { ValidationFailed, NotFound, Conflict } = ApiErrors
@@ -46,3 +47,35 @@ export const noClusterAsConflict = (error: NoClusterAvailable) => Effect.fail(co
 
 /** At the RPC edge: an unrecorded audit entry is the platform's failure (a 500), not the person's. */
 export const unrecordedAsDefect = (error: AuditNotRecorded) => Effect.die(error)
+
+/** The resource is not this service's, or not the caller's (the gateway asked on their behalf): the API's 404. */
+export class Missing extends Data.TaggedError("Missing")<{ readonly resource: string; readonly id: string }> {
+  override get message() {
+    return `No ${this.resource} ${this.id}.`
+  }
+}
+
+/** The resource's state refuses the change (a finished deploy cancelled, a rollback to a release that never served). */
+export class Refused extends Data.TaggedError("Refused")<{ readonly message: string; readonly field?: string }> {}
+
+/** The request breaks a rule `field` must follow; `problem` says how (worded as the API's `ValidationFailed`). */
+export class Invalid extends Data.TaggedError("Invalid")<{
+  readonly field: string
+  readonly rule: string
+  readonly problem: string
+}> {
+  override get message() {
+    return `${this.field || "the request"} ${this.problem}`
+  }
+}
+
+export const missing = (resource: string, id: string) => new Missing({ resource, id })
+export const refused = (message: string, field?: string) =>
+  new Refused(field === undefined ? { message } : { message, field })
+export const breaks = (field: string, rule: string, problem: string) => new Invalid({ field, rule, problem })
+
+/** At the RPC edge (`Server.ts`): the service's own failures as the API's errors, worded as the API words them. */
+export const missingAsNotFound = (error: Missing) => Effect.fail(notFound(error.resource, error.id))
+export const refusedAsConflict = (error: Refused) => Effect.fail(conflict(error.message, error.field))
+export const invalidAsValidationFailed = (error: Invalid) =>
+  Effect.fail(invalid(error.field, error.rule, error.problem))

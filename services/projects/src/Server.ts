@@ -8,7 +8,13 @@ import { RpcSerialization } from "effect/rpc"
 import { AuditTrail } from "./AuditTrail.ts"
 import { Clusters } from "./Clusters.ts"
 import { Deployments } from "./deployments/Deployments.ts"
-import { noClusterAsConflict, unrecordedAsDefect } from "./Errors.ts"
+import {
+  invalidAsValidationFailed,
+  missingAsNotFound,
+  noClusterAsConflict,
+  refusedAsConflict,
+  unrecordedAsDefect,
+} from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
 import { IdentityClient } from "./IdentityClient.ts"
 import { ObservedState } from "./Observed.ts"
@@ -21,6 +27,18 @@ import { Variables } from "./Variables.ts"
  * `ShuttleRpc.path`, both Effect RPC over HTTP (JSON). Needs `SqlClient` and `FieldCrypto`, and the identity service
  * (workspaces' plans, the audit log). The service's own failures become the API's errors here, once.
  */
+
+// the deployments and variables areas' own failures, as the API's errors: here, once
+const notFound = { Missing: missingAsNotFound }
+const changeErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict, Invalid: invalidAsValidationFailed }
+const revealErrors = { Missing: missingAsNotFound, AuditNotRecorded: unrecordedAsDefect }
+const stateErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict }
+const deployErrors = {
+  Missing: missingAsNotFound,
+  Refused: refusedAsConflict,
+  Invalid: invalidAsValidationFailed,
+  NoClusterAvailable: noClusterAsConflict,
+}
 
 const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
   Effect.gen(function* () {
@@ -46,40 +64,44 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       GetService: ({ serviceId }) => services.get(serviceId),
       UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
       DeleteService: ({ serviceId }) => services.remove(serviceId),
-      ListServiceVariables: ({ serviceId }) => variables.listService(serviceId),
-      SetServiceVariables: ({ serviceId, variables: values }) => variables.setService(serviceId, values),
-      DeleteServiceVariable: ({ serviceId, key }) => variables.deleteService(serviceId, key),
+      ListServiceVariables: ({ serviceId }) => variables.listService(serviceId).pipe(Effect.catchTags(notFound)),
+      SetServiceVariables: ({ serviceId, variables: values }) =>
+        variables.setService(serviceId, values).pipe(Effect.catchTags(changeErrors)),
+      DeleteServiceVariable: ({ serviceId, key }) =>
+        variables.deleteService(serviceId, key).pipe(Effect.catchTags(notFound)),
       RevealServiceVariable: ({ serviceId, key, actor }) =>
-        variables.revealService(serviceId, key, actor).pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
-      ListVarGroupLinks: ({ serviceId }) => variables.listLinks(serviceId),
-      LinkVarGroups: ({ serviceId, varGroupIds }) => variables.link(serviceId, varGroupIds),
-      ListVarGroups: ({ projectId }) => variables.listGroups(projectId),
-      CreateVarGroup: ({ projectId, request }) => variables.createGroup(projectId, request),
-      GetVarGroup: ({ varGroupId }) => variables.getGroup(varGroupId),
-      UpdateVarGroup: ({ varGroupId, request }) => variables.updateGroup(varGroupId, request),
-      DeleteVarGroup: ({ varGroupId }) => variables.deleteGroup(varGroupId),
-      SetVarGroupVariables: ({ varGroupId, request }) => variables.setGroup(varGroupId, request),
+        variables.revealService(serviceId, key, actor).pipe(Effect.catchTags(revealErrors)),
+      ListVarGroupLinks: ({ serviceId }) => variables.listLinks(serviceId).pipe(Effect.catchTags(notFound)),
+      LinkVarGroups: ({ serviceId, varGroupIds }) =>
+        variables.link(serviceId, varGroupIds).pipe(Effect.catchTags(changeErrors)),
+      ListVarGroups: ({ projectId }) => variables.listGroups(projectId).pipe(Effect.catchTags(notFound)),
+      CreateVarGroup: ({ projectId, request }) =>
+        variables.createGroup(projectId, request).pipe(Effect.catchTags(changeErrors)),
+      GetVarGroup: ({ varGroupId }) => variables.getGroup(varGroupId).pipe(Effect.catchTags(notFound)),
+      UpdateVarGroup: ({ varGroupId, request }) =>
+        variables.updateGroup(varGroupId, request).pipe(Effect.catchTags(changeErrors)),
+      DeleteVarGroup: ({ varGroupId }) => variables.deleteGroup(varGroupId).pipe(Effect.catchTags(notFound)),
+      SetVarGroupVariables: ({ varGroupId, request }) =>
+        variables.setGroup(varGroupId, request).pipe(Effect.catchTags(changeErrors)),
       DeleteVarGroupVariable: ({ varGroupId, key, environmentId }) =>
-        variables.deleteGroupEntry(varGroupId, key, environmentId),
+        variables.deleteGroupEntry(varGroupId, key, environmentId).pipe(Effect.catchTags(notFound)),
       RevealVarGroupVariable: ({ varGroupId, key, environmentId, actor }) =>
-        variables
-          .revealGroupEntry(varGroupId, key, environmentId, actor)
-          .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
-      ListDeployments: ({ serviceId, limit }) => deployments.list(serviceId, limit),
+        variables.revealGroupEntry(varGroupId, key, environmentId, actor).pipe(Effect.catchTags(revealErrors)),
+      ListDeployments: ({ serviceId, limit }) => deployments.list(serviceId, limit).pipe(Effect.catchTags(notFound)),
       CreateDeployment: ({ serviceId, request, trigger, createdBy }) =>
-        deployments
-          .create(serviceId, request, trigger, createdBy)
-          .pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
-      GetDeployment: ({ deploymentId }) => deployments.get(deploymentId),
-      GetReleaseVariables: ({ deploymentId }) => deployments.releaseVariables(deploymentId),
+        deployments.create(serviceId, request, trigger, createdBy).pipe(Effect.catchTags(deployErrors)),
+      GetDeployment: ({ deploymentId }) => deployments.get(deploymentId).pipe(Effect.catchTags(notFound)),
+      GetReleaseVariables: ({ deploymentId }) =>
+        deployments.releaseVariables(deploymentId).pipe(Effect.catchTags(notFound)),
       RollbackDeployment: ({ deploymentId, createdBy }) =>
-        deployments.rollback(deploymentId, createdBy).pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
+        deployments.rollback(deploymentId, createdBy).pipe(Effect.catchTags(deployErrors)),
       RedeployDeployment: ({ deploymentId, createdBy }) =>
-        deployments.redeploy(deploymentId, createdBy).pipe(Effect.catchTag("NoClusterAvailable", noClusterAsConflict)),
-      CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId),
+        deployments.redeploy(deploymentId, createdBy).pipe(Effect.catchTags(deployErrors)),
+      CancelDeployment: ({ deploymentId }) => deployments.cancel(deploymentId).pipe(Effect.catchTags(stateErrors)),
       DeployPush: (push) => deployments.deployPush(push),
-      RecordBuild: ({ deploymentId, outcome }) => deployments.recordBuild(deploymentId, outcome),
-      ListBuildingDeployments: ({ limit }) => deployments.listBuilding(limit),
+      RecordBuild: ({ deploymentId, outcome }) =>
+        deployments.recordBuild(deploymentId, outcome).pipe(Effect.catchTags(stateErrors)),
+      ListBuildingDeployments: ({ limit, ids }) => deployments.listBuilding(limit, ids),
       DisableAutoDeploy: ({ workspaceId, repoOwner, reason }) =>
         deployments.setAutoDeploy({ workspaceId, repoOwner, enabled: false, reason }),
       RestoreAutoDeploy: ({ workspaceId, repoOwner, reason }) =>

@@ -5,15 +5,8 @@ import { Context, DateTime, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { AuditTrail } from "./AuditTrail.ts"
 import * as EnvironmentVariables from "./EnvironmentVariables.ts"
-import {
-  type AuditNotRecorded,
-  type Conflict,
-  conflict,
-  invalid,
-  type NotFound,
-  notFound,
-  type ValidationFailed,
-} from "./Errors.ts"
+import type { AuditNotRecorded, Invalid, Missing, Refused, ValidationFailed } from "./Errors.ts"
+import { breaks, missing, refused } from "./Errors.ts"
 import * as References from "./References.ts"
 import * as Views from "./Views.ts"
 
@@ -24,7 +17,7 @@ import * as Views from "./Views.ts"
  * variable), and refused whole, naming the variable and the chain of references.
  */
 
-type Errors = ValidationFailed | NotFound | Conflict
+type Errors = ValidationFailed | Invalid | Missing | Refused
 
 /** The service a variable belongs to, with its project's workspace (`services`, `projects`). */
 const ServiceOfVariables = Schema.Struct({
@@ -42,38 +35,41 @@ const KeySet = Schema.Struct({
   updatedAt: Tables.ServiceVariable.fields.updatedAt,
 })
 const Sealed = Schema.Struct({ valueCiphertext: Schema.String })
+/** A revealed value under its key: the key was found stored, so it is a valid one (a defect otherwise). */
+const revealed = (key: string, value: string) =>
+  Effect.orDie(Schema.decodeUnknownEffect(VariablesApi.RevealedVariable)({ key, value }))
 const Linked = Schema.Struct({ serviceId: Ids.ServiceId, environmentId: Ids.EnvironmentId })
 
 export class Variables extends Context.Service<
   Variables,
   {
-    readonly listService: (serviceId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VariableView>, NotFound>
+    readonly listService: (serviceId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VariableView>, Missing>
     readonly setService: (
       serviceId: string,
       variables: Readonly<Record<string, string>>,
     ) => Effect.Effect<ReadonlyArray<VariablesApi.VariableView>, Errors>
-    readonly deleteService: (serviceId: string, key: string) => Effect.Effect<void, NotFound>
+    readonly deleteService: (serviceId: string, key: string) => Effect.Effect<void, Missing>
     readonly revealService: (
       serviceId: string,
       key: string,
       actor: ProjectsRpc.ActingUser,
-    ) => Effect.Effect<VariablesApi.RevealedServiceVariable, NotFound | AuditNotRecorded>
-    readonly listLinks: (serviceId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VarGroupLink>, NotFound>
+    ) => Effect.Effect<VariablesApi.RevealedServiceVariable, Missing | AuditNotRecorded>
+    readonly listLinks: (serviceId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VarGroupLink>, Missing>
     readonly link: (
       serviceId: string,
       varGroupIds: ReadonlyArray<string>,
     ) => Effect.Effect<ReadonlyArray<VariablesApi.VarGroupLink>, Errors>
-    readonly listGroups: (projectId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VarGroupView>, NotFound>
+    readonly listGroups: (projectId: string) => Effect.Effect<ReadonlyArray<VariablesApi.VarGroupView>, Missing>
     readonly createGroup: (
       projectId: string,
       request: VariablesApi.CreateVarGroupRequest,
     ) => Effect.Effect<VariablesApi.VarGroupView, Errors>
-    readonly getGroup: (varGroupId: string) => Effect.Effect<VariablesApi.VarGroupView, NotFound>
+    readonly getGroup: (varGroupId: string) => Effect.Effect<VariablesApi.VarGroupView, Missing>
     readonly updateGroup: (
       varGroupId: string,
       request: VariablesApi.UpdateVarGroupRequest,
     ) => Effect.Effect<VariablesApi.VarGroupView, Errors>
-    readonly deleteGroup: (varGroupId: string) => Effect.Effect<void, NotFound>
+    readonly deleteGroup: (varGroupId: string) => Effect.Effect<void, Missing>
     readonly setGroup: (
       varGroupId: string,
       request: VariablesApi.SetVarGroupVariablesRequest,
@@ -82,15 +78,15 @@ export class Variables extends Context.Service<
       varGroupId: string,
       key: string,
       environmentId: string | null,
-    ) => Effect.Effect<void, NotFound>
+    ) => Effect.Effect<void, Missing>
     readonly revealGroupEntry: (
       varGroupId: string,
       key: string,
       environmentId: string | null,
       actor: ProjectsRpc.ActingUser,
-    ) => Effect.Effect<VariablesApi.RevealedVariable, NotFound | AuditNotRecorded>
+    ) => Effect.Effect<VariablesApi.RevealedVariable, Missing | AuditNotRecorded>
     /** The service's variables as a deployment sees them: precedence applied, references substituted. */
-    readonly resolve: (serviceId: string) => Effect.Effect<ReadonlyMap<string, string>, ValidationFailed | NotFound>
+    readonly resolve: (serviceId: string) => Effect.Effect<ReadonlyMap<string, string>, Invalid | Missing>
   }
 >()("starform/projects/Variables") {
   static readonly layer = Layer.effect(
@@ -110,13 +106,13 @@ export class Variables extends Context.Service<
         sql`
           SELECT s.id, s.name, s.project_id, s.environment_id, p.workspace_id
           FROM services s JOIN projects p ON p.id = s.project_id WHERE s.id = ${serviceId}`.pipe(
-          Effect.flatMap(Sql.decodeFirst(ServiceOfVariables, () => notFound("service", serviceId))),
+          Effect.flatMap(Sql.decodeFirst(ServiceOfVariables, () => missing("service", serviceId))),
         )
 
       const groupRow = (varGroupId: string) =>
         sql`
           SELECT g.*, p.workspace_id FROM var_groups g JOIN projects p ON p.id = g.project_id WHERE g.id = ${varGroupId}`.pipe(
-          Effect.flatMap(Sql.decodeFirst(GroupInWorkspace, () => notFound("var group", varGroupId))),
+          Effect.flatMap(Sql.decodeFirst(GroupInWorkspace, () => missing("var group", varGroupId))),
         )
 
       const groupView = Effect.fn("Variables.groupView")(function* (group: Group) {
@@ -137,7 +133,7 @@ export class Variables extends Context.Service<
       })
 
       const refusal = (problem: References.Unresolvable, field: string) =>
-        invalid(field, "reference", `cannot be resolved: ${problem.message}`)
+        breaks(field, "reference", `cannot be resolved: ${problem.message}`)
 
       /** Refuses the write (inside its transaction) if any of `serviceIds` can no longer resolve its variables. */
       const checkServices = Effect.fn("Variables.checkServices")(function* (
@@ -185,7 +181,7 @@ export class Variables extends Context.Service<
       })
 
       const nameTaken = (name: string) => () =>
-        conflict(`A var group named ${name} already exists in this project.`, "name")
+        refused(`A var group named ${name} already exists in this project.`, "name")
 
       const methods = {
         listService: Effect.fn("Variables.listService")(function* (serviceId: string) {
@@ -227,7 +223,7 @@ export class Variables extends Context.Service<
         deleteService: Effect.fn("Variables.deleteService")(function* (serviceId: string, key: string) {
           const rows =
             yield* sql`DELETE FROM service_variables WHERE service_id = ${serviceId} AND key = ${key} RETURNING id`
-          if (rows.length === 0) return yield* notFound("variable", key)
+          if (rows.length === 0) return yield* missing("variable", key)
         }),
 
         revealService: Effect.fn("Variables.revealService")(function* (
@@ -238,7 +234,7 @@ export class Variables extends Context.Service<
           const service = yield* serviceRow(serviceId)
           const sealed = yield* sql`
             SELECT value_ciphertext FROM service_variables WHERE service_id = ${serviceId} AND key = ${key}`.pipe(
-            Effect.flatMap(Sql.decodeFirst(Sealed, () => notFound("variable", key))),
+            Effect.flatMap(Sql.decodeFirst(Sealed, () => missing("variable", key))),
           )
           // recorded first: when identity does not take the entry, the value is not opened (a reveal is never
           // unrecorded), and the caller gets the failure instead
@@ -252,7 +248,7 @@ export class Variables extends Context.Service<
           })
           const value = yield* openService(sealed.valueCiphertext)
           const resolution = yield* EnvironmentVariables.resolvedNow(sql, crypto, service, key, value)
-          return { key: key as VariablesApi.RevealedVariable["key"], value, ...resolution }
+          return { ...(yield* revealed(key, value)), ...resolution }
         }),
 
         listLinks: Effect.fn("Variables.listLinks")(function* (serviceId: string) {
@@ -264,7 +260,7 @@ export class Variables extends Context.Service<
           const service = yield* serviceRow(serviceId)
           const duplicate = varGroupIds.find((id, index) => varGroupIds.indexOf(id) !== index)
           if (duplicate !== undefined) {
-            return yield* invalid("varGroupIds", "unique", `must list each group once: ${duplicate} appears twice`)
+            return yield* breaks("varGroupIds", "unique", `must list each group once: ${duplicate} appears twice`)
           }
           yield* transaction(
             Effect.gen(function* () {
@@ -279,7 +275,7 @@ export class Variables extends Context.Service<
                 })}`.pipe(
                   // a group of another project reads exactly like a missing one
                   Sql.refusedBy({
-                    service_var_groups_group_in_service_project: () => notFound("var group", varGroupId),
+                    service_var_groups_group_in_service_project: () => missing("var group", varGroupId),
                   }),
                 )
               }
@@ -291,7 +287,7 @@ export class Variables extends Context.Service<
 
         listGroups: Effect.fn("Variables.listGroups")(function* (projectId: string) {
           const projects = yield* sql`SELECT 1 FROM projects WHERE id = ${projectId}`
-          if (projects.length === 0) return yield* notFound("project", projectId)
+          if (projects.length === 0) return yield* missing("project", projectId)
           const groups = yield* sql`SELECT * FROM var_groups WHERE project_id = ${projectId} ORDER BY name`.pipe(
             Effect.flatMap(Sql.decodeRows(Group)),
           )
@@ -313,7 +309,7 @@ export class Variables extends Context.Service<
               })}`.pipe(
                 Sql.refusedBy({
                   var_groups_name_unique_per_project: nameTaken(request.name),
-                  var_groups_project_fk: () => notFound("project", projectId),
+                  var_groups_project_fk: () => missing("project", projectId),
                 }),
               )
               for (const [key, value] of Object.entries(request.variables ?? {})) {
@@ -355,7 +351,7 @@ export class Variables extends Context.Service<
 
         deleteGroup: Effect.fn("Variables.deleteGroup")(function* (varGroupId: string) {
           const rows = yield* sql`DELETE FROM var_groups WHERE id = ${varGroupId} RETURNING id`
-          if (rows.length === 0) return yield* notFound("var group", varGroupId)
+          if (rows.length === 0) return yield* missing("var group", varGroupId)
         }),
 
         setGroup: Effect.fn("Variables.setGroup")(function* (
@@ -368,7 +364,7 @@ export class Variables extends Context.Service<
             const environments = yield* sql`
               SELECT 1 FROM environments WHERE id = ${environmentId} AND project_id = ${group.projectId}`
             if (environments.length === 0) {
-              return yield* invalid(
+              return yield* breaks(
                 "environmentId",
                 "exists",
                 `must be an environment of this group's project: there is no environment ${environmentId}`,
@@ -406,7 +402,7 @@ export class Variables extends Context.Service<
           const rows = yield* sql`
             DELETE FROM var_group_entries WHERE var_group_id = ${varGroupId} AND key = ${key}
               AND environment_id IS NOT DISTINCT FROM ${environmentId} RETURNING id`
-          if (rows.length === 0) return yield* notFound("variable", key)
+          if (rows.length === 0) return yield* missing("variable", key)
         }),
 
         revealGroupEntry: Effect.fn("Variables.revealGroupEntry")(function* (
@@ -419,7 +415,7 @@ export class Variables extends Context.Service<
           const sealed = yield* sql`
             SELECT value_ciphertext FROM var_group_entries WHERE var_group_id = ${varGroupId} AND key = ${key}
               AND environment_id IS NOT DISTINCT FROM ${environmentId}`.pipe(
-            Effect.flatMap(Sql.decodeFirst(Sealed, () => notFound("variable", key))),
+            Effect.flatMap(Sql.decodeFirst(Sealed, () => missing("variable", key))),
           )
           // recorded first, as for a service's variable: no entry, no value
           yield* audit.record({
@@ -430,7 +426,7 @@ export class Variables extends Context.Service<
             targetId: varGroupId,
             metadata: { key, projectId: group.projectId, environmentId },
           })
-          return { key: key as VariablesApi.RevealedVariable["key"], value: yield* openGroup(sealed.valueCiphertext) }
+          return yield* revealed(key, yield* openGroup(sealed.valueCiphertext))
         }),
 
         resolve: Effect.fn("Variables.resolve")(function* (serviceId: string) {

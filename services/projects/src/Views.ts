@@ -6,7 +6,7 @@ import {
   Projects,
   ProjectsApi,
   type ServiceConfig,
-  type ServicesApi,
+  ServicesApi,
   ShuttleRpc,
   VariablesApi,
 } from "@starform/domain"
@@ -73,6 +73,8 @@ const decodeConfig = Schema.decodeUnknownSync(Config.ServiceConfig)
 /** The stored configuration, with defaults for any key added since it was written. */
 export const configOf = (row: { readonly config: unknown }): ServiceConfig.ServiceConfig => decodeConfig(row.config)
 
+const decodeSource = Schema.decodeUnknownSync(ServicesApi.ServiceSource)
+
 export const sourceOf = (row: {
   readonly sourceType: Projects.SourceType
   readonly repoFullName: string | null
@@ -81,9 +83,11 @@ export const sourceOf = (row: {
   readonly imageRef: string | null
 }): ServicesApi.ServiceSource =>
   // the `services_*` CHECKs (and `Projects.Service`'s) guarantee the columns of the row's source type are set
-  (row.sourceType === "repo"
-    ? { type: "repo", repoFullName: row.repoFullName, branch: row.branch, rootDirectory: row.rootDirectory }
-    : { type: "image", imageRef: row.imageRef }) as ServicesApi.ServiceSource
+  decodeSource(
+    row.sourceType === "repo"
+      ? { type: "repo", repoFullName: row.repoFullName, branch: row.branch, rootDirectory: row.rootDirectory }
+      : { type: "image", imageRef: row.imageRef },
+  )
 
 export const service = (row: ServiceRow): ServicesApi.ServiceView => ({
   id: row.id,

@@ -163,7 +163,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("variables", (i
         variables.setService(api.id, { URL: "${{ worker.CALLBACK }}", OTHER: "not kept" }),
       )
       expect(error).toMatchObject({
-        _tag: "ValidationFailed",
+        _tag: "Invalid",
         field: "variables.URL",
         rule: "reference",
         message: "variables.URL cannot be resolved: references form a cycle: api.URL → worker.CALLBACK → api.URL",

@@ -171,7 +171,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
         for (const to of Deploys.deploymentStatuses) {
           if (DeploymentLifecycle.canTransition(from, to)) continue
           const error = yield* Effect.flip(deployments.transition(made.id as string, to))
-          expect(error._tag, `${from} → ${to}`).toBe("Conflict")
+          expect(error._tag, `${from} → ${to}`).toBe("Refused")
           expect((yield* deployments.get(made.id as string)).status).toBe(from)
           refused++
         }
@@ -236,7 +236,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       expect(state.previousRelease?.deploymentId).toBe(second.id)
 
       // rolling back to what serves, or to a release that never served, is refused
-      expect((yield* Effect.flip(deployments.rollback(second.id, null)))._tag).toBe("Conflict")
+      expect((yield* Effect.flip(deployments.rollback(second.id, null)))._tag).toBe("Refused")
     }),
   )
 
@@ -263,7 +263,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       expect(state.previousRelease).toBeNull()
 
       // cancelling what serves is refused; cancelling a waiting deploy is not
-      expect((yield* Effect.flip(deployments.cancel(good.id)))._tag).toBe("Conflict")
+      expect((yield* Effect.flip(deployments.cancel(good.id)))._tag).toBe("Refused")
     }),
   )
 
@@ -308,7 +308,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("deployments", 
       const deployments = yield* Deployments
       const error = yield* Effect.flip(deployments.create(api.id, {}, "api", null))
       expect(error).toMatchObject({
-        _tag: "ValidationFailed",
+        _tag: "Invalid",
         field: "variables.DATABASE_URL",
         rule: "reference",
         message:

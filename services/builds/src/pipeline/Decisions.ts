@@ -77,10 +77,10 @@ export class Decisions extends Context.Service<
           yield* note(id, `${decision.path.join(" → ")}${decision.failure ? `: ${decision.failure.reason}` : ""}`)
           if (decision.retry) {
             yield* note(id, `Attempt ${row.attempt + 1} starts in ${(delay / 1000).toFixed(1)}s.`)
-            yield* wakeups.wakeIn(delay)
+            yield* wakeups.admitIn(delay)
           }
           // a build that ended frees one of its workspace's build slots for the next one waiting
-          if (BuildLifecycle.isFinal(after.status)) yield* wakeups.wake
+          if (BuildLifecycle.isFinal(after.status)) yield* wakeups.admit
           return { row: after, decision }
         })
 

@@ -1,17 +1,21 @@
 import { PgClient, PgConnection } from "@effect/sql-pg"
-import { Effect, Layer, Option, Schedule, Stream } from "effect"
+import { Ids } from "@starform/domain"
+import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { Wakeups } from "./Wakeups.ts"
 
 /**
  * The projects service's word that a deployment started or stopped waiting for its build: PostgreSQL notifies
- * `channel` (a trigger on `deployments`, migration 0052) when the deployment commits, and the pipeline runs a pass
- * at once instead of at its next poll. A dropped connection is listened on again; the poll covers the gap, and a
- * pass runs on each (re)connection for what was missed. The listening session is a connection of its own, not one
- * of the pool's: the pool keeps its size, and its shutdown never waits for a listener that outlives it.
+ * `channel` (a trigger on `deployments`, migration 0052) when the deployment commits, and the pipeline takes that
+ * deployment in at once (its build queued and started, or called off) instead of at its next poll. A dropped
+ * connection is listened on again; the poll covers the gap, and a pass runs on each (re)connection for what was
+ * missed. The listening session is a connection of its own, not one of the pool's: the pool keeps its size, and its
+ * shutdown never waits for a listener that outlives it.
  */
 
 /** The channel, payload the deployment's id. */
 export const channel = "starform_deployments_building"
+
+const deploymentIdOf = Schema.decodeUnknownOption(Ids.DeploymentId)
 
 /** How long the next try to listen waits after a failure: growing from 100 ms, at most 5 s. */
 const relisten = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")])
@@ -33,7 +37,15 @@ export const layer = Layer.effectDiscard(
         const notifications = yield* connection.listen(channel)
         failures = 0
         yield* wakeups.wake
-        yield* Stream.fromQueue(notifications).pipe(Stream.runForEach(() => wakeups.wake))
+        yield* Stream.fromQueue(notifications).pipe(
+          Stream.runForEach((notification) =>
+            // a payload that names no deployment (a hand-made NOTIFY) still wakes a pass over all of them
+            Option.match(deploymentIdOf(notification.payload), {
+              onNone: () => wakeups.wake,
+              onSome: wakeups.notified,
+            }),
+          ),
+        )
       }),
     ).pipe(
       Effect.tapError((cause) => {

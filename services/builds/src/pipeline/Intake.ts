@@ -1,4 +1,4 @@
-import type { DeploymentsApi, Identity } from "@starform/domain"
+import type { DeploymentsApi, Identity, Ids } from "@starform/domain"
 import { Context, Effect, Layer, Option } from "effect"
 import { GithubApp } from "../github/GithubApp.ts"
 import { Installations } from "../github/Installations.ts"
@@ -11,7 +11,8 @@ import { Decisions } from "./Decisions.ts"
 /**
  * The first stage: the deployments the projects service says are waiting for their build (`building`) get attempt
  * 1, queued with their service's limits and overrides; builds whose deployment stopped waiting are named, to be
- * called off. Level-driven: what is already queued is left alone, so a pass may run any number of times.
+ * called off. Level-driven: what is already queued is left alone, so a pass may run any number of times, and a
+ * pass over a few notified deployments may run beside a pass over all of them.
  */
 
 /** The projects service could not be asked: the next pass asks again. */
@@ -31,7 +32,8 @@ const concurrency = 4
 export class Intake extends Context.Service<
   Intake,
   {
-    readonly take: () => Effect.Effect<Taken, ProjectsUnreachable>
+    /** Every deployment waiting; with `only`, just those of these deployments (the ones projects notified). */
+    readonly take: (only?: ReadonlyArray<Ids.DeploymentId>) => Effect.Effect<Taken, ProjectsUnreachable>
   }
 >()("starform/builds/Intake") {
   static readonly layer = Layer.effect(
@@ -95,8 +97,10 @@ export class Intake extends Context.Service<
       })
 
       return Intake.of({
-        take: Effect.fn("Pipeline.intake")(function* () {
-          const waiting = yield* projects.ListBuildingDeployments({ limit: 500 })
+        take: Effect.fn("Pipeline.intake")(function* (only?: ReadonlyArray<Ids.DeploymentId>) {
+          const waiting = yield* projects.ListBuildingDeployments(
+            only === undefined ? { limit: 500 } : { limit: Math.max(1, only.length), ids: only },
+          )
           const waitingIds = new Set<string>(waiting.map((w) => w.deployment.id))
           const built = yield* store.deploymentsWithBuilds([...waitingIds])
           const plans = new Map<string, Identity.WorkspacePlan>(waiting.map((w) => [w.workspaceId, w.plan]))
@@ -105,7 +109,7 @@ export class Intake extends Context.Service<
             ({ workspaceId, plan, deployment }) => create(workspaceId, plan, deployment),
             { concurrency, discard: true },
           )
-          const stale = (yield* store.withStatus(unfinished)).filter((row) => !waitingIds.has(row.deploymentId))
+          const stale = (yield* store.withStatus(unfinished, only)).filter((row) => !waitingIds.has(row.deploymentId))
           const calledOff = yield* Effect.forEach(
             stale,
             (row) =>

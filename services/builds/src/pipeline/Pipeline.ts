@@ -1,5 +1,5 @@
-import { ApiErrors, type BuildsApi, type Identity } from "@starform/domain"
-import { Cause, Context, Effect, FiberMap, Layer, Schedule, Semaphore } from "effect"
+import { ApiErrors, type BuildsApi, type Identity, type Ids } from "@starform/domain"
+import { Array as Arr, Cause, Context, Effect, FiberMap, Layer, Schedule, Semaphore } from "effect"
 import * as Machine from "../Machine.ts"
 import { Projects } from "../Projects.ts"
 import { Runner } from "../runner/Runner.ts"
@@ -22,10 +22,11 @@ export { defaultOptions, type PipelineOptions, PipelineOptionsService } from "./
 /**
  * The build pipeline, level-driven like Shuttle. Each pass runs its stages in order: intake (deployments waiting
  * for a build get one), admission (queued builds start as the plans allow), then supervision of what runs (one
- * fiber per build, keyed by its id), whose builds go on to the pre-deploy command and the report. A pass runs when
- * something wakes the pipeline (a push, projects' notification of a deployment, a retry due, a build ended) and
- * every `pollMs` regardless. Everything it decides is in the database, so a restarted pipeline picks up where the
- * last one stopped.
+ * fiber per build, keyed by its id), whose builds go on to the pre-deploy command and the report. A pass runs
+ * every `pollMs`, when the listening connection is (re)made, and when a caller wakes it. Between passes, projects'
+ * notifications are taken in one deployment at a time (`lane`), and admission runs on its own when a slot may have
+ * freed (a build ended, a retry is due, a build was queued). Everything it decides is in the database, so a
+ * restarted pipeline picks up where the last one stopped.
  */
 
 /** Logs a failure and carries on; an interruption (the service stopping) is not a failure and goes through. */
@@ -38,10 +39,14 @@ const logFailure =
         : Effect.as(Effect.logWarning(message, cause), undefined),
     )
 
+/** Lanes taking in notified deployments at once; how many deployments one call to projects names (its limit is 1000). */
+const lanes = 2
+const notifiedPerCall = 500
+
 export class Pipeline extends Context.Service<
   Pipeline,
   {
-    /** Runs a pass now (a push created deployments). */
+    /** Runs a pass now (over every waiting deployment and every build in progress). */
     readonly wake: Effect.Effect<void>
     /** One pass, awaited: tests drive the pipeline with it. */
     readonly pass: Effect.Effect<void>
@@ -84,8 +89,8 @@ export class Pipeline extends Context.Service<
       if (decision._tag === "Move") yield* store.markReported(row.id)
     })
 
-    const take = Effect.gen(function* () {
-      const taken = yield* intake.take()
+    const take = Effect.fn("Pipeline.take")(function* (only?: ReadonlyArray<Ids.DeploymentId>) {
+      const taken = yield* intake.take(only)
       for (const [workspaceId, plan] of taken.plans) plans.set(workspaceId, plan)
       yield* Effect.forEach(taken.calledOff, ({ row, reason }) => cancelRow(row, reason), {
         concurrency: 4,
@@ -102,13 +107,32 @@ export class Pipeline extends Context.Service<
         yield* report(row.id).pipe(logFailure(`builds: reporting build ${row.id} failed`))
     })
 
+    /** Starts what may start: after a pass's intake, a build ended, a notified deployment was queued. */
+    const admit = Effect.gen(function* () {
+      for (const id of yield* admission.admit(plans)) yield* track(id, supervision.supervise(id))
+    })
+
     const pass = passLock.withPermits(1)(
       Effect.gen(function* () {
-        yield* take.pipe(logFailure("builds: intake failed"))
-        for (const id of yield* admission.admit(plans)) yield* track(id, supervision.supervise(id))
+        yield* take().pipe(logFailure("builds: intake failed"))
+        yield* admit
         yield* adopt
       }),
     )
+
+    /**
+     * A lane takes in the deployments projects notified, beside the pass rather than behind it: a pass lists every
+     * waiting deployment and may be long (a burst of pushes), while a person's deploy wants its build started now.
+     * Each lane takes everything notified so far: while one works through a burst's round, the other takes the next
+     * notification at once. Intake is safe to run twice at once (a build is queued once per attempt), and admission
+     * holds its lock.
+     */
+    const lane = Effect.gen(function* () {
+      const notified = yield* wakeups.nextNotified
+      for (const only of Arr.chunksOf(notified, notifiedPerCall))
+        yield* take(only).pipe(logFailure("builds: intake of notified deployments failed"))
+      yield* wakeups.admit
+    })
 
     yield* Effect.forkScoped(
       pass.pipe(
@@ -117,6 +141,14 @@ export class Pipeline extends Context.Service<
         Effect.repeat(Schedule.forever),
       ),
     )
+    yield* Effect.forkScoped(
+      wakeups.nextAdmission.pipe(
+        Effect.andThen(admit),
+        logFailure("builds: admission failed"),
+        Effect.repeat(Schedule.forever),
+      ),
+    )
+    for (let i = 0; i < lanes; i++) yield* Effect.forkScoped(lane.pipe(Effect.repeat(Schedule.forever)))
 
     const viewOf = (row: BuildRecord) => Effect.map(store.transitions(row.id), (transitions) => view(row, transitions))
 

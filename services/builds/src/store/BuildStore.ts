@@ -104,7 +104,11 @@ export class BuildStore extends Context.Service<
     readonly runningPerWorkspace: () => Effect.Effect<ReadonlyMap<string, number>>
     /** Says why these queued builds wait (one statement for the lot). */
     readonly setWaiting: (ids: ReadonlyArray<string>, reason: string) => Effect.Effect<void>
-    readonly withStatus: (statuses: ReadonlyArray<Deploys.BuildStatus>) => Effect.Effect<ReadonlyArray<BuildRecord>>
+    /** Builds in one of `statuses`, oldest first; with `deploymentIds`, only those of these deployments. */
+    readonly withStatus: (
+      statuses: ReadonlyArray<Deploys.BuildStatus>,
+      deploymentIds?: ReadonlyArray<string>,
+    ) => Effect.Effect<ReadonlyArray<BuildRecord>>
     /** Built images whose pre-deploy command has not finished (not every succeeded build ever). */
     readonly predeploysUnfinished: () => Effect.Effect<ReadonlyArray<BuildRecord>>
     readonly setRunnerJob: (id: string, job: string) => Effect.Effect<void>
@@ -246,10 +250,13 @@ export class BuildStore extends Context.Service<
                 Effect.asVoid,
               ),
 
-        withStatus: (statuses: ReadonlyArray<Deploys.BuildStatus>) =>
-          sql`SELECT * FROM builds WHERE ${sql.in("status", statuses)} ORDER BY queued_at, id`.pipe(
-            Effect.flatMap(decodeBuilds),
-          ),
+        withStatus: (statuses: ReadonlyArray<Deploys.BuildStatus>, deploymentIds?: ReadonlyArray<string>) =>
+          deploymentIds !== undefined && deploymentIds.length === 0
+            ? Effect.succeed([])
+            : sql`
+                SELECT * FROM builds WHERE ${sql.in("status", statuses)}
+                  ${deploymentIds === undefined ? sql`` : sql`AND ${sql.in("deployment_id", deploymentIds)}`}
+                ORDER BY queued_at, id`.pipe(Effect.flatMap(decodeBuilds)),
 
         predeploysUnfinished: () =>
           sql`

@@ -140,8 +140,8 @@ export class GithubEvents extends Context.Service<
           workspaceId: installation.workspaceId,
           changedPaths: paths,
         })
+        // no pass is woken here: each deployment made notifies the pipeline when it starts waiting for its build
         for (const deployment of made) if (deployment.status === "queued") yield* supersede(deployment)
-        yield* pipeline.wake
         if (made.length === 0)
           return ignored(
             `No service with auto-deploy on builds ${payload.repository.full_name} from branch ${branch}${paths === null ? "" : " in the paths this push changed"}.`,

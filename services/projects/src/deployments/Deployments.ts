@@ -1,7 +1,7 @@
 import type { DeploymentsApi, Deploys, Identity, Ids, ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
-import type { Conflict, NoClusterAvailable, NotFound, ValidationFailed } from "../Errors.ts"
-import { notFound } from "../Errors.ts"
+import type { Invalid, Missing, NoClusterAvailable, NotFound, Refused, ValidationFailed } from "../Errors.ts"
+import { missing } from "../Errors.ts"
 import { IdentityClient } from "../IdentityClient.ts"
 import * as Views from "../Views.ts"
 import { Lifecycle } from "./Lifecycle.ts"
@@ -15,7 +15,8 @@ import { Retention } from "./Retention.ts"
  * release, `Lifecycle` moves it and activates it, `Pushes` deploys a push), answered with the deployment's view.
  */
 
-type Errors = ValidationFailed | NotFound | Conflict | NoClusterAvailable
+/** The area's own failures, and the variables' (still the API's errors) met while freezing a release. */
+type Errors = Invalid | Missing | Refused | NoClusterAvailable | ValidationFailed | NotFound
 
 export class Deployments extends Context.Service<
   Deployments,
@@ -23,10 +24,10 @@ export class Deployments extends Context.Service<
     readonly list: (
       serviceId: string,
       limit: number,
-    ) => Effect.Effect<ReadonlyArray<DeploymentsApi.DeploymentView>, NotFound>
-    readonly get: (deploymentId: string) => Effect.Effect<DeploymentsApi.DeploymentView, NotFound>
+    ) => Effect.Effect<ReadonlyArray<DeploymentsApi.DeploymentView>, Missing>
+    readonly get: (deploymentId: string) => Effect.Effect<DeploymentsApi.DeploymentView, Missing>
     /** The release's snapshot variables, opened: for its pre-deploy Job only. */
-    readonly releaseVariables: (deploymentId: string) => Effect.Effect<Record<string, string>, NotFound>
+    readonly releaseVariables: (deploymentId: string) => Effect.Effect<Record<string, string>, Missing>
     readonly create: (
       serviceId: string,
       request: DeploymentsApi.CreateDeploymentRequest,
@@ -41,24 +42,30 @@ export class Deployments extends Context.Service<
       deploymentId: string,
       createdBy: string | null,
     ) => Effect.Effect<DeploymentsApi.DeploymentView, Errors>
-    readonly cancel: (deploymentId: string) => Effect.Effect<DeploymentsApi.DeploymentView, NotFound | Conflict>
+    readonly cancel: (deploymentId: string) => Effect.Effect<DeploymentsApi.DeploymentView, Missing | Refused>
     readonly recordBuild: (
       deploymentId: string,
       outcome: ProjectsRpc.BuildOutcome,
-    ) => Effect.Effect<DeploymentsApi.DeploymentView, NotFound | Conflict>
+    ) => Effect.Effect<DeploymentsApi.DeploymentView, Missing | Refused>
     /** Shuttle saw the release complete and ready: it becomes active and the previous one superseded. */
-    readonly activate: (deploymentId: string) => Effect.Effect<void, NotFound | Conflict>
+    readonly activate: (deploymentId: string) => Effect.Effect<void, Missing | Refused>
     /** Shuttle gave up on the rollout: the release fails with the reason; the previous one keeps serving. */
-    readonly fail: (deploymentId: string, reason: string) => Effect.Effect<void, NotFound | Conflict>
+    readonly fail: (deploymentId: string, reason: string) => Effect.Effect<void, Missing | Refused>
     /** One step of the state machine, refused unless `DeploymentLifecycle` allows it. */
     readonly transition: (
       deploymentId: string,
       to: Deploys.DeploymentStatus,
       failureReason?: string,
-    ) => Effect.Effect<DeploymentsApi.DeploymentView, NotFound | Conflict>
+    ) => Effect.Effect<DeploymentsApi.DeploymentView, Missing | Refused>
     readonly deployPush: (push: Push) => Effect.Effect<ReadonlyArray<DeploymentsApi.DeploymentView>>
-    /** Deployments waiting for their build, oldest first, with their workspace and its plan (asked of identity). */
-    readonly listBuilding: (limit: number) => Effect.Effect<
+    /**
+     * Deployments waiting for their build, oldest first, with their workspace and its plan (asked of identity); with
+     * `ids`, only those of them.
+     */
+    readonly listBuilding: (
+      limit: number,
+      ids?: ReadonlyArray<Ids.DeploymentId>,
+    ) => Effect.Effect<
       ReadonlyArray<{
         readonly workspaceId: Ids.WorkspaceId
         readonly plan: Identity.WorkspacePlan
@@ -103,7 +110,7 @@ export class Deployments extends Context.Service<
 
       return Deployments.of({
         list: Effect.fn("Deployments.list")(function* (serviceId, limit) {
-          if (!(yield* repository.serviceExists(serviceId))) return yield* notFound("service", serviceId)
+          if (!(yield* repository.serviceExists(serviceId))) return yield* missing("service", serviceId)
           return (yield* repository.listOfService(serviceId, limit)).map(Views.deployment)
         }),
         get,
@@ -120,8 +127,8 @@ export class Deployments extends Context.Service<
           then(lifecycle.transition(deploymentId, to, failureReason), deploymentId),
         deployPush: (push) =>
           Effect.flatMap(pushes.deploy(push), (ids) => Effect.forEach(ids, (id) => get(id).pipe(Effect.orDie))),
-        listBuilding: Effect.fn("Deployments.listBuilding")(function* (limit) {
-          const building = yield* repository.building(limit)
+        listBuilding: Effect.fn("Deployments.listBuilding")(function* (limit, ids) {
+          const building = yield* repository.building(limit, ids)
           if (building.length === 0) return []
           const plans = yield* plansOf(building.map((row) => row.workspaceId))
           return building.flatMap(({ workspaceId, deployment }) => {

@@ -1,7 +1,7 @@
 import { DeploymentLifecycle, type Deploys, type Ids, type ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { type Conflict, conflict, type NotFound } from "../Errors.ts"
+import { type Missing, type Refused, refused } from "../Errors.ts"
 import { DesiredStateFeed } from "../Feed.ts"
 import { type Deployment, DeploymentRepository } from "./Repository.ts"
 import { Retention } from "./Retention.ts"
@@ -28,30 +28,30 @@ export class Lifecycle extends Context.Service<
         readonly imageRef?: string
         readonly imageDigest?: string | null
       },
-    ) => Effect.Effect<void, Conflict>
+    ) => Effect.Effect<void, Refused>
     /** Starts the newest waiting deploy of the (locked) service when none is in progress; older waiting ones go. */
-    readonly advance: (serviceId: string) => Effect.Effect<void, Conflict>
+    readonly advance: (serviceId: string) => Effect.Effect<void, Refused>
     /** Rebuilds the cluster's desired state once the current transaction has committed. */
     readonly touchAfterCommit: (clusterId: Ids.ClusterId | null) => Effect.Effect<void>
     /**
      * Shuttle saw the release complete and ready: it becomes the service's active release, the one serving before it
      * is superseded, and history beyond the project's retention is pruned.
      */
-    readonly activate: (deploymentId: string) => Effect.Effect<void, NotFound | Conflict>
+    readonly activate: (deploymentId: string) => Effect.Effect<void, Missing | Refused>
     /** Shuttle gave up on the rollout: the release fails with the reason; the previous one keeps serving. */
-    readonly fail: (deploymentId: string, reason: string) => Effect.Effect<void, NotFound | Conflict>
-    readonly cancel: (deploymentId: string) => Effect.Effect<void, NotFound | Conflict>
+    readonly fail: (deploymentId: string, reason: string) => Effect.Effect<void, Missing | Refused>
+    readonly cancel: (deploymentId: string) => Effect.Effect<void, Missing | Refused>
     /** The build's outcome: a built image is rolled out; a failed build fails the deployment. */
     readonly recordBuild: (
       deploymentId: string,
       outcome: ProjectsRpc.BuildOutcome,
-    ) => Effect.Effect<void, NotFound | Conflict>
+    ) => Effect.Effect<void, Missing | Refused>
     /** One step of the state machine, refused unless `DeploymentLifecycle` allows it. */
     readonly transition: (
       deploymentId: string,
       to: Status,
       failureReason?: string,
-    ) => Effect.Effect<void, NotFound | Conflict>
+    ) => Effect.Effect<void, Missing | Refused>
   }
 >()("starform/projects/Lifecycle") {
   static readonly layer = Layer.effect(
@@ -67,7 +67,7 @@ export class Lifecycle extends Context.Service<
 
       const move: Lifecycle["Service"]["move"] = Effect.fn("Lifecycle.move")(function* (current, to, fields = {}) {
         if (!DeploymentLifecycle.canTransition(current.status, to)) {
-          return yield* conflict(`Deploy #${current.number} is ${current.status}: it cannot become ${to}.`, "status")
+          return yield* refused(`Deploy #${current.number} is ${current.status}: it cannot become ${to}.`, "status")
         }
         yield* repository.setStatus(current, {
           to,
@@ -108,7 +108,7 @@ export class Lifecycle extends Context.Service<
           Effect.gen(function* () {
             if (fresh.status === "active") return false
             if (fresh.status !== "deploying") {
-              return yield* conflict(`Deploy #${fresh.number} is ${fresh.status}: it cannot become active.`, "status")
+              return yield* refused(`Deploy #${fresh.number} is ${fresh.status}: it cannot become active.`, "status")
             }
             for (const previous of yield* repository.serving(fresh.serviceId)) yield* move(previous, "superseded")
             yield* move(fresh, "active", { failureReason: null })
@@ -151,7 +151,7 @@ export class Lifecycle extends Context.Service<
           yield* locked(deploymentId, (fresh, clusterId) =>
             Effect.gen(function* () {
               if (fresh.status === "active") {
-                return yield* conflict(
+                return yield* refused(
                   `Deploy #${fresh.number} is serving: roll back to an earlier release or deploy a new one instead.`,
                   "status",
                 )
@@ -167,7 +167,7 @@ export class Lifecycle extends Context.Service<
           yield* locked(deploymentId, (fresh, clusterId) =>
             Effect.gen(function* () {
               if (fresh.status !== "building") {
-                return yield* conflict(
+                return yield* refused(
                   `Deploy #${fresh.number} is ${fresh.status}, not building: its build result is not needed.`,
                   "status",
                 )

@@ -1,14 +1,8 @@
 import { Catalog, FieldCrypto } from "@starform/crypto"
 import type { DeploymentsApi, Deploys, Ids } from "@starform/domain"
 import { Context, Effect, Layer, Option } from "effect"
-import {
-  type Conflict,
-  conflict,
-  invalid,
-  NoClusterAvailable,
-  type NotFound,
-  type ValidationFailed,
-} from "../Errors.ts"
+import type { NotFound, ValidationFailed } from "../Errors.ts"
+import { breaks, type Invalid, type Missing, NoClusterAvailable, type Refused, refused } from "../Errors.ts"
 import { Projects } from "../Projects.ts"
 import * as Snapshot from "../Snapshot.ts"
 import { Variables } from "../Variables.ts"
@@ -22,7 +16,8 @@ import { DeploymentRepository, type LockedService } from "./Repository.ts"
  * service again with the earlier release's commit or image. Each is queued and started by the `Lifecycle`.
  */
 
-type Errors = ValidationFailed | NotFound | Conflict | NoClusterAvailable
+/** The area's own failures, and the variables' (still the API's errors) met while freezing a release. */
+type Errors = Invalid | Missing | Refused | NoClusterAvailable | ValidationFailed | NotFound
 
 export class Releases extends Context.Service<
   Releases,
@@ -36,7 +31,7 @@ export class Releases extends Context.Service<
     readonly rollback: (deploymentId: string, createdBy: string | null) => Effect.Effect<Ids.DeploymentId, Errors>
     readonly redeploy: (deploymentId: string, createdBy: string | null) => Effect.Effect<Ids.DeploymentId, Errors>
     /** The release's snapshot variables, opened: for its pre-deploy Job only. */
-    readonly variables: (deploymentId: string) => Effect.Effect<Record<string, string>, NotFound>
+    readonly variables: (deploymentId: string) => Effect.Effect<Record<string, string>, Missing>
   }
 >()("starform/projects/Releases") {
   static readonly layer = Layer.effect(
@@ -93,7 +88,7 @@ export class Releases extends Context.Service<
             Effect.gen(function* () {
               const service = yield* repository.lock(serviceId)
               if (service.sourceType === "image" && request.commitSha !== undefined) {
-                return yield* invalid(
+                return yield* breaks(
                   "commitSha",
                   "source",
                   "must be left out: this service runs an image, it does not build a commit",
@@ -103,7 +98,7 @@ export class Releases extends Context.Service<
                 service.sourceType === "repo" &&
                 (request.imageRef !== undefined || request.imageDigest !== undefined)
               ) {
-                return yield* invalid(
+                return yield* breaks(
                   request.imageRef !== undefined ? "imageRef" : "imageDigest",
                   "source",
                   "must be left out: this service is built from its repository; deploy a commitSha instead",
@@ -131,12 +126,12 @@ export class Releases extends Context.Service<
               const service = yield* repository.lock(target.serviceId)
               const fresh = yield* repository.find(deploymentId)
               if (fresh.status === "active") {
-                return yield* conflict(
+                return yield* refused(
                   `Deploy #${fresh.number} is already serving: there is nothing to roll back to it from.`,
                 )
               }
               if (fresh.status !== "superseded" || fresh.imageRef === null) {
-                return yield* conflict(
+                return yield* refused(
                   `Deploy #${fresh.number} never served (it is ${fresh.status}): roll back to a release that was active before.`,
                 )
               }

@@ -2,7 +2,7 @@ import { Sql } from "@starform/db"
 import { Deploys, Ids, Names, Projects } from "@starform/domain"
 import { Context, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { type NotFound, notFound } from "../Errors.ts"
+import { type Missing, missing } from "../Errors.ts"
 
 /**
  * Deployments' rows in and out: every statement on `deployments` (and the service row deploys take turns on), each
@@ -74,9 +74,9 @@ export class DeploymentRepository extends Context.Service<
   {
     /** `effect` in one transaction; a database failure (the commit's included) is a defect. */
     readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-    readonly find: (deploymentId: string) => Effect.Effect<Deployment, NotFound>
+    readonly find: (deploymentId: string) => Effect.Effect<Deployment, Missing>
     /** Locks the service's row for the rest of the transaction: deploys of one service take turns here. */
-    readonly lock: (serviceId: string) => Effect.Effect<LockedService, NotFound>
+    readonly lock: (serviceId: string) => Effect.Effect<LockedService, Missing>
     readonly serviceExists: (serviceId: string) => Effect.Effect<boolean>
     readonly listOfService: (serviceId: string, limit: number) => Effect.Effect<ReadonlyArray<Deployment>>
     /** Whether one of the service's deployments is being built or rolled out. */
@@ -91,9 +91,10 @@ export class DeploymentRepository extends Context.Service<
     readonly insert: (deployment: NewDeployment) => Effect.Effect<Ids.DeploymentId>
     /** Deletes the service's ended deployments beyond its newest `deploymentRetention`; what was deleted. */
     readonly prune: (service: LockedService) => Effect.Effect<ReadonlyArray<Pruned>>
-    /** Deployments waiting for their build, oldest first, with their project's workspace. */
+    /** Deployments waiting for their build, oldest first, with their project's workspace; with `ids`, only those. */
     readonly building: (
       limit: number,
+      ids?: ReadonlyArray<Ids.DeploymentId>,
     ) => Effect.Effect<ReadonlyArray<{ readonly workspaceId: Ids.WorkspaceId; readonly deployment: Deployment }>>
     /** The auto-deployed repository services a push to `branch` of `repoFullName` deploys (by their branch). */
     readonly pushTargets: (push: {
@@ -118,7 +119,7 @@ export class DeploymentRepository extends Context.Service<
       const statements = {
         find: (deploymentId: string) =>
           sql`SELECT * FROM deployments WHERE id = ${deploymentId}`.pipe(
-            Effect.flatMap(Sql.decodeFirst(Deployment, () => notFound("deployment", deploymentId))),
+            Effect.flatMap(Sql.decodeFirst(Deployment, () => missing("deployment", deploymentId))),
           ),
 
         lock: (serviceId: string) =>
@@ -126,7 +127,7 @@ export class DeploymentRepository extends Context.Service<
               SELECT s.*, e.cluster_id, e.name AS environment_name, p.workspace_id, p.deployment_retention
               FROM services s JOIN environments e ON e.id = s.environment_id JOIN projects p ON p.id = s.project_id
               WHERE s.id = ${serviceId} FOR UPDATE OF s`.pipe(
-            Effect.flatMap(Sql.decodeFirst(LockedService, () => notFound("service", serviceId))),
+            Effect.flatMap(Sql.decodeFirst(LockedService, () => missing("service", serviceId))),
           ),
 
         serviceExists: (serviceId: string) =>
@@ -201,13 +202,16 @@ export class DeploymentRepository extends Context.Service<
             Effect.flatMap(Sql.decodeRows(Pruned)),
           ),
 
-        building: (limit: number) =>
-          sql`
+        building: (limit: number, ids?: ReadonlyArray<Ids.DeploymentId>) =>
+          ids !== undefined && ids.length === 0
+            ? Effect.succeed([])
+            : sql`
               SELECT d.*, p.workspace_id FROM deployments d JOIN projects p ON p.id = d.project_id
-              WHERE d.status = 'building' ORDER BY d.started_at, d.id LIMIT ${limit}`.pipe(
-            Effect.flatMap(Sql.decodeRows(Building)),
-            Effect.map((rows) => rows.map(({ workspaceId, ...deployment }) => ({ workspaceId, deployment }))),
-          ),
+              WHERE d.status = 'building' ${ids === undefined ? sql`` : sql`AND d.id IN ${sql.in(ids)}`}
+              ORDER BY d.started_at, d.id LIMIT ${limit}`.pipe(
+                Effect.flatMap(Sql.decodeRows(Building)),
+                Effect.map((rows) => rows.map(({ workspaceId, ...deployment }) => ({ workspaceId, deployment }))),
+              ),
 
         pushTargets: (push: {
           readonly repoFullName: string

@@ -1,6 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import { AuditTrail } from "../AuditTrail.ts"
-import type { AuditNotRecorded, NotFound } from "../Errors.ts"
+import type { AuditNotRecorded, Missing } from "../Errors.ts"
 import { DeploymentRepository } from "./Repository.ts"
 
 /**
@@ -11,7 +11,7 @@ import { DeploymentRepository } from "./Repository.ts"
 export class Retention extends Context.Service<
   Retention,
   {
-    readonly prune: (serviceId: string) => Effect.Effect<void, NotFound | AuditNotRecorded>
+    readonly prune: (serviceId: string) => Effect.Effect<void, Missing | AuditNotRecorded>
   }
 >()("starform/projects/Retention") {
   static readonly layer = Layer.effect(
