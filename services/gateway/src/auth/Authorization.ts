@@ -1,7 +1,7 @@
 import { Auth, type IdentityRpc, type Ids, type ProjectsRpc, PublicApi } from "@starform/domain"
 import { Context, Data, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
-import { HttpApi, type HttpApiEndpoint, HttpApiError, type HttpApiGroup } from "effect/http-api"
+import { HttpApi, type HttpApiEndpoint, HttpApiError } from "effect/http-api"
 import { BuildsClient, call as buildsCall, layerFromUrl as buildsFromUrl } from "../builds/BuildsClient.ts"
 import { IdentityClient, call as identityCall } from "../identity/IdentityClient.ts"
 import { ProjectsClient, call as projectsCall, layerFromUrl as projectsFromUrl } from "../projects/ProjectsClient.ts"
@@ -38,7 +38,20 @@ interface Plan {
 /** Why the gateway refuses to start: an endpoint behind `Authorization` that says nothing of what it requires. */
 export class UndeclaredPermission extends Data.TaggedError("UndeclaredPermission")<{ readonly message: string }> {}
 
-const planOf = (group: HttpApiGroup.Top, endpoint: HttpApiEndpoint.Top): Plan | UndeclaredPermission => {
+/** What `planOf` reads of an endpoint and its group. */
+interface Reflected {
+  readonly group: { readonly identifier: string; readonly annotations: Context.Context<never> }
+  readonly endpoint: {
+    readonly name: string
+    readonly method: string
+    readonly path: string
+    readonly params: Schema.Top | undefined
+    readonly annotations: Context.Context<never>
+  }
+}
+
+/** What `Authorization` does for one endpoint of `PublicApi`, or why it refuses to start (exported for its test). */
+export const planOf = (group: Reflected["group"], endpoint: Reflected["endpoint"]): Plan | UndeclaredPermission => {
   const permission = Context.getOrUndefined(endpoint.annotations, Auth.RequiredPermission)
   const tenantless = Context.getOrUndefined(endpoint.annotations, Auth.Tenantless)
   const where = `${endpoint.method} ${endpoint.path} (${group.identifier}.${endpoint.name})`
@@ -50,7 +63,7 @@ const planOf = (group: HttpApiGroup.Top, endpoint: HttpApiEndpoint.Top): Plan | 
   }
   if (permission === undefined) {
     return new UndeclaredPermission({
-      message: `${where} is behind Authorization but declares neither Auth.requires nor Auth.tenantless`,
+      message: `${where} is behind Authorization but declares no Auth.requires (a route with no tenant is Auth.tenantless, outside Authorization)`,
     })
   }
   for (const param of [permission.tenant.param, ...(permission.aim === undefined ? [] : [permission.aim.param])]) {
