@@ -2,6 +2,7 @@ import { Context, Effect, Schema } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
 import { Forbidden, NotFound, RateLimited, Unauthenticated } from "./ApiErrors.ts"
 import type { locatableKinds } from "./BuildsRpc.ts"
+import type { Locatable as IdentityLocatable } from "./IdentityRpc.ts"
 import { ApiTokenId, ProjectId, SessionId, UserId, WorkspaceId } from "./Ids.ts"
 import type { ResourceKind } from "./ProjectsRpc.ts"
 
@@ -222,12 +223,13 @@ export const authorize = (
 
 /**
  * Where an endpoint's tenant is read from: the workspace named by a path parameter, or the resource a path
- * parameter names, located by the service that owns it (`Locate` of the projects or builds service).
+ * parameter names, located by the service that owns it (`Locate` of the projects, builds or identity service).
  */
 export type TenantSource =
   | { readonly from: "workspace"; readonly param: string }
   | { readonly from: "projects"; readonly kind: ResourceKind; readonly param: string }
   | { readonly from: "builds"; readonly kind: (typeof locatableKinds)[number]; readonly param: string }
+  | { readonly from: "identity"; readonly kind: IdentityLocatable; readonly param: string }
 
 /** The workspace in path parameter `param` (default `workspaceId`). */
 export const inWorkspace = (param = "workspaceId"): TenantSource => ({ from: "workspace", param })
@@ -242,10 +244,27 @@ export const ofBuildsResource = (kind: (typeof locatableKinds)[number], param: s
   param,
 })
 
-/** What an endpoint requires: one action, decided on the tenant `tenant` names. */
+/** Identity's resource `kind` (an invitation, an API token, a service account) whose id is path parameter `param`. */
+export const ofIdentityResource = (kind: IdentityLocatable, param: string): TenantSource => ({
+  from: "identity",
+  kind,
+  param,
+})
+
+/**
+ * What an endpoint's action is aimed at when that is not its tenant: e.g. a member (`{ type: "member", param:
+ * "userId" }`) of the workspace in the path. A 404 and the audit trail name it instead of the workspace.
+ */
+export interface Aim {
+  readonly type: string
+  readonly param: string
+}
+
+/** What an endpoint requires: one action, decided on the tenant `tenant` names (aimed at `aim`, if given). */
 export interface Permission {
   readonly action: Action
   readonly tenant: TenantSource
+  readonly aim?: Aim | undefined
 }
 
 /** The `Permission` annotation of an endpoint, read by the `Authorization` middleware. */
@@ -258,13 +277,28 @@ export class RequiredPermission extends Context.Service<RequiredPermission, Perm
  * Auth.ofResource("service", "serviceId")))`. The OpenAPI document shows it as `x-starform-permission` (the action)
  * and `x-starform-tenant` (where the tenant is read from).
  */
-export const requires = (action: Action, tenant: TenantSource) =>
-  Context.make(RequiredPermission, { action, tenant }).pipe(
+export const requires = (action: Action, tenant: TenantSource, aim?: Aim) =>
+  Context.make(RequiredPermission, { action, tenant, aim }).pipe(
     Context.add(OpenApi.Override, {
       "x-starform-permission": action,
       "x-starform-tenant":
         tenant.from === "workspace" ? `workspace :${tenant.param}` : `${tenant.kind} :${tenant.param}`,
     }),
+  )
+
+/** Why an authenticated endpoint names no tenant (it creates one, or lists only the caller's own). */
+export class Tenantless extends Context.Service<Tenantless, { readonly reason: string }>()(
+  "starform/Auth/Tenantless",
+) {}
+
+/**
+ * Declares that an authenticated endpoint acts on no tenant, and why: its handler decides from the actor alone. It is
+ * added to its group after `.middleware(Authorization)` (which refuses to start with one behind it, having no tenant to
+ * give it). The OpenAPI document shows `x-starform-tenant: none` and the reason as `x-starform-tenantless`.
+ */
+export const tenantless = (reason: string) =>
+  Context.make(Tenantless, { reason }).pipe(
+    Context.add(OpenApi.Override, { "x-starform-tenant": "none", "x-starform-tenantless": reason }),
   )
 
 /** Where the request's resource lives, as `Authorization` located it: for handlers that need its workspace. */

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { Timestamp } from "../Columns.ts"
 import {
@@ -85,29 +86,12 @@ const workspaceId = { workspaceId: WorkspaceId }
 
 export const WorkspacesGroup = HttpApiGroup.make("workspaces")
   .add(
-    HttpApiEndpoint.post("createWorkspace", "/v1/workspaces", {
-      payload: CreateWorkspaceRequest,
-      success: Workspace.pipe(HttpApiSchema.status(201)),
-      error: [ValidationFailed, Forbidden, Conflict],
-    })
-      .annotate(OpenApi.Summary, "Create a workspace; its creator is its owner")
-      .annotate(
-        OpenApi.Description,
-        "The caller becomes its owner. The slug is derived from the name when omitted; 409 when it is taken.",
-      ),
-    HttpApiEndpoint.get("listWorkspaces", "/v1/workspaces", {
-      success: Schema.Array(Workspace).annotate({ description: "The caller's workspaces." }),
-    })
-      .annotate(OpenApi.Summary, "The workspaces the caller belongs to")
-      .annotate(
-        OpenApi.Description,
-        "The workspaces the caller is a member of; an API token sees only its own workspace.",
-      ),
     HttpApiEndpoint.get("getWorkspace", "/v1/workspaces/:workspaceId", {
       params: workspaceId,
       success: Workspace,
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("workspace.read", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "A workspace")
       .annotate(OpenApi.Description, "Visible to its members; any other id answers 404."),
     HttpApiEndpoint.patch("updateWorkspace", "/v1/workspaces/:workspaceId", {
@@ -116,6 +100,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       success: Workspace,
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
+      .annotateMerge(Auth.requires("workspace.update", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "Rename a workspace or change its slug")
       .annotate(OpenApi.Description, "Admins and owners. A slug must be unique across Starform (409 when taken)."),
     HttpApiEndpoint.delete("deleteWorkspace", "/v1/workspaces/:workspaceId", {
@@ -123,6 +108,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       params: workspaceId,
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
+      .annotateMerge(Auth.requires("workspace.delete", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "Delete a workspace and everything in it (owners only)")
       .annotate(
         OpenApi.Description,
@@ -133,6 +119,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       success: Schema.Array(Member).annotate({ description: "The workspace's members." }),
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("member.read", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "The members of a workspace")
       .annotate(OpenApi.Description, "People in the workspace and their roles."),
     HttpApiEndpoint.patch("updateMember", "/v1/workspaces/:workspaceId/members/:userId", {
@@ -141,6 +128,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       success: Member,
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
+      .annotateMerge(Auth.requires("member.update", Auth.inWorkspace(), { type: "member", param: "userId" }))
       .annotate(OpenApi.Summary, "Change a member's role")
       .annotate(OpenApi.Description, "Admins and owners; the last owner cannot be demoted (409)."),
     HttpApiEndpoint.delete("removeMember", "/v1/workspaces/:workspaceId/members/:userId", {
@@ -148,6 +136,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       params: { workspaceId: WorkspaceId, userId: UserId },
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
+      .annotateMerge(Auth.requires("member.remove", Auth.inWorkspace(), { type: "member", param: "userId" }))
       .annotate(OpenApi.Summary, "Remove a member (never the last owner)")
       .annotate(
         OpenApi.Description,
@@ -159,6 +148,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       success: Invitation.pipe(HttpApiSchema.status(201)),
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
+      .annotateMerge(Auth.requires("member.invite", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "Invite someone by email; the link is in the email only")
       .annotate(
         OpenApi.Description,
@@ -169,6 +159,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       success: Schema.Array(Invitation).annotate({ description: "The workspace's open invitations." }),
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("member.read", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "The open invitations of a workspace")
       .annotate(OpenApi.Description, "Invitations not yet accepted, revoked or expired."),
     HttpApiEndpoint.delete("revokeInvitation", "/v1/invitations/:invitationId", {
@@ -176,6 +167,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       params: { invitationId: InvitationId },
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("member.invite", Auth.ofIdentityResource("invitation", "invitationId")))
       .annotate(OpenApi.Summary, "Revoke an invitation")
       .annotate(OpenApi.Description, "The emailed link stops working."),
     HttpApiEndpoint.get("listProjectMembers", "/v1/projects/:projectId/members", {
@@ -183,6 +175,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       success: Schema.Array(ProjectMemberInfo).annotate({ description: "The project's members." }),
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("project.read", Auth.ofResource("project", "projectId")))
       .annotate(OpenApi.Summary, "The members of a project")
       .annotate(OpenApi.Description, "People with a role in this project, beside their workspace role."),
     HttpApiEndpoint.put("setProjectMember", "/v1/projects/:projectId/members/:userId", {
@@ -191,6 +184,7 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       success: ProjectMemberInfo,
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("member.update", Auth.ofResource("project", "projectId")))
       .annotate(OpenApi.Summary, "Give a workspace member a role in one project")
       .annotate(
         OpenApi.Description,
@@ -201,8 +195,33 @@ export const WorkspacesGroup = HttpApiGroup.make("workspaces")
       params: { projectId: ProjectId, userId: UserId },
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("member.update", Auth.ofResource("project", "projectId")))
       .annotate(OpenApi.Summary, "Remove a person from a project")
       .annotate(OpenApi.Description, "Their workspace role still applies."),
+  )
+  .middleware(Auth.Authorization)
+  // Added after `Authorization`, which they do not pass through: they name no tenant (`Auth.tenantless` says why).
+  .add(
+    HttpApiEndpoint.post("createWorkspace", "/v1/workspaces", {
+      payload: CreateWorkspaceRequest,
+      success: Workspace.pipe(HttpApiSchema.status(201)),
+      error: [ValidationFailed, Forbidden, Conflict],
+    })
+      .annotateMerge(Auth.tenantless("creates a new tenant"))
+      .annotate(OpenApi.Summary, "Create a workspace; its creator is its owner")
+      .annotate(
+        OpenApi.Description,
+        "The caller becomes its owner. The slug is derived from the name when omitted; 409 when it is taken.",
+      ),
+    HttpApiEndpoint.get("listWorkspaces", "/v1/workspaces", {
+      success: Schema.Array(Workspace).annotate({ description: "The caller's workspaces." }),
+    })
+      .annotateMerge(Auth.tenantless("lists only the caller's own workspaces"))
+      .annotate(OpenApi.Summary, "The workspaces the caller belongs to")
+      .annotate(
+        OpenApi.Description,
+        "The workspaces the caller is a member of; an API token sees only its own workspace.",
+      ),
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Workspaces")

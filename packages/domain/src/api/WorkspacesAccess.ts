@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
 import { AuditAction, AuditEntry, AuditOutcome } from "../Audit.ts"
+import * as Auth from "../Auth.ts"
 import { Authentication, TokenScope } from "../Auth.ts"
 import { ApiToken, isPlainText, LabelInput, ServiceAccount, ServiceAccountId } from "../Identity.ts"
 import { ApiTokenId, ProjectId, WorkspaceId } from "../Ids.ts"
@@ -103,6 +104,7 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       success: CreatedToken.pipe(HttpApiSchema.status(201)),
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("token.create", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "Create a personal API token; the secret is shown once")
       .annotate(
         OpenApi.Description,
@@ -113,6 +115,7 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       success: Schema.Array(ApiToken).annotate({ description: "The workspace's API tokens." }),
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("token.read", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "The API tokens of a workspace")
       .annotate(OpenApi.Description, "Tokens with their prefix, scopes and last use; never their secrets."),
     HttpApiEndpoint.delete("revokeToken", "/v1/tokens/:tokenId", {
@@ -120,6 +123,7 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       params: { tokenId: ApiTokenId },
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("token.revoke", Auth.ofIdentityResource("api_token", "tokenId")))
       .annotate(OpenApi.Summary, "Revoke an API token: it stops working at once")
       .annotate(OpenApi.Description, "Requests made with it answer 401 from now on."),
     HttpApiEndpoint.post("createServiceAccount", "/v1/workspaces/:workspaceId/service-accounts", {
@@ -128,6 +132,7 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       success: ServiceAccount.pipe(HttpApiSchema.status(201)),
       error: [ValidationFailed, Forbidden, NotFound, Conflict],
     })
+      .annotateMerge(Auth.requires("service_account.create", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "Create a service account")
       .annotate(
         OpenApi.Description,
@@ -138,6 +143,7 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       success: Schema.Array(ServiceAccount).annotate({ description: "The workspace's service accounts." }),
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("service_account.read", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "The service accounts of a workspace")
       .annotate(OpenApi.Description, "Non-human members and who created them."),
     HttpApiEndpoint.delete("deleteServiceAccount", "/v1/service-accounts/:serviceAccountId", {
@@ -145,6 +151,9 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       params: { serviceAccountId: ServiceAccountId },
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(
+        Auth.requires("service_account.delete", Auth.ofIdentityResource("service_account", "serviceAccountId")),
+      )
       .annotate(OpenApi.Summary, "Delete a service account and its tokens")
       .annotate(OpenApi.Description, "Its tokens stop working at once."),
     HttpApiEndpoint.post("createServiceAccountToken", "/v1/service-accounts/:serviceAccountId/tokens", {
@@ -153,6 +162,9 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       success: CreatedToken.pipe(HttpApiSchema.status(201)),
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(
+        Auth.requires("service_account.create", Auth.ofIdentityResource("service_account", "serviceAccountId")),
+      )
       .annotate(OpenApi.Summary, "Create a token for a service account; the secret is shown once")
       .annotate(
         OpenApi.Description,
@@ -164,12 +176,14 @@ export const WorkspacesAccessGroup = HttpApiGroup.make("access")
       success: AuditPage,
       error: [ValidationFailed, Forbidden, NotFound],
     })
+      .annotateMerge(Auth.requires("audit.read", Auth.inWorkspace()))
       .annotate(OpenApi.Summary, "Page and filter the workspace's audit log (admins and owners)")
       .annotate(
         OpenApi.Description,
         "Newest first. Filter by action, actor, target, outcome and time; pass `nextCursor` back as `cursor` for the next page (see Pagination on the reference page).",
       ),
   )
+  .middleware(Auth.Authorization)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Tokens, service accounts and audit log")
   .annotate(

@@ -1,4 +1,4 @@
-import { Auth, type Ids, PublicApi } from "@starform/domain"
+import { Auth, PublicApi } from "@starform/domain"
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import * as AuditTrail from "../auth/AuditTrail.ts"
@@ -8,31 +8,22 @@ import { call, IdentityClient } from "./IdentityClient.ts"
 import * as ProjectsOf from "./ProjectsOfWorkspaces.ts"
 
 /**
- * Workspaces, members, invitations and project members. Each handler resolves the tenant from the resource, asks the
- * `Authorizer`, then calls identity; identity checks only what the action cannot say (who may grant `owner`, …).
+ * Workspaces, members, invitations and project members. Authorization is not here: each endpoint declares it in the
+ * contract (`Auth.requires`, or `Auth.tenantless` for creating and listing workspaces) and `Auth.Authorization` applies
+ * it before a handler runs, giving it `CurrentTenant`. Identity checks only what the action cannot say (who may grant
+ * `owner`, the last owner, …).
  */
 export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces", (handlers) =>
   Effect.gen(function* () {
     const identity = yield* IdentityClient
     const projects = yield* ProjectsClient
     const cache = yield* AuthCache
-
-    const inWorkspace = (action: Auth.Action, workspaceId: Ids.WorkspaceId, resource?: { type: string; id: string }) =>
-      Effect.andThen(Auth.authorize(action, { workspaceId, resource }), Auth.CurrentActor)
-
-    /** Authorizes `action` on a project, located by the projects service; the actor and the project's workspace. */
-    const project = (action: Auth.Action, projectId: Ids.ProjectId) =>
-      Effect.gen(function* () {
-        const workspaceId = yield* ProjectsOf.workspaceOf(projects, projectId)
-        yield* Auth.authorize(action, { workspaceId, projectId })
-        return { actor: yield* Auth.CurrentActor, workspaceId }
-      })
+    const actor = Auth.CurrentActor
 
     return handlers
       .handle("createWorkspace", ({ payload }) =>
         Effect.gen(function* () {
-          const actor = yield* Auth.CurrentActor
-          const workspace = yield* call(identity.CreateWorkspace({ actor, request: payload }))
+          const workspace = yield* call(identity.CreateWorkspace({ actor: yield* actor, request: payload }))
           yield* AuditTrail.note({
             action: "workspace.create",
             workspaceId: workspace.id,
@@ -42,39 +33,30 @@ export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces
           return workspace
         }),
       )
-      .handle("listWorkspaces", () =>
-        Effect.flatMap(Auth.CurrentActor, (actor) => call(identity.ListWorkspaces({ actor }))),
-      )
-      .handle("getWorkspace", ({ params }) =>
-        Effect.andThen(
-          inWorkspace("workspace.read", params.workspaceId),
-          call(identity.GetWorkspace({ workspaceId: params.workspaceId })),
-        ),
-      )
+      .handle("listWorkspaces", () => Effect.flatMap(actor, (actor) => call(identity.ListWorkspaces({ actor }))))
+      .handle("getWorkspace", ({ params }) => call(identity.GetWorkspace({ workspaceId: params.workspaceId })))
       .handle("updateWorkspace", ({ params, payload }) =>
-        Effect.flatMap(inWorkspace("workspace.update", params.workspaceId), (actor) =>
+        Effect.flatMap(actor, (actor) =>
           call(identity.UpdateWorkspace({ actor, workspaceId: params.workspaceId, request: payload })),
         ),
       )
       .handle("deleteWorkspace", ({ params }) =>
         Effect.gen(function* () {
-          const actor = yield* inWorkspace("workspace.delete", params.workspaceId)
           yield* ProjectsOf.refuseWhileAny(projects, params.workspaceId)
-          yield* call(identity.DeleteWorkspace({ actor, workspaceId: params.workspaceId }))
+          yield* call(identity.DeleteWorkspace({ actor: yield* actor, workspaceId: params.workspaceId }))
           cache.clear()
         }),
       )
-      .handle("listMembers", ({ params }) =>
-        Effect.andThen(
-          inWorkspace("member.read", params.workspaceId),
-          call(identity.ListMembers({ workspaceId: params.workspaceId })),
-        ),
-      )
+      .handle("listMembers", ({ params }) => call(identity.ListMembers({ workspaceId: params.workspaceId })))
       .handle("updateMember", ({ params, payload }) =>
         Effect.gen(function* () {
-          const actor = yield* inWorkspace("member.update", params.workspaceId, { type: "member", id: params.userId })
           const member = yield* call(
-            identity.UpdateMember({ actor, workspaceId: params.workspaceId, userId: params.userId, request: payload }),
+            identity.UpdateMember({
+              actor: yield* actor,
+              workspaceId: params.workspaceId,
+              userId: params.userId,
+              request: payload,
+            }),
           )
           cache.clear()
           return member
@@ -82,44 +64,28 @@ export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces
       )
       .handle("removeMember", ({ params }) =>
         Effect.gen(function* () {
-          const actor = yield* inWorkspace("member.remove", params.workspaceId, { type: "member", id: params.userId })
-          yield* call(identity.RemoveMember({ actor, workspaceId: params.workspaceId, userId: params.userId }))
+          yield* call(
+            identity.RemoveMember({ actor: yield* actor, workspaceId: params.workspaceId, userId: params.userId }),
+          )
           cache.clear()
         }),
       )
       .handle("invite", ({ params, payload }) =>
-        Effect.flatMap(inWorkspace("member.invite", params.workspaceId), (actor) =>
+        Effect.flatMap(actor, (actor) =>
           call(identity.Invite({ actor, workspaceId: params.workspaceId, request: payload })),
         ),
       )
-      .handle("listInvitations", ({ params }) =>
-        Effect.andThen(
-          inWorkspace("member.read", params.workspaceId),
-          call(identity.ListInvitations({ workspaceId: params.workspaceId })),
-        ),
-      )
+      .handle("listInvitations", ({ params }) => call(identity.ListInvitations({ workspaceId: params.workspaceId })))
       .handle("revokeInvitation", ({ params }) =>
-        Effect.gen(function* () {
-          const location = yield* call(identity.Locate({ kind: "invitation", id: params.invitationId }))
-          const actor = yield* inWorkspace("member.invite", location.workspaceId, {
-            type: "invitation",
-            id: params.invitationId,
-          })
-          yield* call(identity.RevokeInvitation({ actor, invitationId: params.invitationId }))
-        }),
+        Effect.flatMap(actor, (actor) => call(identity.RevokeInvitation({ actor, invitationId: params.invitationId }))),
       )
-      .handle("listProjectMembers", ({ params }) =>
-        Effect.andThen(
-          project("project.read", params.projectId),
-          call(identity.ListProjectMembers({ projectId: params.projectId })),
-        ),
-      )
+      .handle("listProjectMembers", ({ params }) => call(identity.ListProjectMembers({ projectId: params.projectId })))
       .handle("setProjectMember", ({ params, payload }) =>
         Effect.gen(function* () {
-          const { actor, workspaceId } = yield* project("member.update", params.projectId)
+          const { workspaceId } = yield* Auth.CurrentTenant
           const member = yield* call(
             identity.SetProjectMember({
-              actor,
+              actor: yield* actor,
               workspaceId,
               projectId: params.projectId,
               userId: params.userId,
@@ -132,8 +98,9 @@ export const WorkspaceHandlers = HttpApiBuilder.group(PublicApi.Api, "workspaces
       )
       .handle("removeProjectMember", ({ params }) =>
         Effect.gen(function* () {
-          const { actor } = yield* project("member.update", params.projectId)
-          yield* call(identity.RemoveProjectMember({ actor, projectId: params.projectId, userId: params.userId }))
+          yield* call(
+            identity.RemoveProjectMember({ actor: yield* actor, projectId: params.projectId, userId: params.userId }),
+          )
           cache.clear()
         }),
       )
