@@ -8,6 +8,7 @@ import { RpcSerialization } from "effect/rpc"
 import { AuditTrail } from "./AuditTrail.ts"
 import { Clusters } from "./Clusters.ts"
 import { Deployments } from "./deployments/Deployments.ts"
+import { Domains } from "./domains/Domains.ts"
 import { noClusterAsConflict, unrecordedAsDefect } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
 import { IdentityClient } from "./IdentityClient.ts"
@@ -29,6 +30,7 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
     const variables = yield* Variables
     const deployments = yield* Deployments
     const clusters = yield* Clusters
+    const domains = yield* Domains
     return ProjectsRpc.ProjectsRpcs.of({
       Locate: ({ kind, id }) => projects.locate(kind, id),
       ListProjects: ({ workspaceId }) => projects.list(workspaceId),
@@ -46,6 +48,8 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       GetService: ({ serviceId }) => services.get(serviceId),
       UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
       DeleteService: ({ serviceId }) => services.remove(serviceId),
+      ListServiceDomains: ({ serviceId }) => domains.list(serviceId),
+      ChangeGeneratedSubdomain: ({ serviceId, subdomain }) => domains.changeSubdomain(serviceId, subdomain),
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId),
       SetServiceVariables: ({ serviceId, variables: values }) => variables.setService(serviceId, values),
       DeleteServiceVariable: ({ serviceId, key }) => variables.deleteService(serviceId, key),
@@ -164,6 +168,7 @@ const ShuttleDocumentHandlers = ShuttleRpc.ShuttleDocumentRpcs.toLayer(
 export const ServicesLive = ObservedState.layer.pipe(
   Layer.provideMerge(Deployments.layerWithParts),
   Layer.provideMerge(Layer.mergeAll(Services.layer, Variables.layer)),
+  Layer.provideMerge(Domains.layer),
   Layer.provideMerge(Projects.layer),
   Layer.provideMerge(DesiredStateFeed.layer),
   Layer.provideMerge(Clusters.layer),
