@@ -1,9 +1,10 @@
 import { expect, layer } from "@effect/vitest"
 import { ProjectsApi, ServicesApi } from "@starform/domain"
-import { Domains, Projects, Services } from "@starform/projects"
+import { Deployments, Domains, Projects, Services } from "@starform/projects"
 import { Fixtures } from "@starform/testkit"
 import { Effect, Schema } from "effect"
-import { imageService, project, TestLayer } from "./support.ts"
+import * as SqlClient from "effect/sql/SqlClient"
+import { cluster, imageService, project, TestLayer } from "./support.ts"
 
 /**
  * Generated domains as the projects service keeps them: every public web service holds one
@@ -122,6 +123,21 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
       const lost = outcomes.flatMap((outcome) => (outcome._tag === "Failure" ? [outcome.failure] : []))
       expect(won).toHaveLength(1)
       expect(lost.map((error) => error._tag)).toEqual(["Conflict", "Conflict", "Conflict"])
+    }),
+  )
+
+  it.effect("a public service that has no domain yet (made before them) gets one with its next deploy", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* cluster()
+      const { environment } = yield* project()
+      const web = yield* imageService(environment.id, "legacy", { isPublic: true })
+      yield* sql`DELETE FROM domains WHERE service_id = ${web.id}`
+      expect((yield* Services.use((services) => services.get(web.id))).domains).toEqual([])
+      yield* Deployments.use((deployments) => deployments.create(web.id, {}, "api", null))
+      expect((yield* Services.use((services) => services.get(web.id))).domains).toEqual([
+        `legacy-${shortOf(web.id)}.starform.app`,
+      ])
     }),
   )
 

@@ -50,7 +50,7 @@ const suffixLengths = [Hostnames.shortIdLength, 12, 24]
 export class Domains extends Context.Service<
   Domains,
   {
-    /** Gives a public web service its generated domain if it has none; nothing for any other service. */
+    /** Gives a public web service its generated domain if it has none; nothing for any other service, or none. */
     readonly assign: (serviceId: string) => Effect.Effect<void>
     readonly list: (serviceId: string) => Effect.Effect<DomainsApi.ServiceDomains, NotFound>
     readonly changeSubdomain: (
@@ -116,8 +116,9 @@ export class Domains extends Context.Service<
 
       const methods = {
         assign: Effect.fn("Domains.assign")(function* (serviceId: string) {
-          const service = yield* serviceOf(serviceId).pipe(Effect.orDie)
-          yield* assignTo(service)
+          // a service that is gone has nothing to assign: its caller says so in its own words
+          const service = yield* serviceOf(serviceId).pipe(Effect.option)
+          if (service._tag === "Some") yield* assignTo(service.value)
         }),
 
         list: Effect.fn("Domains.list")(function* (serviceId: string) {
