@@ -6,6 +6,7 @@ import { Authentication } from "../Auth.ts"
 import { DomainId, ServiceId } from "../Ids.ts"
 import { Hostname } from "../Names.ts"
 import { DomainKind, DomainStatus } from "../Projects.ts"
+import * as Rules from "../Rules.ts"
 import { Instant } from "./Projects.ts"
 
 /**
@@ -44,7 +45,7 @@ export const ServiceDomains = Schema.Struct({
 export type ServiceDomains = typeof ServiceDomains.Type
 
 /** A subdomain a person types; the service checks the rules a pattern cannot say (reserved, offensive). */
-export const Subdomain = Schema.String.annotate({
+export const Subdomain = Rules.text(63, 1).annotate({
   description:
     "The generated domain's new first label, e.g. `shop` for `shop.starform.app`: 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit; reserved names (`www`, `api`, `starform…`) and offensive ones are refused.",
   examples: ["shop"],
