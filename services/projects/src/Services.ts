@@ -76,7 +76,11 @@ export class Services extends Context.Service<
         sql`
           SELECT s.*, (SELECT d.id FROM deployments d WHERE d.service_id = s.id AND d.status = 'active')
             AS active_deployment_id,
-            ARRAY(SELECT h.hostname FROM domains h WHERE h.service_id = s.id ORDER BY h.kind DESC, h.created_at, h.id)
+            ARRAY(
+              -- the whole tenant key, so the lookup uses domains_tenant_idx
+              SELECT h.hostname FROM domains h
+              WHERE h.project_id = s.project_id AND h.environment_id = s.environment_id AND h.service_id = s.id
+              ORDER BY h.kind DESC, h.created_at, h.id)
             AS hostnames
           FROM services s
           WHERE ${sql.and([

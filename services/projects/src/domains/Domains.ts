@@ -76,10 +76,12 @@ export class Domains extends Context.Service<
           Effect.flatMap(Sql.decodeFirst(ServiceOf, () => notFound("service", serviceId))),
         )
 
-      const domainsOf = (serviceId: string) =>
-        sql`SELECT * FROM domains WHERE service_id = ${serviceId} ORDER BY kind DESC, created_at, id`.pipe(
-          Effect.flatMap(decodeDomains),
-        )
+      const domainsOf = (service: ServiceOf) =>
+        sql`
+          SELECT * FROM domains
+          WHERE project_id = ${service.projectId} AND environment_id = ${service.environmentId}
+            AND service_id = ${service.id}
+          ORDER BY kind DESC, created_at, id`.pipe(Effect.flatMap(decodeDomains))
 
       /** Inserts the generated domain; false when its hostname is already someone else's. */
       const insertGenerated = (service: ServiceOf, hostname: string) =>
@@ -125,7 +127,7 @@ export class Domains extends Context.Service<
           const service = yield* serviceOf(serviceId)
           const reason = Hostnames.reasonFor(service)
           if (reason !== null) return { domains: [], reason }
-          return { domains: (yield* domainsOf(serviceId)).map(view), reason: null }
+          return { domains: (yield* domainsOf(service)).map(view), reason: null }
         }),
 
         changeSubdomain: Effect.fn("Domains.changeSubdomain")(function* (serviceId: string, subdomain: string) {
