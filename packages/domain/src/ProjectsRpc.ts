@@ -152,7 +152,7 @@ export const ListServiceDomains = Rpc.make("ListServiceDomains", {
 })
 /** 400 for a malformed, reserved or offensive subdomain; 409 when it is taken or the service has no generated domain. */
 export const ChangeGeneratedSubdomain = Rpc.make("ChangeGeneratedSubdomain", {
-  payload: { serviceId: ServiceId, subdomain: Schema.String },
+  payload: { serviceId: ServiceId, subdomain: Schema.String, actor: ActingUser },
   success: DomainView,
   error: errors,
 })

@@ -49,7 +49,10 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
       DeleteService: ({ serviceId }) => services.remove(serviceId),
       ListServiceDomains: ({ serviceId }) => domains.list(serviceId),
-      ChangeGeneratedSubdomain: ({ serviceId, subdomain }) => domains.changeSubdomain(serviceId, subdomain),
+      ChangeGeneratedSubdomain: ({ serviceId, subdomain, actor }) =>
+        domains
+          .changeSubdomain(serviceId, subdomain, actor)
+          .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId),
       SetServiceVariables: ({ serviceId, variables: values }) => variables.setService(serviceId, values),
       DeleteServiceVariable: ({ serviceId, key }) => variables.deleteService(serviceId, key),

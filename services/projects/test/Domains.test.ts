@@ -14,6 +14,13 @@ import { cluster, imageService, project, TestLayer } from "./support.ts"
 
 const decodeUpdate = Schema.decodeUnknownSync(ServicesApi.UpdateServiceRequest)
 const decodeEnvironment = Schema.decodeUnknownSync(ProjectsApi.CreateEnvironmentRequest)
+const actor = {
+  type: "user",
+  id: "usr_000000000000000000000001",
+  userId: null,
+  ip: "203.0.113.9",
+  userAgent: "test",
+} as const
 const shortOf = (serviceId: string) => serviceId.slice(4, 10)
 
 layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated domains", (it) => {
@@ -83,11 +90,17 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
       const other = yield* imageService(environment.id, "other", { isPublic: true })
       const internal = yield* imageService(environment.id, "internal")
       const change = (serviceId: string, subdomain: string) =>
-        Domains.use((domains) => domains.changeSubdomain(serviceId, subdomain))
+        Domains.use((domains) => domains.changeSubdomain(serviceId, subdomain, actor))
       const wanted = Fixtures.uniqueName("shop")
 
       const changed = yield* change(shop.id, wanted)
       expect(changed).toMatchObject({ hostname: `${wanted}.starform.app`, url: `https://${wanted}.starform.app` })
+      const sql = yield* SqlClient.SqlClient
+      const audited = yield* sql<{ action: string; metadata: unknown }>`
+        SELECT action, metadata FROM audit_log WHERE target_id = ${changed.id}`
+      expect(audited).toMatchObject([
+        { action: "domain.update", metadata: { from: `shop-${shortOf(shop.id)}.starform.app`, to: changed.hostname } },
+      ])
       expect((yield* Services.use((services) => services.get(shop.id))).domains).toEqual([`${wanted}.starform.app`])
       // asking again for the name it holds changes nothing
       expect((yield* change(shop.id, wanted)).hostname).toBe(`${wanted}.starform.app`)
@@ -116,7 +129,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
       const wanted = Fixtures.uniqueName("race")
       const outcomes = yield* Effect.forEach(
         racers,
-        (racer) => Effect.result(Domains.use((domains) => domains.changeSubdomain(racer.id, wanted))),
+        (racer) => Effect.result(Domains.use((domains) => domains.changeSubdomain(racer.id, wanted, actor))),
         { concurrency: "unbounded" },
       )
       const won = outcomes.filter((outcome) => outcome._tag === "Success")
@@ -145,7 +158,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
     Effect.gen(function* () {
       const missing = "svc_000000000000000000000000"
       expect((yield* Effect.flip(Domains.use((domains) => domains.list(missing))))._tag).toBe("NotFound")
-      expect((yield* Effect.flip(Domains.use((domains) => domains.changeSubdomain(missing, "shop"))))._tag).toBe(
+      expect((yield* Effect.flip(Domains.use((domains) => domains.changeSubdomain(missing, "shop", actor))))._tag).toBe(
         "NotFound",
       )
     }),

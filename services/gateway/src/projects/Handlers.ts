@@ -47,7 +47,9 @@ const DomainsGroup = HttpApiBuilder.group(PublicApi.Api, "domains", (handlers) =
     handlers
       .handle("listServiceDomains", ({ params }) => call(projects.ListServiceDomains(params)))
       .handle("changeGeneratedSubdomain", ({ params, payload }) =>
-        call(projects.ChangeGeneratedSubdomain({ ...params, subdomain: payload.subdomain })),
+        Effect.flatMap(acting, (actor) =>
+          call(projects.ChangeGeneratedSubdomain({ ...params, subdomain: payload.subdomain, actor })),
+        ),
       ),
   ),
 )

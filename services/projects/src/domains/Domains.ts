@@ -1,8 +1,17 @@
 import { Sql } from "@starform/db"
-import { type DomainsApi, Ids, Projects } from "@starform/domain"
+import { type DomainsApi, Ids, Projects, type ProjectsRpc } from "@starform/domain"
 import { Context, DateTime, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { type Conflict, conflict, type NotFound, notFound, type ValidationFailed, violations } from "../Errors.ts"
+import { AuditTrail } from "../AuditTrail.ts"
+import {
+  type AuditNotRecorded,
+  type Conflict,
+  conflict,
+  type NotFound,
+  notFound,
+  type ValidationFailed,
+  violations,
+} from "../Errors.ts"
 import { DesiredStateFeed } from "../Feed.ts"
 import * as Hostnames from "./Hostnames.ts"
 
@@ -23,6 +32,7 @@ const ServiceOf = Schema.Struct({
   id: Ids.ServiceId,
   projectId: Ids.ProjectId,
   environmentId: Ids.EnvironmentId,
+  workspaceId: Ids.WorkspaceId,
   name: Schema.String,
   type: Projects.ServiceType,
   isPublic: Schema.Boolean,
@@ -53,10 +63,12 @@ export class Domains extends Context.Service<
     /** Gives a public web service its generated domain if it has none; nothing for any other service, or none. */
     readonly assign: (serviceId: string) => Effect.Effect<void>
     readonly list: (serviceId: string) => Effect.Effect<DomainsApi.ServiceDomains, NotFound>
+    /** Recorded in the audit log with the hostnames before and after; not done when the entry is not taken. */
     readonly changeSubdomain: (
       serviceId: string,
       subdomain: string,
-    ) => Effect.Effect<DomainsApi.DomainView, NotFound | ValidationFailed | Conflict>
+      actor: ProjectsRpc.ActingUser,
+    ) => Effect.Effect<DomainsApi.DomainView, NotFound | ValidationFailed | Conflict | AuditNotRecorded>
   }
 >()("starform/projects/Domains") {
   static readonly layer = Layer.effect(
@@ -64,14 +76,15 @@ export class Domains extends Context.Service<
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const feed = yield* DesiredStateFeed
+      const audit = yield* AuditTrail
 
       const serviceOf = (serviceId: string) =>
         sql`
-          SELECT s.id, s.project_id, s.environment_id, s.name, s.type, s.is_public, e.name AS environment_name,
-            e.cluster_id,
+          SELECT s.id, s.project_id, s.environment_id, p.workspace_id, s.name, s.type, s.is_public,
+            e.name AS environment_name, e.cluster_id,
             e.id = (SELECT f.id FROM environments f WHERE f.project_id = s.project_id ORDER BY f.created_at, f.id LIMIT 1)
               AS first_environment
-          FROM services s JOIN environments e ON e.id = s.environment_id
+          FROM services s JOIN environments e ON e.id = s.environment_id JOIN projects p ON p.id = s.project_id
           WHERE s.id = ${serviceId}`.pipe(
           Effect.flatMap(Sql.decodeFirst(ServiceOf, () => notFound("service", serviceId))),
         )
@@ -130,7 +143,11 @@ export class Domains extends Context.Service<
           return { domains: (yield* domainsOf(service)).map(view), reason: null }
         }),
 
-        changeSubdomain: Effect.fn("Domains.changeSubdomain")(function* (serviceId: string, subdomain: string) {
+        changeSubdomain: Effect.fn("Domains.changeSubdomain")(function* (
+          serviceId: string,
+          subdomain: string,
+          actor: ProjectsRpc.ActingUser,
+        ) {
           const service = yield* serviceOf(serviceId)
           const found = Hostnames.checkSubdomain(subdomain)
           if (found.length > 0) return yield* violations(found)
@@ -139,20 +156,40 @@ export class Domains extends Context.Service<
           // a service made public before generated domains existed gets one first
           yield* assignTo(service)
           const hostname = Hostnames.hostnameOf(subdomain, yield* AppDomain)
-          const rows = yield* sql`
-            UPDATE domains SET hostname = ${hostname}
-            WHERE service_id = ${serviceId} AND kind = 'generated'
-            RETURNING *`.pipe(
-            Sql.refusedBy({
-              domains_hostname_unique: () =>
-                conflict(`${hostname} is already taken: choose another subdomain.`, "subdomain"),
-              domains_hostname_dns_name: () =>
-                conflict(`${hostname} is not a valid DNS name: choose a shorter subdomain.`, "subdomain"),
-            }),
-            Effect.flatMap(decodeDomains),
-          )
-          const domain = rows[0]
-          if (domain === undefined) return yield* Effect.die(new Error(`service ${serviceId} lost its domain`))
+          // one transaction: the change is not kept unless the audit log took it
+          const domain = yield* Effect.gen(function* () {
+            const [before] = yield* sql`
+              SELECT hostname FROM domains WHERE service_id = ${serviceId} AND kind = 'generated' FOR UPDATE`
+            const rows = yield* sql`
+              UPDATE domains SET hostname = ${hostname}
+              WHERE service_id = ${serviceId} AND kind = 'generated'
+              RETURNING *`.pipe(
+              Sql.refusedBy({
+                domains_hostname_unique: () =>
+                  conflict(`${hostname} is already taken: choose another subdomain.`, "subdomain"),
+                domains_hostname_dns_name: () =>
+                  conflict(`${hostname} is not a valid DNS name: choose a shorter subdomain.`, "subdomain"),
+              }),
+              Effect.flatMap(decodeDomains),
+            )
+            const changed = rows[0]
+            if (changed === undefined) return yield* Effect.die(new Error(`service ${serviceId} lost its domain`))
+            yield* audit.record({
+              workspaceId: service.workspaceId,
+              actor,
+              action: "domain.update",
+              targetType: "domain",
+              targetId: changed.id,
+              metadata: {
+                from: before?.hostname ?? null,
+                to: changed.hostname,
+                serviceId,
+                projectId: service.projectId,
+                environmentId: service.environmentId,
+              },
+            })
+            return changed
+          }).pipe(Sql.transaction(sql))
           yield* touch(service)
           return view(domain)
         }),
