@@ -11,7 +11,8 @@ import * as SqlClient from "effect/sql/SqlClient"
 /**
  * A public web service's generated domain, end to end: created through the API, deployed, and Shuttle renders its
  * HTTPRoute in the cluster (kube-sim) with that hostname and the service's stable Service as backend, accepted by
- * the gateway; a private service deployed beside it gets no route. Changing the subdomain moves the route.
+ * the gateway, and keeps it through a new release and a rollback; a private service deployed beside it gets no
+ * route. Changing the subdomain moves the route.
  */
 
 interface Reply {
@@ -60,7 +61,7 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })(
   "a public service's generated domain",
   (it) => {
     it.effect(
-      "is routed in the cluster to the service's stable Service; a private service gets no route; a new subdomain moves it",
+      "is routed to the service's stable Service, still after a rollback; a private service gets no route; a new subdomain moves it",
       () =>
         Effect.gen(function* () {
           // the test polls the API while the rollout runs: a roomier budget than a person's
@@ -119,9 +120,8 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })(
           const listed = yield* request(api, "GET", `/v1/services/${internal.body.id}/domains`, token)
           expect(listed).toMatchObject({ status: 200, body: { domains: [], reason: internal.body.domainsReason } })
 
-          const deploy = (serviceId: string) =>
+          const untilActive = (created: Reply, serviceId: string) =>
             Effect.gen(function* () {
-              const created = yield* request(api, "POST", `/v1/services/${serviceId}/deployments`, token, {})
               expect(created.status).toBe(201)
               yield* eventually(
                 Effect.map(request(api, "GET", `/v1/deployments/${created.body.id}`, token), (reply) =>
@@ -129,8 +129,13 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })(
                 ),
                 `deployment of ${serviceId} to become active`,
               )
+              return created.body.id as string
             })
-          yield* Effect.all([deploy(web.body.id), deploy(internal.body.id)], { concurrency: 2 })
+          const deploy = (serviceId: string) =>
+            Effect.flatMap(request(api, "POST", `/v1/services/${serviceId}/deployments`, token, {}), (created) =>
+              untilActive(created, serviceId),
+            )
+          const [first] = yield* Effect.all([deploy(web.body.id), deploy(internal.body.id)], { concurrency: 2 })
 
           const routeOf = (name: string) =>
             sim.get("gateway.networking.k8s.io/v1", "HTTPRoute", namespace, name) as unknown as Route | undefined
@@ -157,6 +162,19 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })(
             sim.list("gateway.networking.k8s.io/v1", "HTTPRoute", namespace).map((object) => object.metadata.name),
           ).toEqual(["api"])
 
+          // a new release, then a rollback to the first: the route keeps its hostname and its stable backend
+          yield* deploy(web.body.id)
+          yield* untilActive(
+            yield* request(api, "POST", `/v1/deployments/${first}/rollback`, token, {}),
+            `rollback of ${web.body.id}`,
+          )
+          const afterRollback = routeOf("api")
+          expect(afterRollback?.spec.hostnames).toEqual([hostname])
+          expect(afterRollback?.spec.rules.flatMap((rule) => rule.backendRefs)).toMatchObject([
+            { name: "api", port: 8080 },
+          ])
+          expect(accepted(afterRollback!)).toBe(true)
+
           // a subdomain of the person's choosing: the route follows without a deploy
           const subdomain = `shop-${randomBytes(3).toString("hex")}`
           const changed = yield* request(api, "PUT", `/v1/services/${web.body.id}/domains/generated`, token, {
@@ -176,6 +194,7 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })(
           })
           expect(privateOne.status).toBe(409)
         }).pipe(Effect.scoped),
+      180_000,
     )
   },
 )

@@ -83,6 +83,22 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
     }),
   )
 
+  it.effect("requests making a service public at once leave it exactly one generated domain", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const { environment } = yield* project()
+      const web = yield* imageService(environment.id, "dual")
+      const views = yield* Effect.forEach(
+        [1, 2, 3, 4],
+        () => Services.use((services) => services.update(web.id, decodeUpdate({ isPublic: true }))),
+        { concurrency: "unbounded" },
+      )
+      const rows = yield* sql<{ hostname: string }>`SELECT hostname FROM domains WHERE service_id = ${web.id}`
+      expect(rows.map((row) => row.hostname)).toEqual([`dual-${shortOf(web.id)}.starform.app`])
+      for (const view of views) expect(view.domains).toEqual([`dual-${shortOf(web.id)}.starform.app`])
+    }),
+  )
+
   it.effect("its subdomain moves to a free one; a taken, reserved or bad one is refused", () =>
     Effect.gen(function* () {
       const { environment } = yield* project()
