@@ -8,9 +8,9 @@ import { RpcSerialization } from "effect/rpc"
 import { AuditTrail } from "./AuditTrail.ts"
 import { Clusters } from "./Clusters.ts"
 import { Deployments } from "./deployments/Deployments.ts"
-import { Domains } from "./domains/Domains.ts"
 import { noClusterAsConflict, unrecordedAsDefect } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
+import { Domains } from "./hostnames/Domains.ts"
 import { IdentityClient } from "./IdentityClient.ts"
 import { ObservedState } from "./Observed.ts"
 import { Projects } from "./Projects.ts"
@@ -47,12 +47,12 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       CreateService: ({ environmentId, request }) => services.create(environmentId, request),
       GetService: ({ serviceId }) => services.get(serviceId),
       UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
-      DeleteService: ({ serviceId }) => services.remove(serviceId),
       ListServiceDomains: ({ serviceId }) => domains.list(serviceId),
       ChangeGeneratedSubdomain: ({ serviceId, subdomain, actor }) =>
         domains
           .changeSubdomain(serviceId, subdomain, actor)
           .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
+      DeleteService: ({ serviceId }) => services.remove(serviceId),
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId),
       SetServiceVariables: ({ serviceId, variables: values }) => variables.setService(serviceId, values),
       DeleteServiceVariable: ({ serviceId, key }) => variables.deleteService(serviceId, key),

@@ -12,7 +12,7 @@ import {
   VariablesApi,
 } from "@starform/domain"
 import { DateTime, Schema, SchemaTransformation } from "effect"
-import { reasonFor } from "./domains/Hostnames.ts"
+import { reasonFor } from "./hostnames/Hostnames.ts"
 import * as Snapshot from "./Snapshot.ts"
 
 /** The API views made from rows decoded with their schemas (the domain's table entities, or the repository's own). */

@@ -1,10 +1,10 @@
 import { expect, layer } from "@effect/vitest"
 import { ProjectsApi, ServicesApi } from "@starform/domain"
-import { Deployments, Domains, Projects, Services } from "@starform/projects"
+import { Domains, Projects, Services } from "@starform/projects"
 import { Fixtures } from "@starform/testkit"
 import { Effect, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { cluster, imageService, project, TestLayer } from "./support.ts"
+import { imageService, project, TestLayer } from "./support.ts"
 
 /**
  * Generated domains as the projects service keeps them: every public web service holds one
@@ -155,18 +155,21 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
     }),
   )
 
-  it.effect("a public service that has no domain yet (made before them) gets one with its next deploy", () =>
+  it.effect("public services that have no domain yet (made before them) get one when the service starts", () =>
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
-      yield* cluster()
       const { environment } = yield* project()
       const web = yield* imageService(environment.id, "legacy", { isPublic: true })
+      const internal = yield* imageService(environment.id, "quiet")
       yield* sql`DELETE FROM domains WHERE service_id = ${web.id}`
       expect((yield* Services.use((services) => services.get(web.id))).domains).toEqual([])
-      yield* Deployments.use((deployments) => deployments.create(web.id, {}, "api", null))
+      expect(yield* Domains.use((domains) => domains.backfill())).toBeGreaterThanOrEqual(1)
       expect((yield* Services.use((services) => services.get(web.id))).domains).toEqual([
         `legacy-${shortOf(web.id)}.starform.app`,
       ])
+      expect((yield* Services.use((services) => services.get(internal.id))).domains).toEqual([])
+      // nothing left to give: a second run gives none
+      expect(yield* Domains.use((domains) => domains.backfill())).toBe(0)
     }),
   )
 

@@ -1,6 +1,5 @@
 import type { DeploymentsApi, Deploys, Identity, Ids, ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
-import { Domains } from "../domains/Domains.ts"
 import type { Conflict, NoClusterAvailable, NotFound, ValidationFailed } from "../Errors.ts"
 import { notFound } from "../Errors.ts"
 import { IdentityClient } from "../IdentityClient.ts"
@@ -78,7 +77,6 @@ export class Deployments extends Context.Service<
       const releases = yield* Releases
       const pushes = yield* Pushes
       const identity = yield* IdentityClient
-      const domains = yield* Domains
 
       const get = (deploymentId: string) => Effect.map(repository.find(deploymentId), Views.deployment)
       const then = <E>(made: Effect.Effect<unknown, E>, deploymentId: string) => Effect.andThen(made, get(deploymentId))
@@ -111,10 +109,7 @@ export class Deployments extends Context.Service<
         get,
         releaseVariables: releases.variables,
         create: (serviceId, request, trigger, createdBy) =>
-          // a public service from before generated domains existed gets its domain with its next deploy
-          domains
-            .assign(serviceId)
-            .pipe(Effect.andThen(releases.create(serviceId, request, trigger, createdBy)), Effect.flatMap(get)),
+          Effect.flatMap(releases.create(serviceId, request, trigger, createdBy), get),
         rollback: (deploymentId, createdBy) => Effect.flatMap(releases.rollback(deploymentId, createdBy), get),
         redeploy: (deploymentId, createdBy) => Effect.flatMap(releases.redeploy(deploymentId, createdBy), get),
         cancel: (deploymentId) => then(lifecycle.cancel(deploymentId), deploymentId),
@@ -139,7 +134,7 @@ export class Deployments extends Context.Service<
     }),
   )
 
-  /** The folder's parts, each on the ones below it. Needs `IdentityClient`, `Projects`, `Variables`, `Domains`, the feed. */
+  /** The folder's parts, each on the ones below it. Needs `IdentityClient`, `Projects`, `Variables`, the feed. */
   static readonly layerWithParts = Deployments.layer.pipe(
     Layer.provideMerge(Pushes.layer),
     Layer.provideMerge(Releases.layer),

@@ -43,6 +43,7 @@ const ServiceOf = Schema.Struct({
 type ServiceOf = typeof ServiceOf.Type
 
 const decodeDomains = Sql.decodeRows(Projects.Domain)
+const Unassigned = Schema.Struct({ id: Ids.ServiceId })
 
 export const view = (domain: Projects.Domain): DomainsApi.DomainView => ({
   id: domain.id,
@@ -62,6 +63,11 @@ export class Domains extends Context.Service<
   {
     /** Gives a public web service its generated domain if it has none; nothing for any other service, or none. */
     readonly assign: (serviceId: string) => Effect.Effect<void>
+    /**
+     * Gives every public web service that has no generated domain one (those made public before domains were
+     * generated); run when the service starts. Returns how many it gave.
+     */
+    readonly backfill: () => Effect.Effect<number>
     readonly list: (serviceId: string) => Effect.Effect<DomainsApi.ServiceDomains, NotFound>
     /** Recorded in the audit log with the hostnames before and after; not done when the entry is not taken. */
     readonly changeSubdomain: (
@@ -136,6 +142,22 @@ export class Domains extends Context.Service<
           if (service._tag === "Some") yield* assignTo(service.value)
         }),
 
+        backfill: Effect.fn("Domains.backfill")(function* () {
+          const rows = yield* sql`
+            SELECT s.id FROM services s
+            WHERE s.type = 'web' AND s.is_public
+              AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.service_id = s.id AND d.kind = 'generated')`.pipe(
+            Effect.flatMap(Sql.decodeRows(Unassigned)),
+          )
+          for (const row of rows) {
+            const service = yield* serviceOf(row.id).pipe(Effect.option)
+            if (service._tag === "None") continue
+            yield* assignTo(service.value)
+            yield* touch(service.value)
+          }
+          return rows.length
+        }),
+
         list: Effect.fn("Domains.list")(function* (serviceId: string) {
           const service = yield* serviceOf(serviceId)
           const reason = Hostnames.reasonFor(service)
@@ -194,7 +216,10 @@ export class Domains extends Context.Service<
           return view(domain)
         }),
       }
-      return Domains.of(Sql.edge(methods))
+      const domains = Domains.of(Sql.edge(methods))
+      const given = yield* domains.backfill()
+      if (given > 0) yield* Effect.logInfo(`domains: gave ${given} public services their generated domain`)
+      return domains
     }),
   )
 }
