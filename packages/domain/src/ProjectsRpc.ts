@@ -3,6 +3,7 @@ import { Rpc, RpcGroup, RpcSerialization } from "effect/rpc"
 import { Conflict, NotFound, ValidationFailed } from "./ApiErrors.ts"
 import { RegionView } from "./api/Clusters.ts"
 import { CreateDeploymentRequest, DeploymentView } from "./api/Deployments.ts"
+import { DomainView, ServiceDomains } from "./api/Domains.ts"
 import {
   CreateEnvironmentRequest,
   CreateProjectRequest,
@@ -143,6 +144,18 @@ export const UpdateService = Rpc.make("UpdateService", {
   error: errors,
 })
 export const DeleteService = Rpc.make("DeleteService", { payload: { serviceId: ServiceId }, error: notFound })
+
+export const ListServiceDomains = Rpc.make("ListServiceDomains", {
+  payload: { serviceId: ServiceId },
+  success: ServiceDomains,
+  error: notFound,
+})
+/** 400 for a malformed, reserved or offensive subdomain; 409 when it is taken or the service has no generated domain. */
+export const ChangeGeneratedSubdomain = Rpc.make("ChangeGeneratedSubdomain", {
+  payload: { serviceId: ServiceId, subdomain: Schema.String, actor: ActingUser },
+  success: DomainView,
+  error: errors,
+})
 
 export const ListServiceVariables = Rpc.make("ListServiceVariables", {
   payload: { serviceId: ServiceId },
@@ -388,6 +401,8 @@ export class ProjectsRpcs extends RpcGroup.make(
   GetService,
   UpdateService,
   DeleteService,
+  ListServiceDomains,
+  ChangeGeneratedSubdomain,
   ListServiceVariables,
   SetServiceVariables,
   DeleteServiceVariable,

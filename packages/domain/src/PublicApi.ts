@@ -4,6 +4,7 @@ import { BuildsGroup } from "./api/Builds.ts"
 import { ClustersGroup } from "./api/Clusters.ts"
 import { DeploymentsGroup } from "./api/Deployments.ts"
 import { DeviceApprovalGroup, DeviceAuthGroup } from "./api/DeviceAuth.ts"
+import { DomainsGroup } from "./api/Domains.ts"
 import { GithubGroup, GithubSetupGroup } from "./api/Github.ts"
 import { IdentityAuthGroup } from "./api/IdentityAuth.ts"
 import { IdentityMeGroup } from "./api/IdentityMe.ts"
@@ -58,6 +59,7 @@ export const Api = HttpApi.make("starform")
   .add(WorkspacesAccessGroup)
   .add(ProjectsGroup)
   .add(ServicesGroup)
+  .add(DomainsGroup)
   .add(VariablesGroup)
   .add(DeploymentsGroup)
   .add(ClustersGroup)

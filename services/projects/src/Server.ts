@@ -16,6 +16,7 @@ import {
   unrecordedAsDefect,
 } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
+import { Domains } from "./hostnames/Domains.ts"
 import { IdentityClient } from "./IdentityClient.ts"
 import { ObservedState } from "./Observed.ts"
 import { Projects } from "./Projects.ts"
@@ -47,6 +48,7 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
     const variables = yield* Variables
     const deployments = yield* Deployments
     const clusters = yield* Clusters
+    const domains = yield* Domains
     return ProjectsRpc.ProjectsRpcs.of({
       Locate: ({ kind, id }) => projects.locate(kind, id),
       ListProjects: ({ workspaceId }) => projects.list(workspaceId),
@@ -63,6 +65,11 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       CreateService: ({ environmentId, request }) => services.create(environmentId, request),
       GetService: ({ serviceId }) => services.get(serviceId),
       UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
+      ListServiceDomains: ({ serviceId }) => domains.list(serviceId),
+      ChangeGeneratedSubdomain: ({ serviceId, subdomain, actor }) =>
+        domains
+          .changeSubdomain(serviceId, subdomain, actor)
+          .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
       DeleteService: ({ serviceId }) => services.remove(serviceId),
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId).pipe(Effect.catchTags(notFound)),
       SetServiceVariables: ({ serviceId, variables: values }) =>
@@ -186,6 +193,7 @@ const ShuttleDocumentHandlers = ShuttleRpc.ShuttleDocumentRpcs.toLayer(
 export const ServicesLive = ObservedState.layer.pipe(
   Layer.provideMerge(Deployments.layerWithParts),
   Layer.provideMerge(Layer.mergeAll(Services.layer, Variables.layer)),
+  Layer.provideMerge(Domains.layer),
   Layer.provideMerge(Projects.layer),
   Layer.provideMerge(DesiredStateFeed.layer),
   Layer.provideMerge(Clusters.layer),

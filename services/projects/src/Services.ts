@@ -4,6 +4,7 @@ import { Context, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { type Conflict, conflict, type NotFound, notFound, type ValidationFailed, violations } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
+import { Domains } from "./hostnames/Domains.ts"
 import { type ServiceShape, validateService } from "./Validation.ts"
 import * as Views from "./Views.ts"
 
@@ -69,11 +70,18 @@ export class Services extends Context.Service<
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const feed = yield* DesiredStateFeed
+      const domains = yield* Domains
 
       const select = (where: { readonly serviceId?: string; readonly environmentId?: string }) =>
         sql`
           SELECT s.*, (SELECT d.id FROM deployments d WHERE d.service_id = s.id AND d.status = 'active')
-            AS active_deployment_id
+            AS active_deployment_id,
+            ARRAY(
+              -- the whole tenant key, so the lookup uses domains_tenant_idx
+              SELECT h.hostname FROM domains h
+              WHERE h.project_id = s.project_id AND h.environment_id = s.environment_id AND h.service_id = s.id
+              ORDER BY h.kind DESC, h.created_at, h.id)
+            AS hostnames
           FROM services s
           WHERE ${sql.and([
             ...(where.serviceId === undefined ? [] : [sql`s.id = ${where.serviceId}`]),
@@ -129,6 +137,7 @@ export class Services extends Context.Service<
             ...columnsOf(shape, request.source),
             autoDeploy: request.autoDeploy ?? true,
           })}`.pipe(Sql.refusedBy({ services_name_unique_per_environment: nameTaken(request.name) }))
+          yield* domains.assign(id)
           return yield* get(id)
         }),
 
@@ -160,6 +169,8 @@ export class Services extends Context.Service<
           })} WHERE id = ${serviceId}`.pipe(
             Sql.refusedBy({ services_name_unique_per_environment: nameTaken(shape.name) }),
           )
+          // made public: it gets its generated domain now (a service that had one keeps it)
+          yield* domains.assign(serviceId)
           return yield* get(serviceId)
         }),
 

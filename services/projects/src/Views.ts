@@ -3,6 +3,7 @@ import {
   type DeploymentsApi,
   type Deploys,
   Ids,
+  Names,
   Projects,
   ProjectsApi,
   type ServiceConfig,
@@ -11,6 +12,7 @@ import {
   VariablesApi,
 } from "@starform/domain"
 import { DateTime, Schema, SchemaTransformation } from "effect"
+import { reasonFor } from "./hostnames/Hostnames.ts"
 import * as Snapshot from "./Snapshot.ts"
 
 /** The API views made from rows decoded with their schemas (the domain's table entities, or the repository's own). */
@@ -65,6 +67,8 @@ export const environment = (row: Projects.Environment): ProjectsApi.EnvironmentV
 export const ServiceRow = Schema.Struct({
   ...Projects.Service.fields,
   activeDeploymentId: Schema.NullOr(Ids.DeploymentId),
+  /** Its domains' hostnames, the generated one first. */
+  hostnames: Schema.Array(Names.Hostname),
 })
 export type ServiceRow = typeof ServiceRow.Type
 
@@ -89,6 +93,16 @@ export const sourceOf = (row: {
       : { type: "image", imageRef: row.imageRef },
   )
 
+/** A public web service's address and hostnames; for any other, none and why. */
+const addressOf = (row: ServiceRow) => {
+  const reason = reasonFor(row)
+  if (reason !== null) return { url: null, domains: [], domainsReason: reason }
+  const first = row.hostnames[0]
+  return first === undefined
+    ? { url: null, domains: [], domainsReason: "The service's domain is being assigned." }
+    : { url: `https://${first}`, domains: row.hostnames, domainsReason: null }
+}
+
 export const service = (row: ServiceRow): ServicesApi.ServiceView => ({
   id: row.id,
   projectId: row.projectId,
@@ -103,6 +117,7 @@ export const service = (row: ServiceRow): ServicesApi.ServiceView => ({
   autoDeployDisabledReason: row.autoDeployDisabledReason,
   config: configOf(row),
   activeDeploymentId: row.activeDeploymentId,
+  ...addressOf(row),
   createdAt: iso(row.createdAt),
   updatedAt: iso(row.updatedAt),
 })

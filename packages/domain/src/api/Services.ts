@@ -4,7 +4,7 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts
 import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { DeploymentId, EnvironmentId, ProjectId, ServiceId } from "../Ids.ts"
-import { ServiceName } from "../Names.ts"
+import { Hostname, ServiceName } from "../Names.ts"
 import { CronSchedule, GitBranch, ImageRef, Port, RepoFullName, RootDirectory, ServiceType } from "../Projects.ts"
 import * as RequestBodies from "../RequestBodies.ts"
 import { ServiceConfig, ServiceConfigPatch } from "../ServiceConfig.ts"
@@ -103,6 +103,17 @@ export const ServiceView = Schema.Struct({
   /** The release serving now; null before the first deploy succeeds. */
   activeDeploymentId: Schema.NullOr(DeploymentId).annotate({
     description: "The deployment serving now; null before the first deploy succeeds.",
+  }),
+  /** The generated domain's address for a public web service; null otherwise (`domainsReason` says why). */
+  url: Schema.NullOr(Schema.String).annotate({
+    description:
+      "The public address, `https://<generated hostname>`, of a public web service; null for private services, workers and cron jobs.",
+  }),
+  domains: Schema.Array(Hostname).annotate({
+    description: "The hostnames routed to the service (`GET /v1/services/{serviceId}/domains` for details).",
+  }),
+  domainsReason: Schema.NullOr(Schema.String).annotate({
+    description: "Why the service has no public address; null when it has one.",
   }),
   createdAt: Instant.annotate({ description: "When the service was created." }),
   updatedAt: Instant.annotate({ description: "When the service was last changed." }),

@@ -42,6 +42,18 @@ const ServicesGroup = HttpApiBuilder.group(PublicApi.Api, "services", (handlers)
   ),
 )
 
+const DomainsGroup = HttpApiBuilder.group(PublicApi.Api, "domains", (handlers) =>
+  Effect.map(ProjectsClient, (projects) =>
+    handlers
+      .handle("listServiceDomains", ({ params }) => call(projects.ListServiceDomains(params)))
+      .handle("changeGeneratedSubdomain", ({ params, payload }) =>
+        Effect.flatMap(acting, (actor) =>
+          call(projects.ChangeGeneratedSubdomain({ ...params, subdomain: payload.subdomain, actor })),
+        ),
+      ),
+  ),
+)
+
 const VariablesGroup = HttpApiBuilder.group(PublicApi.Api, "variables", (handlers) =>
   Effect.map(ProjectsClient, (projects) =>
     handlers
@@ -123,6 +135,7 @@ const ClustersGroup = HttpApiBuilder.group(PublicApi.Api, "clusters", (handlers)
 export const handlers = Layer.mergeAll(
   ProjectsGroup,
   ServicesGroup,
+  DomainsGroup,
   VariablesGroup,
   DeploymentsGroup,
   ClustersGroup,
