@@ -7,12 +7,17 @@ import type * as Problems from "../api/Problems.ts"
 import { useAtomValue } from "../atom/Hooks.ts"
 import { Field, FormError, text, useSubmit } from "../ui/Form.tsx"
 import { Loaded, NotFound } from "../ui/Loaded.tsx"
-import { Link } from "../ui/Router.tsx"
+import { Link, useLocation } from "../ui/Router.tsx"
 import { Shell } from "../ui/Shell.tsx"
 import { when } from "../ui/When.ts"
 
-/** Entries per page. */
+/** Entries per page, unless the address asks for another number (`?limit=5`, 1 to 200). */
 export const auditPageSize = 20
+
+const pageSizeFrom = (limit: string | null) => {
+  const n = Number(limit)
+  return limit !== null && Number.isInteger(n) && n >= 1 && n <= 200 ? n : auditPageSize
+}
 
 /**
  * `/w/:workspaceId/audit`: the workspace's audit log, newest first, filtered by action and paged by the API's
@@ -32,11 +37,12 @@ const Log = ({ workspaceId }: { readonly workspaceId: Ids.WorkspaceId }) => {
   /** The cursors of the pages before this one; the last is this page's. */
   const [cursors, setCursors] = React.useState<ReadonlyArray<string>>([])
   const cursor = cursors.at(-1)
+  const limit = pageSizeFrom(useLocation().query.get("limit"))
   const page = useAtomValue(
     Api.query("access", "listAuditLog", {
       params: { workspaceId },
       query: {
-        limit: auditPageSize,
+        limit,
         ...(action === undefined ? {} : { action }),
         ...(cursor === undefined ? {} : { cursor }),
       },
