@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { ProjectsApi, ServicesApi, WorkspacesAccessApi, WorkspacesApi } from "@starform/domain"
+import { ProjectsApi, ServicesApi, VariablesApi, WorkspacesAccessApi, WorkspacesApi } from "@starform/domain"
 import { Effect, Result, Schema } from "effect"
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -145,6 +145,12 @@ const ownerWithWorkspace = async () => {
           source: { type: "image", imageRef: "nginx:1.27" },
         }),
       })
+      yield* client.variables.setServiceVariables({
+        params: { serviceId: service.id },
+        payload: yield* Schema.decodeUnknownEffect(VariablesApi.SetVariablesRequest)({
+          variables: { GREETING: "hello" },
+        }),
+      })
       return { workspaceId: workspace.id, projectId: project.id, serviceId: service.id }
     }),
   )
@@ -271,6 +277,9 @@ describe("workspace settings", () => {
       await page.goto(`${starbase.url}/s/${owner.serviceId}`)
       await page.getByText("Not deployed yet.").waitFor()
       await nothingToChange("viewer-service")
+      await page.getByRole("link", { name: "Variables" }).click()
+      await page.locator('li[data-key="GREETING"]').waitFor()
+      await nothingToChange("viewer-variables")
       await page.getByRole("link", { name: "Settings" }).click()
       await page.locator(`tr[data-email="${viewerEmail}"]`).waitFor()
       expect(await page.locator(`tr[data-email="${viewerEmail}"]`).textContent()).toContain("viewer")
