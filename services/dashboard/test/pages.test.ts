@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs"
+import AxeBuilder from "@axe-core/playwright"
 import { ProjectsApi, ServicesApi, VariablesApi, WorkspacesAccessApi, WorkspacesApi } from "@starform/domain"
 import { Effect, Result, Schema } from "effect"
 import type { Browser, Page } from "playwright-core"
@@ -36,6 +37,15 @@ const signInOnPage = async (page: Page, email: string, password = Api.password) 
   await page.getByRole("button", { name: "Sign in" }).click()
 }
 
+/** No serious or critical accessibility violation on the page as it is now (axe). */
+const accessible = async (page: Page, name: string) => {
+  const { violations } = await new AxeBuilder({ page }).analyze()
+  const found = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)
+  expect(found).toEqual([])
+}
+
 /** Runs `steps` in a fresh browser context; fails on anything the page saw go wrong. */
 const inBrowser = async (folder: string, steps: (watched: Browsers.Watched) => Promise<void>) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
@@ -66,6 +76,7 @@ describe("device approval", () => {
       await page.getByRole("heading", { name: "starform CLI on laptop asks to sign in as you" }).waitFor()
       expect(await page.locator(".facts").textContent()).toContain(approved.user_code)
       await screenshot("asking")
+      await accessible(page, "device")
       await page.getByRole("button", { name: "Approve" }).click()
       await page.getByRole("status").getByText("Approved: starform CLI on laptop is signed in as you").waitFor()
       await screenshot("approved")
@@ -111,6 +122,7 @@ describe("mailed links", () => {
         .getByRole("alert")
         .waitFor()
       await screenshot("refused")
+      await accessible(page, "reset-password")
       await page.getByLabel("New password").fill("a brand new long password")
       await page.getByRole("button", { name: "Set new password" }).click()
       await page.getByRole("status").getByText("Your password is changed").waitFor()
@@ -194,6 +206,7 @@ describe("workspace settings", () => {
       expect(await page.evaluate("navigator.clipboard.readText()")).toBe(secret)
       await page.locator('tr[data-token="ci"]').waitFor()
       await screenshot("token-created")
+      await accessible(page, "settings")
       // Shown once: a reload lists the token, never its secret.
       await page.reload()
       await page.locator('tr[data-token="ci"]').waitFor()
@@ -243,6 +256,7 @@ describe("workspace settings", () => {
       await expect.poll(() => rows.count()).toBe(5)
       expect(await page.locator("tr[data-action='token.create']").count()).toBe(5)
       await screenshot("audit-page-1")
+      await accessible(page, "audit-log")
       const first = await rows.first().textContent()
       await page.getByRole("button", { name: "Older" }).click()
       await page.locator("[data-page='2']").waitFor()
@@ -305,6 +319,7 @@ describe("account", () => {
       expect(await page.locator('tr[data-current="true"]').count()).toBe(1)
       const before = await others.count()
       await screenshot("sessions")
+      await accessible(page, "account")
       await others.first().click()
       await expect.poll(() => others.count()).toBe(before - 1)
 
