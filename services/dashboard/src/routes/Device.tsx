@@ -28,17 +28,16 @@ export const Device = () => {
   const lookup = useSubmit(async (data) => {
     const payload = Input.decode(DeviceAuthApi.DeviceDecisionRequest, { user_code: text(data, "user_code") })
     if (!payload.ok) return payload.problem
-    const exit = await describe({ payload: payload.value })
-    if (Exit.isSuccess(exit)) {
-      setPending(exit.value)
-      navigate(`/device?user_code=${encodeURIComponent(payload.value.user_code)}`, { replace: true })
-    }
-    return Problems.fromExit(exit)
+    // The address then carries the code, and the lookup below runs for it (once, as for a link).
+    navigate(`/device?user_code=${encodeURIComponent(payload.value.user_code)}`, { replace: true })
+    return undefined
   })
   const { setProblem } = lookup
 
   // A link with the code in it (`verification_uri_complete`) shows what asks at once.
   React.useEffect(() => {
+    setPending(undefined)
+    setDecided(undefined)
     if (code === "") return
     let live = true
     const payload = Input.decode(DeviceAuthApi.DeviceDecisionRequest, { user_code: code })
