@@ -1,5 +1,5 @@
-import type { Identity, Ids } from "@starform/domain"
-import { AsyncResult } from "effect/reactivity"
+import type { Identity, Ids, WorkspacesApi } from "@starform/domain"
+import { AsyncResult, Atom } from "effect/reactivity"
 import { useAtomValue } from "../atom/Hooks.ts"
 import { Api } from "./Client.ts"
 
@@ -19,6 +19,9 @@ export const useWorkspaceRole = (workspaceId: string | undefined): Role | undefi
   return memberships.value.find((m) => m.workspaceId === workspaceId)?.role
 }
 
+/** A query not asked (the answer is not needed). */
+const notAsked: Atom.Atom<AsyncResult.AsyncResult<never, never>> = Atom.make(AsyncResult.initial())
+
 const rank: Record<Role, number> = { viewer: 0, developer: 1, admin: 2, owner: 3 }
 
 /**
@@ -27,8 +30,15 @@ const rank: Record<Role, number> = { viewer: 0, developer: 1, admin: 2, owner: 3
  */
 export const useProjectRole = (workspaceId: string | undefined, projectId: Ids.ProjectId): Role | undefined => {
   const workspaceRole = useWorkspaceRole(workspaceId)
-  const me = useAtomValue(Api.query("me", "getMe", {}))
-  const members = useAtomValue(Api.query("workspaces", "listProjectMembers", { params: { projectId } }))
+  // Only a workspace viewer can be raised by a project role: nobody else pays for the two extra requests.
+  const viewer = workspaceRole === "viewer"
+  const meAtom: Atom.Atom<AsyncResult.AsyncResult<Identity.User, unknown>> = viewer
+    ? Api.query("me", "getMe", {})
+    : notAsked
+  const membersAtom: Atom.Atom<AsyncResult.AsyncResult<ReadonlyArray<WorkspacesApi.ProjectMemberInfo>, unknown>> =
+    viewer ? Api.query("workspaces", "listProjectMembers", { params: { projectId } }) : notAsked
+  const me = useAtomValue(meAtom)
+  const members = useAtomValue(membersAtom)
   if (workspaceRole === undefined) return undefined
   if (workspaceRole !== "viewer" || !AsyncResult.isSuccess(me) || !AsyncResult.isSuccess(members)) return workspaceRole
   const own = members.value.find((m) => m.userId === me.value.id)?.role
