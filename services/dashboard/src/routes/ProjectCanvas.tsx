@@ -5,6 +5,7 @@ import { AsyncResult } from "effect/reactivity"
 import { Api } from "../api/Client.ts"
 import * as Input from "../api/Input.ts"
 import { deploymentsOf, environmentDeployments } from "../api/Live.ts"
+import { can, useProjectRole } from "../api/Role.ts"
 import { useAtomValue } from "../atom/Hooks.ts"
 import { Loaded, NotFound } from "../ui/Loaded.tsx"
 import { Link, navigate, useLocation } from "../ui/Router.tsx"
@@ -74,7 +75,7 @@ const Environments = ({
       {chosen === undefined ? (
         <p className="muted">This project has no environment yet.</p>
       ) : (
-        <Services projectId={project.id} environment={chosen} />
+        <Services projectId={project.id} workspaceId={project.workspaceId} environment={chosen} />
       )}
     </>
   )
@@ -82,11 +83,14 @@ const Environments = ({
 
 const Services = ({
   projectId,
+  workspaceId,
   environment,
 }: {
   readonly projectId: Ids.ProjectId
+  readonly workspaceId: Ids.WorkspaceId
   readonly environment: ProjectsApi.EnvironmentView
 }) => {
+  const builder = can.build(useProjectRole(workspaceId, projectId))
   const services = useAtomValue(
     Api.query("services", "listServices", {
       params: { environmentId: environment.id },
@@ -108,11 +112,13 @@ const Services = ({
               ))}
             </ul>
           )}
-          <p>
-            <Link className="button" to={`/p/${projectId}/services/new?env=${environment.id}`}>
-              New service
-            </Link>
-          </p>
+          {builder && (
+            <p>
+              <Link className="button" to={`/p/${projectId}/services/new?env=${environment.id}`}>
+                New service
+              </Link>
+            </p>
+          )}
         </>
       )}
     </Loaded>

@@ -3,6 +3,7 @@ import { Exit, Option } from "effect"
 import { Api } from "../api/Client.ts"
 import * as Input from "../api/Input.ts"
 import * as Problems from "../api/Problems.ts"
+import { can, useWorkspaceRole } from "../api/Role.ts"
 import { useAtomRun, useAtomValue } from "../atom/Hooks.ts"
 import { Field, FormError, text, useSubmit } from "../ui/Form.tsx"
 import { Loaded, NotFound } from "../ui/Loaded.tsx"
@@ -26,6 +27,7 @@ const Projects = ({ workspaceId }: { readonly workspaceId: Ids.WorkspaceId }) =>
     Api.query("projects", "listProjects", { params: { workspaceId }, reactivityKeys: [projectsKey(workspaceId)] }),
   )
   const create = useAtomRun(Api.mutation("projects", "createProject"))
+  const builder = can.build(useWorkspaceRole(workspaceId))
   const form = useSubmit(async (data) => {
     const payload = Input.decode(ProjectsApi.CreateProjectRequest, { name: text(data, "name") })
     if (!payload.ok) return payload.problem
@@ -56,20 +58,24 @@ const Projects = ({ workspaceId }: { readonly workspaceId: Ids.WorkspaceId }) =>
               ))}
             </ul>
           )}
-          <h2>New project</h2>
-          <form onSubmit={form.onSubmit} noValidate className="narrow">
-            <Field
-              label="Project name"
-              name="name"
-              required
-              problem={form.problem}
-              hint="Lower-case letters, digits and '-', e.g. my-app."
-            />
-            <FormError problem={form.problem} />
-            <button type="submit" disabled={form.busy}>
-              {form.busy ? "Creating…" : "Create project"}
-            </button>
-          </form>
+          {builder && (
+            <>
+              <h2>New project</h2>
+              <form onSubmit={form.onSubmit} noValidate className="narrow">
+                <Field
+                  label="Project name"
+                  name="name"
+                  required
+                  problem={form.problem}
+                  hint="Lower-case letters, digits and '-', e.g. my-app."
+                />
+                <FormError problem={form.problem} />
+                <button type="submit" disabled={form.busy}>
+                  {form.busy ? "Creating…" : "Create project"}
+                </button>
+              </form>
+            </>
+          )}
         </>
       )}
     </Loaded>

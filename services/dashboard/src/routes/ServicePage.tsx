@@ -6,6 +6,7 @@ import { Api } from "../api/Client.ts"
 import * as Input from "../api/Input.ts"
 import { deploymentsOf, environmentDeployments } from "../api/Live.ts"
 import * as Problems from "../api/Problems.ts"
+import { can, useProjectRole } from "../api/Role.ts"
 import { useAtomRun, useAtomValue } from "../atom/Hooks.ts"
 import { FormError } from "../ui/Form.tsx"
 import { Loaded, NotFound } from "../ui/Loaded.tsx"
@@ -80,6 +81,11 @@ const ServiceView = ({ service }: { readonly service: ServicesApi.ServiceView })
   const [problem, setProblem] = React.useState<Problems.Problem | undefined>(undefined)
   const [busy, setBusy] = React.useState<string | undefined>(undefined)
   const [confirming, setConfirming] = React.useState<DeploymentsApi.DeploymentView | undefined>(undefined)
+  const project = useAtomValue(Api.query("projects", "getProject", { params: { projectId: service.projectId } }))
+  // A viewer sees the deployments and nothing that would change them.
+  const builder = can.build(
+    useProjectRole(AsyncResult.isSuccess(project) ? project.value.workspaceId : undefined, service.projectId),
+  )
 
   const run = (label: string, action: () => Promise<Exit.Exit<unknown, Problems.ApiErrorShape>>) => {
     setBusy(label)
@@ -98,21 +104,23 @@ const ServiceView = ({ service }: { readonly service: ServicesApi.ServiceView })
   return (
     <>
       <ServiceHeader service={service} tab="deployments" />
-      <div className="actions">
-        <button
-          type="button"
-          disabled={busy !== undefined}
-          onClick={() =>
-            run("deploy", () =>
-              latest === undefined
-                ? deploy({ params: { serviceId: service.id }, payload: {}, headers: {}, reactivityKeys: keys })
-                : redeploy({ params: { deploymentId: latest.id }, reactivityKeys: keys }),
-            )
-          }
-        >
-          {busy === "deploy" ? "Deploying…" : latest === undefined ? "Deploy" : "Redeploy"}
-        </button>
-      </div>
+      {builder && (
+        <div className="actions">
+          <button
+            type="button"
+            disabled={busy !== undefined}
+            onClick={() =>
+              run("deploy", () =>
+                latest === undefined
+                  ? deploy({ params: { serviceId: service.id }, payload: {}, headers: {}, reactivityKeys: keys })
+                  : redeploy({ params: { deploymentId: latest.id }, reactivityKeys: keys }),
+              )
+            }
+          >
+            {busy === "deploy" ? "Deploying…" : latest === undefined ? "Deploy" : "Redeploy"}
+          </button>
+        </div>
+      )}
       <FormError problem={problem} />
       {confirming !== undefined && (
         <RollbackConfirm
@@ -131,6 +139,7 @@ const ServiceView = ({ service }: { readonly service: ServicesApi.ServiceView })
           <DeploymentRows
             rows={deploymentsOf(all, service.id)}
             busy={busy}
+            mutable={builder}
             onRollback={setConfirming}
             onCancel={(deployment) =>
               run("cancel", () => cancel({ params: { deploymentId: deployment.id }, reactivityKeys: keys }))
@@ -145,11 +154,14 @@ const ServiceView = ({ service }: { readonly service: ServicesApi.ServiceView })
 const DeploymentRows = ({
   rows,
   busy,
+  mutable,
   onRollback,
   onCancel,
 }: {
   readonly rows: ReadonlyArray<DeploymentsApi.DeploymentView>
   readonly busy: string | undefined
+  /** Whether the person may roll back and cancel (a viewer may not: no buttons). */
+  readonly mutable: boolean
   readonly onRollback: (deployment: DeploymentsApi.DeploymentView) => void
   readonly onCancel: (deployment: DeploymentsApi.DeploymentView) => void
 }) =>
@@ -195,7 +207,7 @@ const DeploymentRows = ({
               <td>{duration(deployment)}</td>
               <td>
                 <div className="row-actions">
-                  {deployment.status === "superseded" && (
+                  {mutable && deployment.status === "superseded" && (
                     <button
                       type="button"
                       className="secondary"
@@ -205,7 +217,7 @@ const DeploymentRows = ({
                       Roll back to #{deployment.number}
                     </button>
                   )}
-                  {inProgress(deployment.status) && (
+                  {mutable && inProgress(deployment.status) && (
                     <button
                       type="button"
                       className="secondary"

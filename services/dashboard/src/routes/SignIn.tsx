@@ -7,10 +7,10 @@ import { useAtomRun } from "../atom/Hooks.ts"
 import { Field, FormError, text, useSubmit } from "../ui/Form.tsx"
 import { Link, navigate, useLocation } from "../ui/Router.tsx"
 
-/** Email and password; an account with MFA on is then asked for its authenticator (or a recovery) code. */
 /** Where to go after signing in: the page that asked for it (`?next=`), only ever a path of this site. */
-const nextPath = (next: string | null) => (next !== null && /^\/(?!\/)/.test(next) ? next : "/")
+export const nextPath = (next: string | null) => (next !== null && /^\/(?!\/)/.test(next) ? next : "/")
 
+/** Email and password; an account with MFA on is then asked for its authenticator (or a recovery) code. */
 export const SignIn = () => {
   const { query } = useLocation()
   const next = nextPath(query.get("next"))
@@ -80,7 +80,11 @@ export const SignIn = () => {
         </button>
       </form>
       <p>
-        New here? <Link to="/signup">Create an account</Link>
+        <Link to="/reset-password">Forgot your password?</Link>
+      </p>
+      <p>
+        New here?{" "}
+        <Link to={next === "/" ? "/signup" : `/signup?next=${encodeURIComponent(next)}`}>Create an account</Link>
       </p>
     </main>
   )

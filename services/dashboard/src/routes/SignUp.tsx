@@ -6,10 +6,12 @@ import * as Problems from "../api/Problems.ts"
 import * as Session from "../api/Session.ts"
 import { useAtomRun } from "../atom/Hooks.ts"
 import { Field, FormError, text, useSubmit } from "../ui/Form.tsx"
-import { Link, navigate } from "../ui/Router.tsx"
+import { Link, navigate, useLocation } from "../ui/Router.tsx"
+import { nextPath } from "./SignIn.tsx"
 
 /** Create an account; the API signs the new account in at once (a verification link is emailed). */
 export const SignUp = () => {
+  const next = nextPath(useLocation().query.get("next"))
   const signup = useAtomRun(Api.mutation("auth", "signup"))
   const form = useSubmit(async (data) => {
     const name = text(data, "name")
@@ -22,7 +24,7 @@ export const SignUp = () => {
     const exit = await signup({ payload: payload.value })
     if (Exit.isSuccess(exit)) {
       Session.start(exit.value.tokens)
-      navigate("/workspaces/new")
+      navigate(next === "/" ? "/workspaces/new" : next)
     }
     return Problems.fromExit(exit)
   })

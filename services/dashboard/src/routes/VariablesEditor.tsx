@@ -5,6 +5,7 @@ import * as React from "react"
 import { Api } from "../api/Client.ts"
 import * as Input from "../api/Input.ts"
 import * as Problems from "../api/Problems.ts"
+import { can, useProjectRole } from "../api/Role.ts"
 import { useAtomRun, useAtomValue } from "../atom/Hooks.ts"
 import { Field, FormError, text, useSubmit } from "../ui/Form.tsx"
 import { Loaded, NotFound } from "../ui/Loaded.tsx"
@@ -48,6 +49,11 @@ const Editor = ({ service }: { readonly service: ServicesApi.ServiceView }) => {
   const remove = useAtomRun(Api.mutation("variables", "deleteServiceVariable"))
   const [changed, setChanged] = React.useState(false)
   const [raw, setRaw] = React.useState<string | undefined>(undefined)
+  const project = useAtomValue(Api.query("projects", "getProject", { params: { projectId: service.projectId } }))
+  // A viewer reads the keys and masked values; revealing and every change are for developers and up.
+  const builder = can.build(
+    useProjectRole(AsyncResult.isSuccess(project) ? project.value.workspaceId : undefined, service.projectId),
+  )
 
   const save = async (map: Record<string, string>): Promise<Problems.Problem | undefined> => {
     const payload = Input.decode(VariablesApi.SetVariablesRequest, { variables: map })
@@ -125,34 +131,39 @@ const Editor = ({ service }: { readonly service: ServicesApi.ServiceView }) => {
                       serviceId={service.id}
                       variable={variable}
                       save={save}
+                      mutable={builder}
                       onDeleted={() => setChanged(true)}
                     />
                   ))}
                 </ul>
               )}
-              <h2>Add a variable</h2>
-              <form onSubmit={add.onSubmit} noValidate className="row-form">
-                <Field label="Key" name="key" required problem={add.problem} placeholder="DATABASE_URL" />
-                <Field
-                  label="Value"
-                  name="value"
-                  problem={add.problem}
-                  hint="Reference another service's variable with ${{ service.KEY }}."
-                />
-                <button type="submit" disabled={add.busy}>
-                  {add.busy ? "Adding…" : "Add variable"}
-                </button>
-              </form>
-              <FormError problem={add.problem} />
-              <p>
-                <button
-                  type="button"
-                  className="secondary"
-                  onClick={() => setRaw(list.map((v) => `${v.key}=${VariablesApi.mask}`).join("\n"))}
-                >
-                  Edit as text
-                </button>
-              </p>
+              {builder && (
+                <>
+                  <h2>Add a variable</h2>
+                  <form onSubmit={add.onSubmit} noValidate className="row-form">
+                    <Field label="Key" name="key" required problem={add.problem} placeholder="DATABASE_URL" />
+                    <Field
+                      label="Value"
+                      name="value"
+                      problem={add.problem}
+                      hint="Reference another service's variable with ${{ service.KEY }}."
+                    />
+                    <button type="submit" disabled={add.busy}>
+                      {add.busy ? "Adding…" : "Add variable"}
+                    </button>
+                  </form>
+                  <FormError problem={add.problem} />
+                  <p>
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() => setRaw(list.map((v) => `${v.key}=${VariablesApi.mask}`).join("\n"))}
+                    >
+                      Edit as text
+                    </button>
+                  </p>
+                </>
+              )}
             </>
           )
         }
@@ -174,11 +185,14 @@ const VariableRow = ({
   serviceId,
   variable,
   save,
+  mutable,
   onDeleted,
 }: {
   readonly serviceId: Ids.ServiceId
   readonly variable: VariablesApi.VariableView
   readonly save: (map: Record<string, string>) => Promise<Problems.Problem | undefined>
+  /** Whether the person may reveal, edit and delete (a viewer may not: no buttons). */
+  readonly mutable: boolean
   readonly onDeleted: () => void
 }) => {
   const reveal = useAtomRun(Api.mutation("variables", "revealServiceVariable"))
@@ -215,46 +229,48 @@ const VariableRow = ({
       ) : (
         <>
           <span className="mono value">{shown ?? variable.value}</span>
-          <span className="row-actions">
-            <button
-              type="button"
-              className="secondary"
-              aria-label={shown === undefined ? `Reveal ${variable.key}` : `Hide ${variable.key}`}
-              onClick={() => {
-                if (shown !== undefined) return setShown(undefined)
-                void reveal({ params: { serviceId, key: variable.key } }).then((exit) => {
-                  setProblem(Problems.fromExit(exit))
-                  if (Exit.isSuccess(exit)) setShown(exit.value.value)
-                })
-              }}
-            >
-              {shown === undefined ? "Reveal" : "Hide"}
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              aria-label={`Edit ${variable.key}`}
-              onClick={() => setEditing(true)}
-            >
-              Edit
-            </button>
-            <button
-              type="button"
-              className="secondary danger"
-              aria-label={`Delete ${variable.key}`}
-              onClick={() =>
-                void remove({
-                  params: { serviceId, key: variable.key },
-                  reactivityKeys: [variablesKey(serviceId)],
-                }).then((exit) => {
-                  setProblem(Problems.fromExit(exit))
-                  if (Exit.isSuccess(exit)) onDeleted()
-                })
-              }
-            >
-              Delete
-            </button>
-          </span>
+          {mutable && (
+            <span className="row-actions">
+              <button
+                type="button"
+                className="secondary"
+                aria-label={shown === undefined ? `Reveal ${variable.key}` : `Hide ${variable.key}`}
+                onClick={() => {
+                  if (shown !== undefined) return setShown(undefined)
+                  void reveal({ params: { serviceId, key: variable.key } }).then((exit) => {
+                    setProblem(Problems.fromExit(exit))
+                    if (Exit.isSuccess(exit)) setShown(exit.value.value)
+                  })
+                }}
+              >
+                {shown === undefined ? "Reveal" : "Hide"}
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                aria-label={`Edit ${variable.key}`}
+                onClick={() => setEditing(true)}
+              >
+                Edit
+              </button>
+              <button
+                type="button"
+                className="secondary danger"
+                aria-label={`Delete ${variable.key}`}
+                onClick={() =>
+                  void remove({
+                    params: { serviceId, key: variable.key },
+                    reactivityKeys: [variablesKey(serviceId)],
+                  }).then((exit) => {
+                    setProblem(Problems.fromExit(exit))
+                    if (Exit.isSuccess(exit)) onDeleted()
+                  })
+                }
+              >
+                Delete
+              </button>
+            </span>
+          )}
         </>
       )}
       <FormError problem={problem} />

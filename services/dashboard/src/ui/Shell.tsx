@@ -96,7 +96,9 @@ const Frame = ({
               ))}
             </select>
           </label>
+          {workspaceId !== undefined && <Link to={`/w/${workspaceId}/settings`}>Settings</Link>}
           <Link to="/workspaces/new">New workspace</Link>
+          <Link to="/account">Account</Link>
           <button type="button" className="link" onClick={signOut}>
             Sign out
           </button>
