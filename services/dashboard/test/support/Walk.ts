@@ -1,8 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: variable references look like template placeholders
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
 import type { Page } from "playwright-core"
 import type * as Browsers from "./Browser.ts"
+import * as Mail from "./Mail.ts"
 import type * as Starbase from "./Starbase.ts"
 
 /** The walk runs under vitest and in the benchmark alike, so it states what it expects itself. */
@@ -11,24 +10,14 @@ const check = (holds: boolean, what: string, actual: unknown) => {
 }
 
 /**
- * EMAIL VERIFICATION STEP. Opens the link of the verification email the sign-up sent. It reads the link from the
- * identity service's outbox through the test's own database access, as a person would from their inbox. When mail
- * moves elsewhere (e.g. `.eml` files under STARFORM_HOME/mail), only this function changes.
+ * EMAIL VERIFICATION STEP. Opens the link of the verification email the sign-up sent (see `Mail.mailedLink`: the link
+ * Starbase prints once the message is written to STARFORM_HOME/mail, or the outbox row while it still waits).
  */
 export const verifyEmail = async (starbase: Starbase.RunningStarbase, page: Page, address: string) => {
-  const body = await Effect.runPromise(
-    Effect.gen(function* () {
-      const sql = yield* PgClient.PgClient
-      const rows = yield* sql<{ body: string }>`
-        SELECT body FROM email_outbox WHERE to_address = ${address} AND template = 'verify_email'
-        ORDER BY created_at DESC LIMIT 1`
-      return rows[0]?.body ?? ""
-    }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(starbase.databaseUrl), maxConnections: 1 }))),
-  )
-  const link = body.match(/\S+\/verify-email\?token=\S+/)?.[0]
-  check(link !== undefined, "a verification link in the email", body)
-  const { pathname, search } = new URL(link ?? "")
-  await page.goto(`${starbase.url}${pathname}${search}`)
+  // read as a person reads their inbox: the printed link once sent (the outbox row's token is then blanked), or the
+  // outbox row while it still waits
+  const link = await Mail.mailedLink(starbase, address, "verify_email", "/verify-email")
+  await page.goto(`${starbase.url}${link}`)
   await page.getByText("Your email address is verified.").waitFor()
 }
 
