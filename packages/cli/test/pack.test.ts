@@ -35,38 +35,40 @@ describe("ignore rules", () => {
 })
 
 describe("packing a folder", () => {
-  it.effect("leaves out what .gitignore and .starformignore name, and tar reads back every other file byte for byte", () =>
-    Effect.gen(function* () {
-      const longPath = `src/${"deep/".repeat(25)}module.js`
-      const root = folder({
-        "package.json": '{"name":"app"}',
-        "index.js": "console.log('hi')\n",
-        ".gitignore": "node_modules/\n",
-        ".starformignore": "secrets.txt\n",
-        "secrets.txt": "do not ship",
-        "node_modules/left-pad/index.js": "module.exports = 1",
-        "lib/.gitignore": "*.tmp\n",
-        "lib/a.tmp": "x",
-        "lib/a.js": "a",
-        [longPath]: "long",
-      })
-      const entries = yield* Effect.promise(() => Pack.list(root))
-      expect(entries.map((e) => e.path)).toEqual(
-        [".gitignore", ".starformignore", "index.js", "lib/.gitignore", "lib/a.js", "package.json", longPath].sort(),
-      )
-      const out = join(mkdtempSync(join(tmpdir(), "starform-out-")), "source.tar.gz")
-      const packed = yield* Pack.pack(root, entries, out, 1024 * 1024)
-      expect(packed.sizeBytes).toBe(readFileSync(out).length)
-      const listed = execFileSync("tar", ["-tzf", out], { encoding: "utf8" }).trim().split("\n").sort()
-      expect(listed).toEqual(entries.map((e) => e.path))
-      const target = mkdtempSync(join(tmpdir(), "starform-unpacked-"))
-      execFileSync("tar", ["-xzf", out, "-C", target])
-      expect(readFileSync(join(target, longPath), "utf8")).toBe("long")
-      expect(readFileSync(join(target, "index.js"), "utf8")).toBe("console.log('hi')\n")
-      // the same folder packs to the same bytes
-      const again = yield* Pack.pack(root, entries, `${out}.2`, 1024 * 1024)
-      expect(again.sha256).toBe(packed.sha256)
-    }),
+  it.effect(
+    "leaves out what .gitignore and .starformignore name, and tar reads back every other file byte for byte",
+    () =>
+      Effect.gen(function* () {
+        const longPath = `src/${"deep/".repeat(25)}module.js`
+        const root = folder({
+          "package.json": '{"name":"app"}',
+          "index.js": "console.log('hi')\n",
+          ".gitignore": "node_modules/\n",
+          ".starformignore": "secrets.txt\n",
+          "secrets.txt": "do not ship",
+          "node_modules/left-pad/index.js": "module.exports = 1",
+          "lib/.gitignore": "*.tmp\n",
+          "lib/a.tmp": "x",
+          "lib/a.js": "a",
+          [longPath]: "long",
+        })
+        const entries = yield* Effect.promise(() => Pack.list(root))
+        expect(entries.map((e) => e.path)).toEqual(
+          [".gitignore", ".starformignore", "index.js", "lib/.gitignore", "lib/a.js", "package.json", longPath].sort(),
+        )
+        const out = join(mkdtempSync(join(tmpdir(), "starform-out-")), "source.tar.gz")
+        const packed = yield* Pack.pack(root, entries, out, 1024 * 1024)
+        expect(packed.sizeBytes).toBe(readFileSync(out).length)
+        const listed = execFileSync("tar", ["-tzf", out], { encoding: "utf8" }).trim().split("\n").sort()
+        expect(listed).toEqual(entries.map((e) => e.path))
+        const target = mkdtempSync(join(tmpdir(), "starform-unpacked-"))
+        execFileSync("tar", ["-xzf", out, "-C", target])
+        expect(readFileSync(join(target, longPath), "utf8")).toBe("long")
+        expect(readFileSync(join(target, "index.js"), "utf8")).toBe("console.log('hi')\n")
+        // the same folder packs to the same bytes
+        const again = yield* Pack.pack(root, entries, `${out}.2`, 1024 * 1024)
+        expect(again.sha256).toBe(packed.sha256)
+      }),
   )
 
   it.effect("stops past the limit, deletes what it wrote, and names the sizes and the largest files", () =>

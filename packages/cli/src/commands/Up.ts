@@ -37,14 +37,14 @@ export const up = Command.make(
         (path) => Effect.promise(() => rm(path, { recursive: true, force: true })),
       )
       const packed = yield* Pack.pack(root, entries, join(folder, "source.tar.gz"), limitOf())
-      if (!json) yield* Console.error(`Packed ${packed.files} files: ${mib(packed.sizeBytes)}; uploading…`)
+      yield* Console.error(`Packed ${packed.files} files: ${mib(packed.sizeBytes)}; uploading…`)
       const upload = yield* client.builds.uploadSource({
         params: { serviceId: target.id },
         payload: Stream.fromAsyncIterable(createReadStream(packed.file) as AsyncIterable<Uint8Array>, (error) =>
           fail(exitCodes.unexpected, `Could not read the packed folder: ${String(error)}`),
         ),
       })
-      if (!json) yield* Console.error(`Uploaded ${upload.id} (sha256 ${upload.sha256.slice(0, 12)}).`)
+      yield* Console.error(`Uploaded ${upload.id} (sha256 ${upload.sha256.slice(0, 12)}).`)
       const deployment = yield* client.deployments.createDeployment({
         params: { serviceId: target.id },
         payload: { sourceUploadId: upload.id },

@@ -62,7 +62,7 @@ export const layer = HttpRouter.use((router) =>
             environmentId: service.value.environmentId,
             serviceId,
             sha256: stored.success.sha256,
-            sizeBytes: stored.success.sizeBytes,
+            sizeBytes: BigInt(stored.success.sizeBytes),
             createdBy: query.value.createdBy ?? null,
           },
           SourcesApi.lifetimeMs,

@@ -1,5 +1,5 @@
 import { Sql } from "@starform/db"
-import { Ids } from "@starform/domain"
+import { Columns, Ids } from "@starform/domain"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 
@@ -12,7 +12,7 @@ export const SourceUpload = Schema.Struct({
   environmentId: Ids.EnvironmentId,
   serviceId: Ids.ServiceId,
   sha256: Schema.String,
-  sizeBytes: Schema.Union([Schema.Number, Schema.NumberFromString]),
+  sizeBytes: Columns.Count,
   createdBy: Schema.NullOr(Schema.String),
 })
 export type SourceUpload = typeof SourceUpload.Type

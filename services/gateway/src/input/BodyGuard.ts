@@ -98,7 +98,7 @@ const guard = <E, R>(
   endpoint: HttpApiEndpoint.Top,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> => {
   if (!HttpMethod.hasBody(endpoint.method)) return httpEffect
-  const binary = binaryBodies.get(endpoint.name)
+  const binary = binaryBodies.get(endpoint.identifier)
   if (binary !== undefined) return guardBinary(httpEffect, binary)
   const declaresBody = endpoint.payload.size > 0
   return Effect.gen(function* () {
