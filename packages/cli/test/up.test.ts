@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { request as httpRequest } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { expect, layer } from "@effect/vitest"
@@ -25,6 +26,30 @@ const storedArchives = () => {
     return 0
   }
 }
+
+/** A raw upload whose `Content-Length` claims `claimed` bytes while only a few are sent: refused before reading. */
+const claimOversize = (url: string, token: string, claimed: number) =>
+  Effect.promise(
+    () =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(url, {
+          method: "POST",
+          headers: { "content-type": "application/gzip", "content-length": claimed, authorization: `Bearer ${token}` },
+        })
+        req.on("response", (response) => {
+          let body = ""
+          response.on("data", (chunk: Buffer) => {
+            body += chunk.toString()
+          })
+          response.on("end", () => {
+            resolve({ status: response.statusCode ?? 0, body })
+            req.destroy()
+          })
+        })
+        req.on("error", reject)
+        req.write(Buffer.alloc(1024))
+      }),
+  )
 
 const uploadsOf = (serviceId: string) =>
   Effect.flatMap(
@@ -103,5 +128,85 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })("star
         expect(storedArchives()).toBe(1)
       }).pipe(Effect.scoped),
     150_000,
+  )
+
+  it.effect(
+    "the upload endpoint refuses a body over the limit (413, both sizes), a JSON body (415), and another service's upload (404)",
+    () =>
+      Effect.gen(function* () {
+        const running = yield* Harness.start()
+        const api = running.gatewayUrl
+        const ada = yield* Harness.person(api)
+        const project = yield* Harness.request(
+          api,
+          "POST",
+          `/v1/workspaces/${ada.workspaceId}/projects`,
+          { name: "p" },
+          ada.token,
+        )
+        const environments = yield* Harness.request(
+          api,
+          "GET",
+          `/v1/projects/${project.body.id}/environments`,
+          undefined,
+          ada.token,
+        )
+        const service = (name: string) =>
+          Harness.request(
+            api,
+            "POST",
+            `/v1/environments/${environments.body[0].id}/services`,
+            { name, type: "worker", source: { type: "image", imageRef: "busybox:1" } },
+            ada.token,
+          )
+        const web = (yield* service("web")).body.id as string
+        const worker = (yield* service("worker")).body.id as string
+        const sources = (id: string) => `${api}/v1/services/${id}/sources`
+
+        const claimed = 200 * 1024 * 1024
+        const big = yield* claimOversize(sources(web), ada.token, claimed)
+        expect(big.status).toBe(413)
+        expect(JSON.parse(big.body)).toMatchObject({
+          code: "payload_too_large",
+          message: `The source archive is 200.0 MiB (${claimed} bytes), larger than the limit of 100.0 MiB (104857600 bytes).`,
+        })
+        const json = yield* Harness.request(api, "POST", `/v1/services/${web}/sources`, { files: [] }, ada.token)
+        expect(json.status).toBe(415)
+        expect(yield* uploadsOf(web)).toHaveLength(0)
+
+        const upload = yield* Effect.promise(() =>
+          fetch(sources(worker), {
+            method: "POST",
+            headers: { "content-type": "application/gzip", authorization: `Bearer ${ada.token}` },
+            body: new Uint8Array(randomBytes(2048)),
+          }).then(async (response) => ({
+            status: response.status,
+            body: (await response.json()) as { id: string; sizeBytes: number; sha256: string },
+          })),
+        )
+        expect(upload.status).toBe(201)
+        expect(upload.body).toMatchObject({ sizeBytes: 2048, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+        // the worker's upload deployed to web reads as missing; nothing is created
+        const crossed = yield* Harness.request(
+          api,
+          "POST",
+          `/v1/services/${web}/deployments`,
+          { sourceUploadId: upload.body.id },
+          ada.token,
+        )
+        expect(crossed.status).toBe(404)
+        expect(crossed.body.message).toBe(`No source upload with id ${upload.body.id} was found.`)
+        const history = yield* Harness.request(api, "GET", `/v1/services/${web}/deployments`, undefined, ada.token)
+        expect(history.body).toEqual([])
+        const mixed = yield* Harness.request(
+          api,
+          "POST",
+          `/v1/services/${worker}/deployments`,
+          { sourceUploadId: upload.body.id, imageRef: "busybox:2" },
+          ada.token,
+        )
+        expect(mixed.status).toBe(400)
+        expect(mixed.body.field).toBe("imageRef")
+      }).pipe(Effect.scoped),
   )
 })
