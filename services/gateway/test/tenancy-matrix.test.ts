@@ -210,7 +210,9 @@ layer(TestDatabase.layer)("the tenancy matrix", (it) => {
         Harness.request(baseUrl, route.method, fill(route, ids), {
           token,
           ...(mutating(route) && route.endpoint.payload.size > 0 ? { body: bodyFor(route) } : {}),
-          ...(route.endpoint.payload.has("application/gzip") ? { headers: { "content-type": "application/gzip" } } : {}),
+          ...(route.endpoint.payload.has("application/gzip")
+            ? { headers: { "content-type": "application/gzip" } }
+            : {}),
         })
 
       const leaks: Array<string> = []
