@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { request as httpRequest } from "node:http"
 import { tmpdir } from "node:os"
@@ -7,6 +7,8 @@ import { expect, layer } from "@effect/vitest"
 import { TestDatabase } from "@starform/testkit"
 import { Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
+// the builds service runs in this process: its signing key (made once per process) signs the test's links too
+import * as Links from "../../../services/builds/src/sources/Links.ts"
 import { exitCodes } from "../src/Failure.ts"
 import * as Harness from "./harness.ts"
 
@@ -186,6 +188,24 @@ layer(TestDatabase.layer, { timeout: 180_000, excludeTestServices: true })("star
         )
         expect(upload.status).toBe(201)
         expect(upload.body).toMatchObject({ sizeBytes: 2048, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+        // a build Job fetches the archive, byte for byte, through a link the builds service signed; a forged one is refused
+        const key = yield* Links.SigningKey
+        const link = Links.sign(key, upload.body.id, Date.now() + 60_000)
+        const fetched = yield* Effect.promise(() =>
+          fetch(`${running.buildsUrl}${link}`).then(async (r) => ({
+            status: r.status,
+            bytes: Buffer.from(await r.arrayBuffer()),
+          })),
+        )
+        expect(fetched.status).toBe(200)
+        expect(createHash("sha256").update(fetched.bytes).digest("hex")).toBe(upload.body.sha256)
+        const forged = yield* Effect.promise(() =>
+          fetch(`${running.buildsUrl}${link.replace(/signature=\w+/, `signature=${"0".repeat(64)}`)}`),
+        )
+        expect(forged.status).toBe(403)
+        const expired = Links.sign(key, upload.body.id, Date.now() - 1)
+        expect((yield* Effect.promise(() => fetch(`${running.buildsUrl}${expired}`))).status).toBe(403)
+
         // the worker's upload deployed to web reads as missing; nothing is created
         const crossed = yield* Harness.request(
           api,
