@@ -7,10 +7,14 @@
  * against a project with 20 services, through the gateway of a Starbase on a database of its own), all three from the
  * TypeScript sources as `pnpm starform` runs them, then the same from the bundle `npm i -g` installs
  * (`bundle_cold_start_ms`, `bundle_help_ms`, `bundle_status_ms`, built first into a temporary folder), and
- * `status_services` (how many services status listed; must be 20).
+ * `status_services` (how many services status listed; must be 20). Then `starform up`: `up_upload_mb_s` (a 50 MB
+ * folder of incompressible files packed, uploaded to the local builds service and deployed with `--detach`: MB of
+ * archive per second of the whole command, median of 3) and `up_to_active_s` (a small folder from `up` to its
+ * deployment active on kube-sim, whose simulated build takes about 3 s). Archives go to a temporary STARFORM_HOME.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { randomBytes } from "node:crypto"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -20,6 +24,9 @@ import * as Harness from "../../packages/cli/test/harness.ts"
 
 const runs = 10
 const services = 20
+const uploadMb = 50
+
+process.env.STARFORM_HOME = mkdtempSync(join(tmpdir(), "starform-bench-home-"))
 
 const print = (key: string, value: number) => console.log(`${key}=${Math.round(value * 100) / 100}`)
 
@@ -102,6 +109,44 @@ const program = Effect.gen(function* () {
   print("status_ms", status.ms)
   print("bundle_status_ms", (yield* timed(machine, api, ["status", "--json"], { ...asToken, ...fromBundle })).ms)
   print("status_services", JSON.parse(status.last.stdout).services.length)
+
+  const deployer = yield* Harness.request(
+    api,
+    "POST",
+    `/v1/workspaces/${ada.workspaceId}/tokens`,
+    { name: "bench-up", scopes: ["deploy"], projectId: project.body.id },
+    ada.token,
+  )
+  const asDeployer = { env: { STARFORM_TOKEN: deployer.body.secret } }
+  const large = join(machine.folder, "large")
+  mkdirSync(large)
+  writeFileSync(
+    join(large, ".starform.json"),
+    JSON.stringify({ workspaceId: ada.workspaceId, projectId: project.body.id, environmentId, serviceId: null }),
+  )
+  for (let i = 0; i < uploadMb / 5; i++) writeFileSync(join(large, `blob-${i}.bin`), randomBytes(5 * 1024 * 1024))
+  const uploads: Array<number> = []
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now()
+    const up = yield* Harness.run(machine, api, ["up", "--service", "svc-0", "--detach"], { ...asDeployer, cwd: large })
+    const seconds = (performance.now() - started) / 1000
+    if (up.code !== 0) throw new Error(`starform up failed: ${up.stderr}`)
+    const packed = Number(/Packed \d+ files: ([\d.]+) MiB/.exec(up.stderr)?.[1] ?? Number.NaN) * 1.048576
+    uploads.push(packed / seconds)
+  }
+  print("up_upload_mb_s", median(uploads))
+
+  const small = join(machine.folder, "small")
+  mkdirSync(small)
+  writeFileSync(
+    join(small, ".starform.json"),
+    JSON.stringify({ workspaceId: ada.workspaceId, projectId: project.body.id, environmentId, serviceId: null }),
+  )
+  writeFileSync(join(small, "index.js"), "console.log('up')\n")
+  const started = performance.now()
+  const active = yield* Harness.run(machine, api, ["up", "--service", "svc-1"], { ...asDeployer, cwd: small })
+  if (active.code !== 0) throw new Error(`starform up failed: ${active.stderr}`)
+  print("up_to_active_s", (performance.now() - started) / 1000)
 })
 
 Effect.runPromise(program.pipe(Effect.provide(TestDatabase.layer), Effect.scoped)).then(

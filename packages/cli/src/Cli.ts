@@ -22,6 +22,7 @@ import { run } from "./commands/Run.ts"
 import { service } from "./commands/Service.ts"
 import { status } from "./commands/Status.ts"
 import { tokens } from "./commands/Tokens.ts"
+import { up } from "./commands/Up.ts"
 import { variables } from "./commands/Variables.ts"
 import { whoami } from "./commands/Whoami.ts"
 import { exitCodes, fromError } from "./Failure.ts"
@@ -38,6 +39,7 @@ const starform = Command.make("starform").pipe(
     init,
     link,
     status,
+    up,
     deploy,
     redeploy,
     rollback,

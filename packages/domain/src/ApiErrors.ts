@@ -161,11 +161,16 @@ export class RateLimited extends Schema.Error<RateLimited>("RateLimited")(
 /** 413: the request body is larger than the API accepts (see `RequestBodies.limits`). */
 export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLarge")(
   {
-    _tag: Schema.tagDefaultOmit("PayloadTooLarge"),
-    code: Schema.tag("payload_too_large"),
-    message: Schema.String,
+    _tag: Schema.tagDefaultOmit("PayloadTooLarge").pipe(
+      Schema.annotateEncoded({ description: "Not sent: the error's name in Effect clients." }),
+    ),
+    code: Schema.tag("payload_too_large").annotate({ description: "`payload_too_large`." }),
+    message: Schema.String.annotate({ description: "How large the body was, when known, and the limit." }),
   },
-  { httpApiStatus: 413 },
+  {
+    httpApiStatus: 413,
+    description: "The request body is larger than this endpoint accepts; nothing was stored.",
+  },
 ) {}
 
 /** 415: a request body that is not `application/json`. */

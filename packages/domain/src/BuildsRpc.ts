@@ -10,7 +10,16 @@ import {
 } from "./api/Builds.ts"
 import { InstallationView, InstallLink, RepositoryView } from "./api/Github.ts"
 import { WorkspacePlan } from "./Identity.ts"
-import { BuildId, DeploymentId, GithubInstallationId, ProjectId, ServiceId, UserId, WorkspaceId } from "./Ids.ts"
+import {
+  BuildId,
+  DeploymentId,
+  GithubInstallationId,
+  ProjectId,
+  ServiceId,
+  SourceUploadId,
+  UserId,
+  WorkspaceId,
+} from "./Ids.ts"
 
 /**
  * The builds service's contract with the gateway: GitHub webhook deliveries (already signature-checked by the
@@ -78,6 +87,13 @@ export const ListBuilds = Rpc.make("ListBuilds", {
 
 export const GetBuild = Rpc.make("GetBuild", { payload: { buildId: BuildId }, success: BuildView, error: NotFound })
 
+/** Whose an uploaded folder is (before a deployment is made of it): NotFound when it has expired or never existed. */
+export const GetSourceUpload = Rpc.make("GetSourceUpload", {
+  payload: { sourceUploadId: SourceUploadId },
+  success: Schema.Struct({ projectId: ProjectId, serviceId: ServiceId }),
+  error: NotFound,
+})
+
 export const CancelBuild = Rpc.make("CancelBuild", {
   payload: { buildId: BuildId },
   success: BuildView,
@@ -123,6 +139,7 @@ export class BuildsRpcs extends RpcGroup.make(
   ListRepositories,
   ListBuilds,
   GetBuild,
+  GetSourceUpload,
   CancelBuild,
   GetBuildLogs,
   WatchBuildLogs,

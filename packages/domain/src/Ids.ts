@@ -34,6 +34,7 @@ export const prefixes = {
   cloudCredential: "ccr",
   apiToken: "tok",
   auditEntry: "aud",
+  sourceUpload: "upl",
 } as const
 
 export type Entity = keyof typeof prefixes
@@ -96,6 +97,8 @@ export const DeploymentId = idSchema("deployment", "a deployment").pipe(Schema.b
 export type DeploymentId = typeof DeploymentId.Type
 export const BuildId = idSchema("build", "a build").pipe(Schema.brand("BuildId"))
 export type BuildId = typeof BuildId.Type
+export const SourceUploadId = idSchema("sourceUpload", "a source upload").pipe(Schema.brand("SourceUploadId"))
+export type SourceUploadId = typeof SourceUploadId.Type
 export const RegionId = idSchema("region", "a region").pipe(Schema.brand("RegionId"))
 export type RegionId = typeof RegionId.Type
 export const ClusterId = idSchema("cluster", "a cluster").pipe(Schema.brand("ClusterId"))
@@ -153,6 +156,7 @@ export interface IdOf {
   readonly service: ServiceId
   readonly deployment: DeploymentId
   readonly build: BuildId
+  readonly sourceUpload: SourceUploadId
   readonly region: RegionId
   readonly cluster: ClusterId
   readonly billingCustomer: BillingCustomerId

@@ -55,6 +55,7 @@ describe("makeId", () => {
       service: Ids.ServiceId,
       deployment: Ids.DeploymentId,
       build: Ids.BuildId,
+      sourceUpload: Ids.SourceUploadId,
       region: Ids.RegionId,
       cluster: Ids.ClusterId,
       billingCustomer: Ids.BillingCustomerId,

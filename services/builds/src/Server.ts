@@ -11,6 +11,9 @@ import * as Policy from "./Policy.ts"
 import { Projects } from "./Projects.ts"
 import { Pipeline } from "./pipeline/Pipeline.ts"
 import * as KubeRunner from "./runner/KubeRunner.ts"
+import * as SourceRoutes from "./sources/Routes.ts"
+import { SourceStore } from "./sources/SourceStore.ts"
+import { SourceUploads } from "./sources/SourceUploads.ts"
 import { BuildSettings } from "./store/BuildSettings.ts"
 import { BuildStore } from "./store/BuildStore.ts"
 import { Deliveries } from "./webhooks/Deliveries.ts"
@@ -39,6 +42,7 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
     const pipeline = yield* Pipeline
     const projects = yield* Projects
     const buildSettings = yield* BuildSettings
+    const uploads = yield* SourceUploads
 
     const build = (buildId: string) =>
       Effect.flatMap(store.get(buildId), (row) =>
@@ -148,6 +152,13 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
 
       GetBuild: ({ buildId }) => Effect.flatMap(build(buildId), pipeline.viewOf),
 
+      GetSourceUpload: ({ sourceUploadId }) =>
+        Effect.flatMap(uploads.get(sourceUploadId), (row) =>
+          Option.isSome(row)
+            ? Effect.succeed({ projectId: row.value.projectId, serviceId: row.value.serviceId })
+            : Effect.fail(ApiErrors.NotFound.of("source upload", sourceUploadId)),
+        ),
+
       CancelBuild: ({ buildId }) => pipeline.cancelBuild(buildId),
 
       GetBuildLogs: ({ buildId, after, limit }) =>
@@ -202,16 +213,26 @@ const Handlers = BuildsRpc.BuildsRpcs.toLayer(
 export const ServicesLive = Layer.mergeAll(GithubEvents.layer).pipe(
   Layer.provideMerge(Pipeline.layer),
   Layer.provideMerge(
-    Layer.mergeAll(BuildStore.layer, BuildSettings.layer, BuildLogs.layer, Deliveries.layer, Installations.layer),
+    Layer.mergeAll(
+      BuildStore.layer,
+      BuildSettings.layer,
+      BuildLogs.layer,
+      Deliveries.layer,
+      Installations.layer,
+      SourceStore.layer,
+      SourceUploads.layer,
+    ),
   ),
 )
 
-/** The RPC routes. */
-export const routes = ServiceServer.layerHttp({ group: BuildsRpc.BuildsRpcs, path: BuildsRpc.path }).pipe(
-  Layer.provide(Handlers),
-  Layer.provide(BuildsRpc.serialization),
-  Layer.provideMerge(ServicesLive),
-)
+/** The RPC routes, and the plain HTTP routes of source archives. */
+export const routes = Layer.mergeAll(
+  ServiceServer.layerHttp({ group: BuildsRpc.BuildsRpcs, path: BuildsRpc.path }).pipe(
+    Layer.provide(Handlers),
+    Layer.provide(BuildsRpc.serialization),
+  ),
+  SourceRoutes.layer,
+).pipe(Layer.provideMerge(ServicesLive))
 
 /** The builds service listening on `host:port`, its Jobs run by Kubernetes (a real cluster, or kube-sim). */
 export const layer = (options: { readonly host: string; readonly port: number }) =>

@@ -14,6 +14,7 @@ const spec: Builds.Job.BuildSpec = {
   attempt: 2,
   repoFullName: "acme/api",
   commitSha: "a".repeat(40),
+  sourceUrl: null,
   rootDirectory: "/apps/api/",
   imageRef: "registry.starform.internal/prj/svc:dep",
   imageSizeLimitBytes: 10_000_000_000,
@@ -42,6 +43,16 @@ describe("the build Job", () => {
     expect(Buffer.from(secret.data.token, "base64").toString()).toBe("ghs_secret")
     const plain = Job.buildJob({ ...spec, buildCommand: null, startCommand: null })
     expect(plain.spec.template.spec.containers[0]!.env.map((e) => e.name)).not.toContain("RAILPACK_BUILD_CMD")
+  })
+
+  it("a build of an uploaded folder fetches it through its link instead of cloning (no link: no fetch)", () => {
+    const link = "http://builds:8083/sources/upl_0abcdefghijklmnopqrstuvw/archive?expires=1&signature=ab"
+    const env = (s: Builds.Job.BuildSpec) =>
+      Object.fromEntries(Job.buildJob(s).spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]))
+    expect(env({ ...spec, sourceUrl: link, repoFullName: "", commitSha: "" }).STARFORM_SOURCE_URL).toBe(link)
+    expect(env(spec)).not.toHaveProperty("STARFORM_SOURCE_URL")
+    expect(Job.script).toMatch(/curl .*"\$STARFORM_SOURCE_URL"/)
+    expect(Job.script).toContain("tar -xzf /tmp/source.tar.gz -C /workspace")
   })
 
   it("its script is valid shell and reports every step with the markers the pipeline reads", () => {

@@ -139,6 +139,8 @@ const fill = (route: Route, ids: Tenant) =>
 
 /** Bodies for routes whose schema has a rule random generation does not hit (e.g. an email address's shape). */
 const examples: Record<string, unknown> = {
+  // a binary body (a folder's gzipped tar): any bytes reach authorization, sent as the archive type it declares
+  "POST /v1/services/{serviceId}/sources": "not really an archive",
   "POST /v1/workspaces/{workspaceId}/invitations": { email: "someone@example.com", role: "developer" },
   "POST /v1/workspaces/{workspaceId}/projects": { name: "matrix" },
   "POST /v1/projects/{projectId}/environments": { name: "matrix" },
@@ -208,6 +210,9 @@ layer(TestDatabase.layer)("the tenancy matrix", (it) => {
         Harness.request(baseUrl, route.method, fill(route, ids), {
           token,
           ...(mutating(route) && route.endpoint.payload.size > 0 ? { body: bodyFor(route) } : {}),
+          ...(route.endpoint.payload.has("application/gzip")
+            ? { headers: { "content-type": "application/gzip" } }
+            : {}),
         })
 
       const leaks: Array<string> = []

@@ -1,5 +1,5 @@
 import { Catalog, type FieldCrypto } from "@starform/crypto"
-import { type Deploys, Names, Projects, ServiceConfig } from "@starform/domain"
+import { type Deploys, Ids, Names, Projects, ServiceConfig } from "@starform/domain"
 import { Effect, Schema } from "effect"
 
 /**
@@ -30,6 +30,8 @@ export const Snapshot = Schema.Struct({
   variableKeys: Schema.optionalKey(Schema.Array(Schema.String)),
   /** Written before variables had a column of their own: key → value sealed as a service variable. */
   variables: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** The uploaded folder this release is built from (`starform up`), instead of a commit or an image. */
+  sourceUploadId: Schema.optionalKey(Ids.SourceUploadId),
 })
 export type Snapshot = typeof Snapshot.Type
 
@@ -41,6 +43,7 @@ export const describe = (snapshot: Snapshot) => ({
   service: snapshot.service,
   config: Schema.encodeSync(ServiceConfig.ServiceConfig)(snapshot.config),
   variableKeys: keysOf(snapshot),
+  ...(snapshot.sourceUploadId === undefined ? {} : { sourceUploadId: snapshot.sourceUploadId }),
 })
 
 /** The keys of the snapshot's variables, sorted. */

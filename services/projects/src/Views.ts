@@ -167,6 +167,7 @@ export const deployment = (row: Deploys.Deployment): DeploymentsApi.DeploymentVi
       },
       config: snapshot.config,
       variableKeys: [...Snapshot.keysOf(snapshot)],
+      ...(snapshot.sourceUploadId === undefined ? {} : { sourceUploadId: snapshot.sourceUploadId }),
     },
     observed: observed(row),
     startedAt: isoOrNull(row.startedAt),

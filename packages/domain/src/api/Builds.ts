@@ -1,12 +1,13 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts"
+import { Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed } from "../ApiErrors.ts"
 import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { BuildFailureKind, BuildLogStream, BuildStatus } from "../Deploys.ts"
 import { BuildId, DeploymentId, EnvironmentId, ProjectId, ServiceId } from "../Ids.ts"
 import * as Rules from "../Rules.ts"
 import { Instant } from "./Projects.ts"
+import * as Sources from "./Sources.ts"
 
 /**
  * Builds: the attempts at turning a deployment's commit into an image (queued → cloning → building → pushing →
@@ -188,6 +189,19 @@ export const BuildsGroup = HttpApiGroup.make("builds")
           200: { ...operation.responses[200], description: "The build's log lines as Server-Sent Events." },
         },
       })),
+    HttpApiEndpoint.post("uploadSource", "/v1/services/:serviceId/sources", {
+      params: { serviceId: ServiceId },
+      // a binary body, streamed through to the builds service (the JSON body guard lets this endpoint's through)
+      payload: HttpApiSchema.StreamUint8Array({ contentType: Sources.contentType, maxBytes: Sources.maxBytes }),
+      success: Sources.SourceUploadView.pipe(HttpApiSchema.status(201)),
+      error: [ValidationFailed, Forbidden, NotFound, PayloadTooLarge],
+    })
+      .annotateMerge(Auth.requires("deployment.create", Auth.ofResource("service", "serviceId")))
+      .annotate(OpenApi.Summary, "Upload a folder's gzipped tar, to deploy it without GitHub (`starform up`)")
+      .annotate(
+        OpenApi.Description,
+        `The body is the archive (Content-Type: application/gzip), at most ${Sources.maxBytes} bytes (413 names both sizes). Deploy it with \`sourceUploadId\` on a new deployment: it is built like a commit.`,
+      ),
     HttpApiEndpoint.get("getBuildSettings", "/v1/services/:serviceId/build-settings", {
       params: { serviceId: ServiceId },
       success: BuildSettingsView,

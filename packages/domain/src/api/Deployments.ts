@@ -4,7 +4,7 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from "../ApiErrors.ts
 import * as Auth from "../Auth.ts"
 import { Authentication } from "../Auth.ts"
 import { CommitSha, DeploymentStatus, DeploymentTrigger, ImageDigest } from "../Deploys.ts"
-import { DeploymentId, EnvironmentId, ProjectId, ServiceId, UserId } from "../Ids.ts"
+import { DeploymentId, EnvironmentId, ProjectId, ServiceId, SourceUploadId, UserId } from "../Ids.ts"
 import { ImageRef } from "../Projects.ts"
 import * as RequestBodies from "../RequestBodies.ts"
 import * as Rules from "../Rules.ts"
@@ -36,6 +36,9 @@ export const SnapshotView = Schema.Struct({
   config: ServiceConfig,
   variableKeys: Schema.Array(Schema.String).annotate({
     description: "The names of the variables the deployment resolved (values are never shown).",
+  }),
+  sourceUploadId: Schema.optionalKey(SourceUploadId).annotate({
+    description: "The uploaded folder it was built from (`starform up`); absent for a commit or an image.",
   }),
 }).annotate({
   identifier: "DeploymentSnapshot",
@@ -114,6 +117,10 @@ export const CreateDeploymentRequest = Schema.Struct({
   }),
   commitMessage: Schema.optionalKey(Rules.text(10_000)).annotate({
     description: "The commit's message, shown with the deployment.",
+  }),
+  sourceUploadId: Schema.optionalKey(SourceUploadId).annotate({
+    description:
+      "An uploaded folder to build instead (`POST /v1/services/{serviceId}/sources`); leaves out imageRef, imageDigest and commitSha.",
   }),
 })
 export type CreateDeploymentRequest = typeof CreateDeploymentRequest.Type

@@ -52,17 +52,19 @@ export class Intake extends Context.Service<
         deployment: DeploymentsApi.DeploymentView,
       ) {
         const source = deployment.snapshot.service.source
-        const repoFullName = source.type === "repo" ? source.repoFullName : null
-        const rootDirectory = source.type === "repo" ? source.rootDirectory : "/"
+        const uploadId = deployment.snapshot.sourceUploadId ?? null
+        // an uploaded folder is built as it is: no repository, no commit, no installation
+        const repoFullName = source.type === "repo" && uploadId === null ? source.repoFullName : null
+        const rootDirectory = source.type === "repo" && uploadId === null ? source.rootDirectory : "/"
         const owner = repoFullName?.split("/")[0]?.toLowerCase()
-        const installation = (yield* installations.list(workspaceId)).find(
+        const installation = (uploadId !== null ? [] : yield* installations.list(workspaceId)).find(
           (i) => i.accountLogin.toLowerCase() === owner && i.status === "active",
         )
         const config = deployment.snapshot.config
         // a deploy made without a commit (from the API) builds the branch's head, as it is now
         const commitSha =
           deployment.commitSha ??
-          (installation === undefined || source.type !== "repo"
+          (installation === undefined || source.type !== "repo" || uploadId !== null
             ? null
             : yield* installations.token(installation).pipe(
                 Effect.flatMap((token) => github.commitOf(token, source.repoFullName, source.branch)),
@@ -80,6 +82,7 @@ export class Intake extends Context.Service<
           commitSha,
           rootDirectory,
           githubInstallationId: installation?.id ?? null,
+          sourceUploadId: uploadId,
           overrides: {
             buildCommand: config.buildCommand,
             startCommand: config.startCommand,
@@ -91,7 +94,9 @@ export class Intake extends Context.Service<
         if (Option.isSome(created)) {
           yield* decisions.note(
             created.value.id,
-            `Queued: ${repoFullName ?? "image"}@${deployment.commitSha?.slice(0, 12) ?? (source.type === "repo" ? source.branch : "")} for deploy #${deployment.number}.`,
+            uploadId !== null
+              ? `Queued: the uploaded folder ${uploadId} for deploy #${deployment.number}.`
+              : `Queued: ${repoFullName ?? "image"}@${deployment.commitSha?.slice(0, 12) ?? (source.type === "repo" ? source.branch : "")} for deploy #${deployment.number}.`,
           )
         }
       })

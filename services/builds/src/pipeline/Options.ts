@@ -13,6 +13,8 @@ export interface PipelineOptions {
   readonly retryBaseMs: number
   /** Where images are pushed: `<registry>/<project>/<service>:<deployment>`. */
   readonly registry: string
+  /** The builds service as build Jobs reach it: they fetch uploaded folders from `<sourcesUrl>/sources/…`. */
+  readonly sourcesUrl: string
 }
 
 export const defaultOptions: PipelineOptions = {
@@ -20,6 +22,7 @@ export const defaultOptions: PipelineOptions = {
   watchMs: 1000,
   retryBaseMs: 15_000,
   registry: "registry.starform.internal",
+  sourcesUrl: "http://starform-builds.starform-system.svc.cluster.local:8083",
 }
 
 export class PipelineOptionsService extends Context.Service<PipelineOptionsService, PipelineOptions>()(

@@ -9,7 +9,8 @@ export const imageRefOf = (
   d: { readonly projectId: string; readonly serviceId: string; readonly id: string },
 ) => `${registry}/${d.projectId.replace(/_/g, "-")}/${d.serviceId.replace(/_/g, "-")}:${d.id.replace(/_/g, "-")}`
 
-export const specOf = (registry: string, row: BuildRecord): Job.BuildSpec => ({
+/** `sourceUrl`: the link the Job fetches an uploaded folder from, for a build of an upload. */
+export const specOf = (registry: string, row: BuildRecord, sourceUrl: string | null = null): Job.BuildSpec => ({
   buildId: row.id,
   workspaceId: row.workspaceId ?? "",
   projectId: row.projectId,
@@ -19,6 +20,7 @@ export const specOf = (registry: string, row: BuildRecord): Job.BuildSpec => ({
   attempt: row.attempt,
   repoFullName: row.repoFullName ?? "",
   commitSha: row.commitSha ?? "",
+  sourceUrl,
   rootDirectory: row.rootDirectory,
   imageRef: imageRefOf(registry, { projectId: row.projectId, serviceId: row.serviceId, id: row.deploymentId }),
   imageSizeLimitBytes: Number(row.imageSizeLimitBytes),

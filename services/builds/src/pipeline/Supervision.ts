@@ -1,4 +1,4 @@
-import { Clock, Context, DateTime, Effect, Layer, Option, Schedule } from "effect"
+import { Clock, Context, DateTime, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import type { Fault } from "../Faults.ts"
 import { Installations } from "../github/Installations.ts"
 import { BuildLogs, type LogLine } from "../logs/BuildLogs.ts"
@@ -6,6 +6,7 @@ import * as Machine from "../Machine.ts"
 import * as Job from "../runner/Job.ts"
 import * as Protocol from "../runner/Protocol.ts"
 import { Runner } from "../runner/Runner.ts"
+import * as Links from "../sources/Links.ts"
 import { type BuildRecord, BuildStore } from "../store/BuildStore.ts"
 import { type BuildGone, Decisions } from "./Decisions.ts"
 import { PipelineOptionsService } from "./Options.ts"
@@ -43,11 +44,30 @@ export class Supervision extends Context.Service<
       const predeploy = yield* PreDeploy
       const { report } = yield* Report
       const { decide, fresh } = decisions
+      const signingKey = yield* Links.SigningKey
 
       const fail = (id: string, fault: Fault) => Effect.asVoid(decide(id, { _tag: "Failed", fault }))
 
+      /** An uploaded folder's build: its Job fetches the archive through a signed link, no GitHub token needed. */
+      const startUpload = Effect.fn("Pipeline.startUploadBuild")(function* (row: BuildRecord, uploadId: string) {
+        const expires = (yield* Clock.currentTimeMillis) + Links.linkLifetimeMs
+        const link = `${options.sourcesUrl}${Links.sign(signingKey, uploadId, expires)}`
+        return yield* runner.startBuild(specOf(options.registry, row, link), Redacted.make(""))
+      })
+
       /** Creates the attempt's Job; false when the build failed before it could start (the reason is decided). */
       const start = Effect.fn("Pipeline.startBuild")(function* (row: BuildRecord) {
+        if (row.sourceUploadId !== null) {
+          const started = yield* startUpload(row, row.sourceUploadId).pipe(Effect.result)
+          if (started._tag === "Failure") {
+            yield* fail(row.id, { _tag: "RunnerLost", detail: started.failure.message })
+            return false
+          }
+          const name = Job.jobName(row.id, row.attempt)
+          yield* store.setRunnerJob(row.id, name)
+          yield* decisions.note(row.id, `Build Job ${name} started (attempt ${row.attempt}, uploaded folder).`)
+          return true
+        }
         const installation =
           row.githubInstallationId === null ? Option.none() : yield* installations.get(row.githubInstallationId)
         if (Option.isNone(installation)) {

@@ -35,6 +35,8 @@ export interface BuildSpec {
   readonly attempt: number
   readonly repoFullName: string
   readonly commitSha: string
+  /** A build of an uploaded folder: the short-lived link to its gzipped tar, fetched instead of cloning. */
+  readonly sourceUrl: string | null
   readonly rootDirectory: string
   readonly imageRef: string
   readonly imageSizeLimitBytes: number
@@ -67,14 +69,21 @@ export const script = [
   'mark() { echo "::starform $*"; }',
   'fail() { mark "fault=$1 $2"; exit "$3"; }',
   "mark phase=cloning",
-  'git init -q /workspace && cd /workspace || fail clone-network "cannot create the workspace" 10',
-  // the token goes in a header, never in the URL, so no error message or log line can carry it
-  'auth="Authorization: Basic $(printf "x-access-token:%s" "$GIT_TOKEN" | base64 | tr -d "\\n")"',
-  'git -c http.extraHeader="$auth" fetch -q --depth 1 "https://github.com/$STARFORM_REPO.git" "$STARFORM_COMMIT" 2>/tmp/git.err ' +
+  'mkdir -p /workspace && cd /workspace || fail clone-network "cannot create the workspace" 10',
+  // an uploaded folder: fetched and unpacked, with the clone's failure classification (gone: the user's; else ours)
+  'if [ -n "$(printenv STARFORM_SOURCE_URL)" ]; then ' +
+    'code=$(curl -sS -o /tmp/source.tar.gz -w "%{http_code}" "$STARFORM_SOURCE_URL" 2>/tmp/fetch.err); ' +
+    'if [ "$code" = 404 ] || [ "$code" = 403 ]; then fail source-unavailable "the uploaded folder is no longer available ($code)" 11; fi; ' +
+    'if [ "$code" != 200 ]; then fail clone-network "fetching the uploaded folder: $code $(tail -n 1 /tmp/fetch.err)" 10; fi; ' +
+    'tar -xzf /tmp/source.tar.gz -C /workspace || fail source-unavailable "the uploaded folder is not a gzipped tar" 11; ' +
+    'else git init -q /workspace || fail clone-network "cannot create the workspace" 10; ' +
+    // the token goes in a header, never in the URL, so no error message or log line can carry it
+    'auth="Authorization: Basic $(printf "x-access-token:%s" "$GIT_TOKEN" | base64 | tr -d "\\n")"; ' +
+    'git -c http.extraHeader="$auth" fetch -q --depth 1 "https://github.com/$STARFORM_REPO.git" "$STARFORM_COMMIT" 2>/tmp/git.err ' +
     '|| { if grep -qiE "not found|repository .* does not exist|couldn.t find remote ref|not our ref" /tmp/git.err; ' +
     'then fail source-unavailable "$STARFORM_REPO@$STARFORM_COMMIT was not found" 11; ' +
-    'else fail clone-network "$(tail -n 1 /tmp/git.err)" 10; fi; }',
-  "git checkout -q FETCH_HEAD",
+    'else fail clone-network "$(tail -n 1 /tmp/git.err)" 10; fi; }; ' +
+    "git checkout -q FETCH_HEAD; fi",
   'cd "/workspace$STARFORM_ROOT" 2>/dev/null || fail source-unavailable "the root directory $STARFORM_ROOT does not exist at this commit" 11',
   "mark phase=building",
   "railpack prepare . --plan-out /tmp/plan.json --info-out /tmp/info.json >/tmp/prepare.log 2>&1 " +
@@ -107,6 +116,7 @@ export const buildJob = (spec: BuildSpec, images: RunnerImages = defaultImages) 
     { name: "BUILDKIT_HOST", value: images.buildkitHost },
     { name: "STARFORM_REPO", value: spec.repoFullName },
     { name: "STARFORM_COMMIT", value: spec.commitSha },
+    ...(spec.sourceUrl === null ? [] : [{ name: "STARFORM_SOURCE_URL", value: spec.sourceUrl }]),
     { name: "STARFORM_ROOT", value: spec.rootDirectory === "/" ? "" : spec.rootDirectory.replace(/\/+$/, "") },
     { name: "STARFORM_IMAGE", value: spec.imageRef },
     { name: "STARFORM_IMAGE_SIZE_LIMIT", value: String(spec.imageSizeLimitBytes) },

@@ -21,7 +21,12 @@ export const Overrides = Schema.Struct({
 export type Overrides = typeof Overrides.Type
 
 /** A `builds` row: the domain's build with its overrides typed. */
-export const BuildRecord = Schema.Struct({ ...Deploys.Build.fields, overrides: Overrides })
+export const BuildRecord = Schema.Struct({
+  ...Deploys.Build.fields,
+  overrides: Overrides,
+  /** The uploaded folder built instead of a commit (`starform up`); null for a commit. */
+  sourceUploadId: Schema.NullOr(Schema.String),
+})
 export type BuildRecord = typeof BuildRecord.Type
 
 export type PredeployStatus = NonNullable<BuildRecord["predeployStatus"]>
@@ -39,6 +44,7 @@ export interface NewBuild {
   readonly commitSha: string | null
   readonly rootDirectory: string
   readonly githubInstallationId: string | null
+  readonly sourceUploadId: string | null
   readonly overrides: Overrides
   readonly imageSizeLimitBytes: number
   readonly timeoutSeconds: number
@@ -145,6 +151,7 @@ export class BuildStore extends Context.Service<
                   commitSha: build.commitSha,
                   rootDirectory: build.rootDirectory,
                   githubInstallationId: build.githubInstallationId,
+                  sourceUploadId: build.sourceUploadId,
                   overrides: JSON.stringify(build.overrides),
                   imageSizeLimitBytes: build.imageSizeLimitBytes,
                   timeoutSeconds: build.timeoutSeconds,
@@ -211,10 +218,10 @@ export class BuildStore extends Context.Service<
                 yield* sql`
                   INSERT INTO builds (id, deployment_id, project_id, environment_id, service_id, status, attempt,
                     timeout_seconds, workspace_id, repo_full_name, commit_sha, root_directory, github_installation_id,
-                    overrides, image_size_limit_bytes, not_before, predeploy_status)
+                    source_upload_id, overrides, image_size_limit_bytes, not_before, predeploy_status)
                   SELECT ${next}, deployment_id, project_id, environment_id, service_id, 'queued', attempt + 1,
                     timeout_seconds, workspace_id, repo_full_name, commit_sha, root_directory, github_installation_id,
-                    overrides, image_size_limit_bytes, clock_timestamp() + make_interval(secs => ${retryAfterMs / 1000}),
+                    source_upload_id, overrides, image_size_limit_bytes, clock_timestamp() + make_interval(secs => ${retryAfterMs / 1000}),
                     CASE WHEN overrides->>'preDeployCommand' IS NULL THEN NULL ELSE 'pending' END
                   FROM builds WHERE id = ${row.id}`
                 yield* sql`INSERT INTO build_transitions (build_id, status, at) VALUES (${next}, 'queued', clock_timestamp())`

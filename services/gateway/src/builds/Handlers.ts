@@ -1,8 +1,10 @@
 import { Auth, PublicApi } from "@starform/domain"
 import { Effect, Layer, Stream } from "effect"
+import { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { IdentityClient, call as identityCall } from "../identity/IdentityClient.ts"
 import { BuildsClient, call, layerFromUrl } from "./BuildsClient.ts"
+import { SourceUploads } from "./SourceUploads.ts"
 
 /**
  * The builds group: a deployment's builds, one build, cancelling it, its log, and a service's build settings, each
@@ -15,6 +17,7 @@ const BuildsGroup = HttpApiBuilder.group(PublicApi.Api, "builds", (handlers) =>
   Effect.gen(function* () {
     const builds = yield* BuildsClient
     const identity = yield* IdentityClient
+    const sources = yield* SourceUploads
     /** The service's project and its workspace's plan. */
     const planned = Effect.gen(function* () {
       const tenant = yield* Auth.CurrentTenant
@@ -32,6 +35,25 @@ const BuildsGroup = HttpApiBuilder.group(PublicApi.Api, "builds", (handlers) =>
       .handle("watchBuildLogs", ({ params, query }) =>
         Effect.succeed(builds.WatchBuildLogs({ ...params, after: query.after ?? 0 }).pipe(Stream.orDie)),
       )
+      .handle("uploadSource", ({ params, payload }) =>
+        Effect.gen(function* () {
+          const tenant = yield* Auth.CurrentTenant
+          const actor = yield* Auth.CurrentActor
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const length = request.headers["content-length"]
+          return yield* sources.upload(
+            {
+              serviceId: params.serviceId,
+              // a service's tenant always has a project (the projects service's `Locate`)
+              projectId: tenant.projectId!,
+              workspaceId: tenant.workspaceId,
+              createdBy: actor.userId,
+              contentLength: length === undefined ? undefined : Number(length),
+            },
+            payload,
+          )
+        }),
+      )
       .handle("getBuildSettings", ({ params }) =>
         Effect.flatMap(planned, ({ plan }) => call(builds.GetBuildSettings({ ...params, plan }))),
       )
@@ -43,4 +65,4 @@ const BuildsGroup = HttpApiBuilder.group(PublicApi.Api, "builds", (handlers) =>
   }),
 )
 
-export const handlers = BuildsGroup.pipe(Layer.provide(layerFromUrl))
+export const handlers = BuildsGroup.pipe(Layer.provide(layerFromUrl), Layer.provide(SourceUploads.layer))

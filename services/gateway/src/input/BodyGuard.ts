@@ -1,4 +1,4 @@
-import { ApiErrors, RequestBodies } from "@starform/domain"
+import { ApiErrors, RequestBodies, SourcesApi } from "@starform/domain"
 import { ByteSize, Effect, Layer } from "effect"
 import { HttpIncomingMessage, HttpMethod, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpApiEndpoint } from "effect/http-api"
@@ -56,6 +56,38 @@ const refuseBodyless = (text: string): HttpServerResponse.HttpServerResponse | u
   )
 }
 
+/**
+ * The one exemption: endpoints whose body is a binary archive, streamed through unread. Their own limit is checked
+ * here from `Content-Length` (413 naming both sizes); a body without one is cut off at the limit as it streams.
+ */
+const binaryBodies: ReadonlyMap<string, { readonly contentType: string; readonly maxBytes: number }> = new Map([
+  ["uploadSource", { contentType: SourcesApi.contentType, maxBytes: SourcesApi.maxBytes }],
+])
+
+const guardBinary = <E, R>(
+  httpEffect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  body: { readonly contentType: string; readonly maxBytes: number },
+) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const length = Number(request.headers["content-length"] ?? Number.NaN)
+    if (length > body.maxBytes)
+      return Effect.succeed(
+        ErrorResponses.respond(new ApiErrors.PayloadTooLarge({ message: SourcesApi.tooLargeMessage(length) })).pipe(
+          HttpServerResponse.setHeader("connection", "close"),
+        ),
+      )
+    const type = request.headers["content-type"]
+    if (type === undefined || mediaType(type) !== body.contentType)
+      return Effect.succeed(
+        ErrorResponses.respond(
+          new ApiErrors.UnsupportedMediaType({
+            message: `The request body must be a gzipped tar sent as Content-Type: ${body.contentType}.`,
+          }),
+        ),
+      )
+    return httpEffect
+  })
+
 const isTooLarge = (error: unknown) =>
   HttpServerError.isHttpServerError(error) &&
   error.reason._tag === "RequestParseError" &&
@@ -66,6 +98,8 @@ const guard = <E, R>(
   endpoint: HttpApiEndpoint.Top,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> => {
   if (!HttpMethod.hasBody(endpoint.method)) return httpEffect
+  const binary = binaryBodies.get(endpoint.identifier)
+  if (binary !== undefined) return guardBinary(httpEffect, binary)
   const declaresBody = endpoint.payload.size > 0
   return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest

@@ -1,6 +1,7 @@
-import { Auth, DeploymentsApi, PublicApi } from "@starform/domain"
+import { ApiErrors, Auth, DeploymentsApi, type Ids, PublicApi } from "@starform/domain"
 import { Effect, Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
+import * as BuildsClient from "../builds/BuildsClient.ts"
 import { acting } from "./Acting.ts"
 import * as DeploymentStream from "./DeploymentStream.ts"
 import { call, layerFromUrl, ProjectsClient } from "./ProjectsClient.ts"
@@ -91,7 +92,19 @@ const VariablesGroup = HttpApiBuilder.group(PublicApi.Api, "variables", (handler
 const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (handlers) =>
   Effect.gen(function* () {
     const projects = yield* ProjectsClient
+    const builds = yield* BuildsClient.BuildsClient
     const stopping = yield* DeploymentStream.Stopping
+    /** An uploaded folder is deployed only to the service it was uploaded for (another's reads as missing). */
+    const uploadOf = (serviceId: string, sourceUploadId: Ids.SourceUploadId | undefined) =>
+      sourceUploadId === undefined
+        ? Effect.void
+        : BuildsClient.call(builds.GetSourceUpload({ sourceUploadId })).pipe(
+            Effect.filterOrFail(
+              (upload) => upload.serviceId === serviceId,
+              () => ApiErrors.NotFound.of("source upload", sourceUploadId),
+            ),
+            Effect.asVoid,
+          )
     return handlers
       .handle("listDeployments", ({ params, query }) =>
         call(projects.ListDeployments({ ...params, limit: query.limit ?? 20 })),
@@ -100,15 +113,17 @@ const DeploymentsGroup = HttpApiBuilder.group(PublicApi.Api, "deployments", (han
         Effect.succeed(DeploymentStream.watch(projects, stopping, params.environmentId, query.limit ?? 20)),
       )
       .handle("createDeployment", ({ params, headers, payload }) =>
-        Effect.flatMap(Auth.CurrentActor, (actor) =>
-          call(
-            projects.CreateDeployment({
-              ...params,
-              request: payload,
-              trigger: DeploymentsApi.triggerOf(headers["user-agent"]),
-              createdBy: actor.userId,
-            }),
-          ),
+        Effect.flatMap(
+          Effect.andThen(uploadOf(params.serviceId, payload?.sourceUploadId), Auth.CurrentActor),
+          (actor) =>
+            call(
+              projects.CreateDeployment({
+                ...params,
+                request: payload,
+                trigger: DeploymentsApi.triggerOf(headers["user-agent"]),
+                createdBy: actor.userId,
+              }),
+            ),
         ),
       )
       .handle("getDeployment", ({ params }) => call(projects.GetDeployment(params)))
@@ -139,4 +154,4 @@ export const handlers = Layer.mergeAll(
   VariablesGroup,
   DeploymentsGroup,
   ClustersGroup,
-).pipe(Layer.provide(layerFromUrl))
+).pipe(Layer.provide(layerFromUrl), Layer.provide(BuildsClient.layerFromUrl))

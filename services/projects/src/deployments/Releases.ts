@@ -57,7 +57,10 @@ export class Releases extends Context.Service<
       })
 
       /** The service as it is now, frozen: configuration, and variables resolved and sealed together. */
-      const freeze = Effect.fn("Releases.freeze")(function* (service: LockedService) {
+      const freeze = Effect.fn("Releases.freeze")(function* (
+        service: LockedService,
+        sourceUploadId?: Ids.SourceUploadId,
+      ) {
         const resolved = new Map([...(yield* variables.resolve(service.id))].sort(([a], [b]) => (a < b ? -1 : 1)))
         const variablesCiphertext = yield* crypto.encrypt(
           JSON.stringify(Object.fromEntries(resolved)),
@@ -78,6 +81,7 @@ export class Releases extends Context.Service<
           },
           config: Views.configOf(service),
           variableKeys: [...resolved.keys()],
+          ...(sourceUploadId === undefined ? {} : { sourceUploadId }),
         })
         return { snapshot, variablesCiphertext }
       })
@@ -87,6 +91,24 @@ export class Releases extends Context.Service<
           return yield* repository.transaction(
             Effect.gen(function* () {
               const service = yield* repository.lock(serviceId)
+              if (request.sourceUploadId !== undefined) {
+                // an uploaded folder is built like a commit, whatever the service's own source
+                const other = (["commitSha", "imageRef", "imageDigest"] as const).find((k) => request[k] !== undefined)
+                if (other !== undefined) {
+                  return yield* breaks(other, "source", "must be left out: this deployment builds the uploaded folder")
+                }
+                const frozen = yield* freeze(service, request.sourceUploadId)
+                return yield* enqueue(service, {
+                  trigger,
+                  commitSha: null,
+                  commitMessage: request.commitMessage ?? null,
+                  imageRef: null,
+                  imageDigest: null,
+                  ...frozen,
+                  rollbackOfDeploymentId: null,
+                  createdBy,
+                })
+              }
               if (service.sourceType === "image" && request.commitSha !== undefined) {
                 return yield* breaks(
                   "commitSha",
