@@ -17,6 +17,7 @@ CREATE TABLE source_uploads (
   -- after this the archive may be deleted: a build that has not fetched it by then fails as source-unavailable
   expires_at timestamptz NOT NULL,
   CONSTRAINT source_uploads_pkey PRIMARY KEY (id),
+  CONSTRAINT source_uploads_id_format CHECK (id ~ '^upl_[0-9a-z]{24}$'),
   CONSTRAINT source_uploads_sha256_shape CHECK (sha256 ~ '^[0-9a-f]{64}$'),
   CONSTRAINT source_uploads_size_positive CHECK (size_bytes > 0),
   CONSTRAINT source_uploads_project_fk FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE,

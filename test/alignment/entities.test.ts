@@ -66,6 +66,7 @@ const entities: { readonly [table: string]: Schema.Decoder<unknown> & Entity } =
   domains: Projects.Domain,
   deployments: Deploys.Deployment,
   builds: Deploys.Build,
+  source_uploads: Deploys.SourceUpload,
   build_transitions: Deploys.BuildTransition,
   build_logs: Deploys.BuildLogLine,
   service_build_settings: Deploys.ServiceBuildSettings,

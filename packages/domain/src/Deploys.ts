@@ -7,6 +7,7 @@ import {
   GithubInstallationId,
   ProjectId,
   ServiceId,
+  SourceUploadId,
   UserId,
   WorkspaceId,
 } from "./Ids.ts"
@@ -152,6 +153,24 @@ export class Build extends Schema.Class<Build>("Build")({
   predeployReason: Schema.NullOr(Schema.String),
   /** When the outcome was reported to the deployment. */
   reportedAt: Schema.NullOr(Timestamp),
+  /** The uploaded folder built instead of a commit (`starform up`); null for a commit. */
+  sourceUploadId: Schema.NullOr(SourceUploadId),
+}) {}
+
+/** A folder uploaded by `starform up` (`source_uploads`): the stored archive, its tenant, digest, size and expiry. */
+export class SourceUpload extends Schema.Class<SourceUpload>("SourceUpload")({
+  id: SourceUploadId,
+  workspaceId: WorkspaceId,
+  projectId: ProjectId,
+  environmentId: EnvironmentId,
+  serviceId: ServiceId,
+  sha256: Schema.String,
+  sizeBytes: Count,
+  /** The person who uploaded it; null for an API token. */
+  createdBy: Schema.NullOr(UserId),
+  createdAt: Timestamp,
+  /** After this the archive may be deleted. */
+  expiresAt: Timestamp,
 }) {}
 
 /** When a build entered one status (`build_transitions`): each status at most once per build. */
