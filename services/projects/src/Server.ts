@@ -31,9 +31,10 @@ import { Variables } from "./Variables.ts"
 
 // the deployments and variables areas' own failures, as the API's errors: here, once
 const notFound = { Missing: missingAsNotFound }
+const refusals = { Refused: refusedAsConflict }
+const stateErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict }
 const changeErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict, Invalid: invalidAsValidationFailed }
 const revealErrors = { Missing: missingAsNotFound, AuditNotRecorded: unrecordedAsDefect }
-const stateErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict }
 const deployErrors = {
   Missing: missingAsNotFound,
   Refused: refusedAsConflict,
@@ -114,11 +115,16 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       RestoreAutoDeploy: ({ workspaceId, repoOwner, reason }) =>
         deployments.setAutoDeploy({ workspaceId, repoOwner, enabled: true, reason }),
       ListRegions: () => clusters.listRegions,
-      CreateRegion: ({ slug, name }) => clusters.createRegion(slug, name),
-      RegisterCluster: (input) => clusters.register(input),
+      CreateRegion: ({ slug, name }) => clusters.createRegion(slug, name).pipe(Effect.catchTags(refusals)),
+      RegisterCluster: (input) => clusters.register(input).pipe(Effect.catchTags(stateErrors)),
       ListClusters: () => clusters.list,
-      RotateClusterToken: ({ clusterId }) => Effect.map(clusters.rotateToken(clusterId), (token) => ({ token })),
-      SetClusterStatus: ({ clusterId, status }) => clusters.setStatus(clusterId, status),
+      RotateClusterToken: ({ clusterId }) =>
+        clusters.rotateToken(clusterId).pipe(
+          Effect.map((token) => ({ token })),
+          Effect.catchTags(notFound),
+        ),
+      SetClusterStatus: ({ clusterId, status }) =>
+        clusters.setStatus(clusterId, status).pipe(Effect.catchTags(stateErrors)),
     })
   }),
 )
