@@ -50,8 +50,9 @@ export const unrecordedAsDefect = (error: AuditNotRecorded) => Effect.die(error)
 
 /** The resource is not this service's, or not the caller's (the gateway asked on their behalf): the API's 404. */
 export class Missing extends Data.TaggedError("Missing")<{ readonly resource: string; readonly id: string }> {
+  // worded as the API's `NotFound` will say it
   override get message() {
-    return `No ${this.resource} ${this.id}.`
+    return `No ${this.resource} with id ${this.id} was found.`
   }
 }
 

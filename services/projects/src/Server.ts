@@ -51,17 +51,22 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
     const clusters = yield* Clusters
     const domains = yield* Domains
     return ProjectsRpc.ProjectsRpcs.of({
-      Locate: ({ kind, id }) => projects.locate(kind, id),
+      Locate: ({ kind, id }) => projects.locate(kind, id).pipe(Effect.catchTags(notFound)),
       ListProjects: ({ workspaceId }) => projects.list(workspaceId),
-      CreateProject: ({ workspaceId, request }) => projects.create(workspaceId, request),
-      GetProject: ({ projectId }) => projects.get(projectId),
-      UpdateProject: ({ projectId, request }) => projects.update(projectId, request),
-      DeleteProject: ({ projectId }) => projects.remove(projectId),
-      ListEnvironments: ({ projectId }) => projects.listEnvironments(projectId),
-      CreateEnvironment: ({ projectId, request }) => projects.createEnvironment(projectId, request),
-      GetEnvironment: ({ environmentId }) => projects.getEnvironment(environmentId),
-      UpdateEnvironment: ({ environmentId, request }) => projects.updateEnvironment(environmentId, request),
-      DeleteEnvironment: ({ environmentId }) => projects.removeEnvironment(environmentId),
+      CreateProject: ({ workspaceId, request }) =>
+        projects.create(workspaceId, request).pipe(Effect.catchTags(changeErrors)),
+      GetProject: ({ projectId }) => projects.get(projectId).pipe(Effect.catchTags(notFound)),
+      UpdateProject: ({ projectId, request }) =>
+        projects.update(projectId, request).pipe(Effect.catchTags(changeErrors)),
+      DeleteProject: ({ projectId }) => projects.remove(projectId).pipe(Effect.catchTags(notFound)),
+      ListEnvironments: ({ projectId }) => projects.listEnvironments(projectId).pipe(Effect.catchTags(notFound)),
+      CreateEnvironment: ({ projectId, request }) =>
+        projects.createEnvironment(projectId, request).pipe(Effect.catchTags(changeErrors)),
+      GetEnvironment: ({ environmentId }) => projects.getEnvironment(environmentId).pipe(Effect.catchTags(notFound)),
+      UpdateEnvironment: ({ environmentId, request }) =>
+        projects.updateEnvironment(environmentId, request).pipe(Effect.catchTags(changeErrors)),
+      DeleteEnvironment: ({ environmentId }) =>
+        projects.removeEnvironment(environmentId).pipe(Effect.catchTags(notFound)),
       ListServices: ({ environmentId }) => services.list(environmentId),
       CreateService: ({ environmentId, request }) => services.create(environmentId, request),
       GetService: ({ serviceId }) => services.get(serviceId),
