@@ -67,16 +67,18 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
         projects.updateEnvironment(environmentId, request).pipe(Effect.catchTags(changeErrors)),
       DeleteEnvironment: ({ environmentId }) =>
         projects.removeEnvironment(environmentId).pipe(Effect.catchTags(notFound)),
-      ListServices: ({ environmentId }) => services.list(environmentId),
-      CreateService: ({ environmentId, request }) => services.create(environmentId, request),
-      GetService: ({ serviceId }) => services.get(serviceId),
-      UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
+      ListServices: ({ environmentId }) => services.list(environmentId).pipe(Effect.catchTags(notFound)),
+      CreateService: ({ environmentId, request }) =>
+        services.create(environmentId, request).pipe(Effect.catchTags(stateErrors)),
+      GetService: ({ serviceId }) => services.get(serviceId).pipe(Effect.catchTags(notFound)),
+      UpdateService: ({ serviceId, request }) =>
+        services.update(serviceId, request).pipe(Effect.catchTags(stateErrors)),
       ListServiceDomains: ({ serviceId }) => domains.list(serviceId),
       ChangeGeneratedSubdomain: ({ serviceId, subdomain, actor }) =>
         domains
           .changeSubdomain(serviceId, subdomain, actor)
           .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
-      DeleteService: ({ serviceId }) => services.remove(serviceId),
+      DeleteService: ({ serviceId }) => services.remove(serviceId).pipe(Effect.catchTags(notFound)),
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId).pipe(Effect.catchTags(notFound)),
       SetServiceVariables: ({ serviceId, variables: values }) =>
         variables.setService(serviceId, values).pipe(Effect.catchTags(changeErrors)),

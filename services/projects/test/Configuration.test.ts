@@ -111,7 +111,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("service config
         expect(changed.config.probes.readiness).toMatchObject({ type: "http", path: "/healthz" })
         yield* imageService(environment.id, "web")
         const clash = yield* Effect.flip(services.update(api.id, { name: "web" as never }))
-        expect(clash).toMatchObject({ _tag: "Conflict", field: "name" })
+        expect(clash).toMatchObject({ _tag: "Refused", field: "name" })
       }),
   )
 })
