@@ -4,7 +4,7 @@ import { Sql } from "@starform/db"
 import { ClustersApi, Ids, ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { type Conflict, conflict, type NotFound, notFound } from "./Errors.ts"
+import { type Missing, missing, type Refused, refused } from "./Errors.ts"
 
 /**
  * The registry of regions and clusters, the tokens Shuttle authenticates with, and placement: which cluster an
@@ -26,21 +26,21 @@ export class Clusters extends Context.Service<
   Clusters,
   {
     readonly listRegions: Effect.Effect<ReadonlyArray<ClustersApi.RegionView>>
-    readonly createRegion: (slug: string, name: string) => Effect.Effect<ClustersApi.RegionView, Conflict>
+    readonly createRegion: (slug: string, name: string) => Effect.Effect<ClustersApi.RegionView, Refused>
     readonly register: (input: {
       readonly regionId: string
       readonly name: string
       readonly apiUrl: string
       readonly kubeconfig: string
       readonly maxPods?: number | undefined
-    }) => Effect.Effect<{ readonly cluster: ProjectsRpc.ClusterView; readonly token: string }, Conflict | NotFound>
+    }) => Effect.Effect<{ readonly cluster: ProjectsRpc.ClusterView; readonly token: string }, Refused | Missing>
     readonly list: Effect.Effect<ReadonlyArray<ProjectsRpc.ClusterView>>
-    readonly get: (clusterId: string) => Effect.Effect<ProjectsRpc.ClusterView, NotFound>
-    readonly rotateToken: (clusterId: string) => Effect.Effect<string, NotFound>
+    readonly get: (clusterId: string) => Effect.Effect<ProjectsRpc.ClusterView, Missing>
+    readonly rotateToken: (clusterId: string) => Effect.Effect<string, Missing>
     readonly setStatus: (
       clusterId: string,
       status: ProjectsRpc.ClusterView["status"],
-    ) => Effect.Effect<ProjectsRpc.ClusterView, NotFound | Conflict>
+    ) => Effect.Effect<ProjectsRpc.ClusterView, Missing | Refused>
     /** The cluster a token belongs to, if it is current and the cluster is in service. */
     readonly authenticate: (token: string) => Effect.Effect<Option.Option<Ids.ClusterId>>
     /**
@@ -67,7 +67,7 @@ export class Clusters extends Context.Service<
       const get = (clusterId: string) =>
         selectClusters(clusterId).pipe(
           Effect.flatMap((rows) =>
-            rows[0] === undefined ? Effect.fail(notFound("cluster", clusterId)) : Effect.succeed(rows[0]),
+            rows[0] === undefined ? Effect.fail(missing("cluster", clusterId)) : Effect.succeed(rows[0]),
           ),
         )
 
@@ -82,7 +82,7 @@ export class Clusters extends Context.Service<
             INSERT INTO regions ${sql.insert({ id: Ids.newId("region"), slug, name })}
             RETURNING id, slug, name, provider, status, false AS available`.pipe(
             Effect.flatMap((rows) => Sql.decodeRow(ClustersApi.RegionView)(rows[0])),
-            Sql.refusedBy({ regions_slug_unique: () => conflict(`A region ${slug} already exists.`, "slug") }),
+            Sql.refusedBy({ regions_slug_unique: () => refused(`A region ${slug} already exists.`, "slug") }),
           ),
 
         register: Effect.fn("Clusters.register")(function* (input: Parameters<Clusters["Service"]["register"]>[0]) {
@@ -100,8 +100,8 @@ export class Clusters extends Context.Service<
             tokenHash: hashToken(token),
           })}`.pipe(
             Sql.refusedBy({
-              clusters_name_unique: () => conflict(`A cluster named ${input.name} already exists.`, "name"),
-              clusters_region_fk: () => notFound("region", input.regionId),
+              clusters_name_unique: () => refused(`A cluster named ${input.name} already exists.`, "name"),
+              clusters_region_fk: () => missing("region", input.regionId),
             }),
           )
           return { cluster: yield* get(id), token }
@@ -115,7 +115,7 @@ export class Clusters extends Context.Service<
           const token = newToken()
           const rows =
             yield* sql`UPDATE clusters SET token_hash = ${hashToken(token)} WHERE id = ${clusterId} RETURNING id`
-          if (rows.length === 0) return yield* notFound("cluster", clusterId)
+          if (rows.length === 0) return yield* missing("cluster", clusterId)
           return token
         }),
 
@@ -125,7 +125,7 @@ export class Clusters extends Context.Service<
         ) {
           const current = yield* get(clusterId)
           if (status === "retired" && current.environments > 0) {
-            return yield* conflict(
+            return yield* refused(
               `Cluster ${current.name} still runs ${current.environments} environment(s): drain it before retiring it.`,
               "status",
             )
@@ -133,7 +133,7 @@ export class Clusters extends Context.Service<
           yield* sql`UPDATE clusters SET status = ${status} WHERE id = ${clusterId}`.pipe(
             Sql.refusedBy({
               clusters_reachable_when_in_service: () =>
-                conflict("A cluster needs its API URL and kubeconfig before it can serve.", "status"),
+                refused("A cluster needs its API URL and kubeconfig before it can serve.", "status"),
             }),
           )
           return yield* get(clusterId)

@@ -5,8 +5,9 @@ import { Data, Effect } from "effect"
  * The errors of the projects service. Its own tagged errors (`Missing`, `Refused`, `Invalid`, no cluster to run on,
  * an audit entry identity did not take) become the API's once, at the RPC edge (`Server.ts`, with the mappings
  * below): `NotFound` worded the same for missing and foreign resources, `Conflict` saying what clashes,
- * `ValidationFailed` naming the field and rule. The deployments and variables areas fail with them; the others still
- * build the API's errors (`notFound`, `conflict`, `invalid` below), which the gateway passes on unchanged.
+ * `ValidationFailed` naming the field and rule. Projects, clusters, services, deployments and variables fail with
+ * them; a request's schema violations (`violations`) are the API's `ValidationFailed` already. Only the hostnames
+ * area (`hostnames/Domains.ts`) still builds the API's errors (`notFound`, `conflict` below) itself.
  */
 
 export const { ValidationFailed, NotFound, Conflict } = ApiErrors
@@ -15,9 +16,6 @@ export type NotFound = ApiErrors.NotFound
 export type Conflict = ApiErrors.Conflict
 
 export const notFound = (type: string, id: string) => ApiErrors.NotFound.of(type, id)
-
-export const invalid = (field: string, rule: string, message: string) =>
-  ApiErrors.ValidationFailed.field(field, rule, message)
 
 export const violations = (found: ReadonlyArray<Violations.Violation>) =>
   ApiErrors.ValidationFailed.fromViolations(found)
@@ -50,8 +48,9 @@ export const unrecordedAsDefect = (error: AuditNotRecorded) => Effect.die(error)
 
 /** The resource is not this service's, or not the caller's (the gateway asked on their behalf): the API's 404. */
 export class Missing extends Data.TaggedError("Missing")<{ readonly resource: string; readonly id: string }> {
+  // worded as the API's `NotFound` will say it
   override get message() {
-    return `No ${this.resource} ${this.id}.`
+    return `No ${this.resource} with id ${this.id} was found.`
   }
 }
 
@@ -78,4 +77,4 @@ export const breaks = (field: string, rule: string, problem: string) => new Inva
 export const missingAsNotFound = (error: Missing) => Effect.fail(notFound(error.resource, error.id))
 export const refusedAsConflict = (error: Refused) => Effect.fail(conflict(error.message, error.field))
 export const invalidAsValidationFailed = (error: Invalid) =>
-  Effect.fail(invalid(error.field, error.rule, error.problem))
+  Effect.fail(ApiErrors.ValidationFailed.field(error.field, error.rule, error.problem))

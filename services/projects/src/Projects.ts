@@ -3,7 +3,7 @@ import { Ids, type ProjectsApi, ProjectsRpc, Projects as Tables } from "@starfor
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import { Clusters } from "./Clusters.ts"
-import { type Conflict, conflict, invalid, type NotFound, notFound, type ValidationFailed } from "./Errors.ts"
+import { breaks, type Invalid, type Missing, missing, type Refused, refused } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
 import * as Views from "./Views.ts"
 
@@ -12,7 +12,7 @@ import * as Views from "./Views.ts"
  * and `locate` — which workspace and project any resource is in, for the gateway to authorize against.
  */
 
-type Errors = ValidationFailed | NotFound | Conflict
+type Errors = Invalid | Missing | Refused
 
 const Placement = Schema.Struct({ clusterId: Schema.NullOr(Ids.ClusterId), regionId: Schema.NullOr(Ids.RegionId) })
 const IdRow = Schema.Struct({ id: Schema.String })
@@ -24,49 +24,47 @@ export const firstEnvironment = "production"
 
 const projectConstraints = (name: string | undefined, regionId: string | null | undefined, workspaceId?: string) => ({
   projects_name_unique_per_workspace: () =>
-    conflict(`A project named ${name} already exists in this workspace: choose another name.`, "name"),
+    refused(`A project named ${name} already exists in this workspace: choose another name.`, "name"),
   projects_region_fk: () =>
-    invalid("regionId", "exists", `must be a region of Starform: there is no region ${regionId}`),
-  projects_workspace_fk: () => notFound("workspace", workspaceId ?? ""),
+    breaks("regionId", "exists", `must be a region of Starform: there is no region ${regionId}`),
+  projects_workspace_fk: () => missing("workspace", workspaceId ?? ""),
 })
 
 const environmentConstraints = (name: string | undefined, gitBranch: string | null | undefined) => ({
   environments_name_unique_per_project: () =>
-    conflict(`An environment named ${name} already exists in this project: choose another name.`, "name"),
+    refused(`An environment named ${name} already exists in this project: choose another name.`, "name"),
   environments_git_branch_unique_per_project: () =>
-    conflict(`Branch ${gitBranch} already deploys to another environment of this project.`, "gitBranch"),
+    refused(`Branch ${gitBranch} already deploys to another environment of this project.`, "gitBranch"),
 })
 
 export class Projects extends Context.Service<
   Projects,
   {
-    readonly locate: (kind: ProjectsRpc.ResourceKind, id: string) => Effect.Effect<ProjectsRpc.Tenant, NotFound>
+    readonly locate: (kind: ProjectsRpc.ResourceKind, id: string) => Effect.Effect<ProjectsRpc.Tenant, Missing>
     readonly list: (workspaceId: string) => Effect.Effect<ReadonlyArray<ProjectsApi.ProjectView>>
     readonly create: (
       workspaceId: string,
       request: ProjectsApi.CreateProjectRequest,
     ) => Effect.Effect<ProjectsApi.ProjectView, Errors>
-    readonly get: (projectId: string) => Effect.Effect<ProjectsApi.ProjectView, NotFound>
+    readonly get: (projectId: string) => Effect.Effect<ProjectsApi.ProjectView, Missing>
     readonly update: (
       projectId: string,
       request: ProjectsApi.UpdateProjectRequest,
     ) => Effect.Effect<ProjectsApi.ProjectView, Errors>
-    readonly remove: (projectId: string) => Effect.Effect<void, NotFound>
-    readonly listEnvironments: (
-      projectId: string,
-    ) => Effect.Effect<ReadonlyArray<ProjectsApi.EnvironmentView>, NotFound>
+    readonly remove: (projectId: string) => Effect.Effect<void, Missing>
+    readonly listEnvironments: (projectId: string) => Effect.Effect<ReadonlyArray<ProjectsApi.EnvironmentView>, Missing>
     readonly createEnvironment: (
       projectId: string,
       request: ProjectsApi.CreateEnvironmentRequest,
     ) => Effect.Effect<ProjectsApi.EnvironmentView, Errors>
-    readonly getEnvironment: (environmentId: string) => Effect.Effect<ProjectsApi.EnvironmentView, NotFound>
+    readonly getEnvironment: (environmentId: string) => Effect.Effect<ProjectsApi.EnvironmentView, Missing>
     readonly updateEnvironment: (
       environmentId: string,
       request: ProjectsApi.UpdateEnvironmentRequest,
     ) => Effect.Effect<ProjectsApi.EnvironmentView, Errors>
-    readonly removeEnvironment: (environmentId: string) => Effect.Effect<void, NotFound>
+    readonly removeEnvironment: (environmentId: string) => Effect.Effect<void, Missing>
     /** The environment's cluster, placing it on one first if it has none; none when no cluster is active. */
-    readonly ensurePlaced: (environmentId: string) => Effect.Effect<Option.Option<Ids.ClusterId>, NotFound>
+    readonly ensurePlaced: (environmentId: string) => Effect.Effect<Option.Option<Ids.ClusterId>, Missing>
   }
 >()("starform/projects/Projects") {
   static readonly layer = Layer.effect(
@@ -86,20 +84,20 @@ export class Projects extends Context.Service<
 
       const getProject = (projectId: string) =>
         sql`SELECT * FROM projects WHERE id = ${projectId}`.pipe(
-          Effect.flatMap(Sql.decodeFirst(Tables.Project, () => notFound("project", projectId))),
+          Effect.flatMap(Sql.decodeFirst(Tables.Project, () => missing("project", projectId))),
           Effect.map(Views.project),
         )
 
       const environmentRow = (environmentId: string) =>
         sql`SELECT * FROM environments WHERE id = ${environmentId}`.pipe(
-          Effect.flatMap(Sql.decodeFirst(Tables.Environment, () => notFound("environment", environmentId))),
+          Effect.flatMap(Sql.decodeFirst(Tables.Environment, () => missing("environment", environmentId))),
         )
 
       const place = Effect.fn("Projects.place")(function* (environmentId: string) {
         const row = yield* sql`
           SELECT e.cluster_id, p.region_id FROM environments e JOIN projects p ON p.id = e.project_id
           WHERE e.id = ${environmentId}`.pipe(
-          Effect.flatMap(Sql.decodeFirst(Placement, () => notFound("environment", environmentId))),
+          Effect.flatMap(Sql.decodeFirst(Placement, () => missing("environment", environmentId))),
         )
         if (row.clusterId !== null) return Option.some(row.clusterId)
         const chosen = yield* clusters.place(row.regionId)
@@ -184,7 +182,7 @@ export class Projects extends Context.Service<
               WHERE g.id = ${id}`,
           }[kind]
           const word = kind === "varGroup" ? "var group" : kind
-          return query.pipe(Effect.flatMap(Sql.decodeFirst(ProjectsRpc.Tenant, () => notFound(word, id))))
+          return query.pipe(Effect.flatMap(Sql.decodeFirst(ProjectsRpc.Tenant, () => missing(word, id))))
         },
 
         list: (workspaceId: string) =>
@@ -244,7 +242,7 @@ export class Projects extends Context.Service<
               Effect.flatMap(Sql.decodeRows(ClusterOf)),
             )
             const deleted = yield* sql`DELETE FROM projects WHERE id = ${projectId} RETURNING id`
-            if (deleted.length === 0) return yield* notFound("project", projectId)
+            if (deleted.length === 0) return yield* missing("project", projectId)
             yield* touchAfterCommit(rows.map((row) => row.clusterId))
           })
           return yield* transaction(removed)
@@ -267,7 +265,7 @@ export class Projects extends Context.Service<
             if (request.cloneFrom !== undefined) {
               const source = yield* environmentRow(request.cloneFrom)
               // another project's environment reads exactly like a missing one
-              if (source.projectId !== projectId) return yield* notFound("environment", request.cloneFrom)
+              if (source.projectId !== projectId) return yield* missing("environment", request.cloneFrom)
             }
             const id = yield* insertEnvironment({
               projectId,
@@ -309,7 +307,7 @@ export class Projects extends Context.Service<
         removeEnvironment: Effect.fn("Projects.removeEnvironment")(function* (environmentId: string) {
           const removed = Effect.gen(function* () {
             const row = yield* sql`DELETE FROM environments WHERE id = ${environmentId} RETURNING cluster_id`.pipe(
-              Effect.flatMap(Sql.decodeFirst(ClusterOf, () => notFound("environment", environmentId))),
+              Effect.flatMap(Sql.decodeFirst(ClusterOf, () => missing("environment", environmentId))),
             )
             yield* touchAfterCommit([row.clusterId])
           })

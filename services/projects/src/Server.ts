@@ -31,9 +31,10 @@ import { Variables } from "./Variables.ts"
 
 // the deployments and variables areas' own failures, as the API's errors: here, once
 const notFound = { Missing: missingAsNotFound }
+const refusals = { Refused: refusedAsConflict }
+const stateErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict }
 const changeErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict, Invalid: invalidAsValidationFailed }
 const revealErrors = { Missing: missingAsNotFound, AuditNotRecorded: unrecordedAsDefect }
-const stateErrors = { Missing: missingAsNotFound, Refused: refusedAsConflict }
 const deployErrors = {
   Missing: missingAsNotFound,
   Refused: refusedAsConflict,
@@ -50,27 +51,34 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
     const clusters = yield* Clusters
     const domains = yield* Domains
     return ProjectsRpc.ProjectsRpcs.of({
-      Locate: ({ kind, id }) => projects.locate(kind, id),
+      Locate: ({ kind, id }) => projects.locate(kind, id).pipe(Effect.catchTags(notFound)),
       ListProjects: ({ workspaceId }) => projects.list(workspaceId),
-      CreateProject: ({ workspaceId, request }) => projects.create(workspaceId, request),
-      GetProject: ({ projectId }) => projects.get(projectId),
-      UpdateProject: ({ projectId, request }) => projects.update(projectId, request),
-      DeleteProject: ({ projectId }) => projects.remove(projectId),
-      ListEnvironments: ({ projectId }) => projects.listEnvironments(projectId),
-      CreateEnvironment: ({ projectId, request }) => projects.createEnvironment(projectId, request),
-      GetEnvironment: ({ environmentId }) => projects.getEnvironment(environmentId),
-      UpdateEnvironment: ({ environmentId, request }) => projects.updateEnvironment(environmentId, request),
-      DeleteEnvironment: ({ environmentId }) => projects.removeEnvironment(environmentId),
-      ListServices: ({ environmentId }) => services.list(environmentId),
-      CreateService: ({ environmentId, request }) => services.create(environmentId, request),
-      GetService: ({ serviceId }) => services.get(serviceId),
-      UpdateService: ({ serviceId, request }) => services.update(serviceId, request),
+      CreateProject: ({ workspaceId, request }) =>
+        projects.create(workspaceId, request).pipe(Effect.catchTags(changeErrors)),
+      GetProject: ({ projectId }) => projects.get(projectId).pipe(Effect.catchTags(notFound)),
+      UpdateProject: ({ projectId, request }) =>
+        projects.update(projectId, request).pipe(Effect.catchTags(changeErrors)),
+      DeleteProject: ({ projectId }) => projects.remove(projectId).pipe(Effect.catchTags(notFound)),
+      ListEnvironments: ({ projectId }) => projects.listEnvironments(projectId).pipe(Effect.catchTags(notFound)),
+      CreateEnvironment: ({ projectId, request }) =>
+        projects.createEnvironment(projectId, request).pipe(Effect.catchTags(changeErrors)),
+      GetEnvironment: ({ environmentId }) => projects.getEnvironment(environmentId).pipe(Effect.catchTags(notFound)),
+      UpdateEnvironment: ({ environmentId, request }) =>
+        projects.updateEnvironment(environmentId, request).pipe(Effect.catchTags(changeErrors)),
+      DeleteEnvironment: ({ environmentId }) =>
+        projects.removeEnvironment(environmentId).pipe(Effect.catchTags(notFound)),
+      ListServices: ({ environmentId }) => services.list(environmentId).pipe(Effect.catchTags(notFound)),
+      CreateService: ({ environmentId, request }) =>
+        services.create(environmentId, request).pipe(Effect.catchTags(stateErrors)),
+      GetService: ({ serviceId }) => services.get(serviceId).pipe(Effect.catchTags(notFound)),
+      UpdateService: ({ serviceId, request }) =>
+        services.update(serviceId, request).pipe(Effect.catchTags(stateErrors)),
       ListServiceDomains: ({ serviceId }) => domains.list(serviceId),
       ChangeGeneratedSubdomain: ({ serviceId, subdomain, actor }) =>
         domains
           .changeSubdomain(serviceId, subdomain, actor)
           .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
-      DeleteService: ({ serviceId }) => services.remove(serviceId),
+      DeleteService: ({ serviceId }) => services.remove(serviceId).pipe(Effect.catchTags(notFound)),
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId).pipe(Effect.catchTags(notFound)),
       SetServiceVariables: ({ serviceId, variables: values }) =>
         variables.setService(serviceId, values).pipe(Effect.catchTags(changeErrors)),
@@ -114,11 +122,16 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       RestoreAutoDeploy: ({ workspaceId, repoOwner, reason }) =>
         deployments.setAutoDeploy({ workspaceId, repoOwner, enabled: true, reason }),
       ListRegions: () => clusters.listRegions,
-      CreateRegion: ({ slug, name }) => clusters.createRegion(slug, name),
-      RegisterCluster: (input) => clusters.register(input),
+      CreateRegion: ({ slug, name }) => clusters.createRegion(slug, name).pipe(Effect.catchTags(refusals)),
+      RegisterCluster: (input) => clusters.register(input).pipe(Effect.catchTags(stateErrors)),
       ListClusters: () => clusters.list,
-      RotateClusterToken: ({ clusterId }) => Effect.map(clusters.rotateToken(clusterId), (token) => ({ token })),
-      SetClusterStatus: ({ clusterId, status }) => clusters.setStatus(clusterId, status),
+      RotateClusterToken: ({ clusterId }) =>
+        clusters.rotateToken(clusterId).pipe(
+          Effect.map((token) => ({ token })),
+          Effect.catchTags(notFound),
+        ),
+      SetClusterStatus: ({ clusterId, status }) =>
+        clusters.setStatus(clusterId, status).pipe(Effect.catchTags(stateErrors)),
     })
   }),
 )

@@ -2,7 +2,7 @@ import { Sql } from "@starform/db"
 import { Ids, ServiceConfig, type ServicesApi } from "@starform/domain"
 import { Context, Effect, Layer, Schema } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
-import { type Conflict, conflict, type NotFound, notFound, type ValidationFailed, violations } from "./Errors.ts"
+import { type Missing, missing, type Refused, refused, type ValidationFailed, violations } from "./Errors.ts"
 import { DesiredStateFeed } from "./Feed.ts"
 import { Domains } from "./hostnames/Domains.ts"
 import { type ServiceShape, validateService } from "./Validation.ts"
@@ -14,7 +14,7 @@ import * as Views from "./Views.ts"
  * freezes it into the deployment.
  */
 
-type Errors = ValidationFailed | NotFound | Conflict
+type Errors = ValidationFailed | Missing | Refused
 
 const encodeConfig = Schema.encodeSync(ServiceConfig.ServiceConfig)
 const decodeServices = Sql.decodeRows(Views.ServiceRow)
@@ -47,22 +47,22 @@ const shapeOf = (
 })
 
 const nameTaken = (name: string) => () =>
-  conflict(`A service named ${name} already exists in this environment: choose another name.`, "name")
+  refused(`A service named ${name} already exists in this environment: choose another name.`, "name")
 
 export class Services extends Context.Service<
   Services,
   {
-    readonly list: (environmentId: string) => Effect.Effect<ReadonlyArray<ServicesApi.ServiceView>, NotFound>
+    readonly list: (environmentId: string) => Effect.Effect<ReadonlyArray<ServicesApi.ServiceView>, Missing>
     readonly create: (
       environmentId: string,
       request: ServicesApi.CreateServiceRequest,
     ) => Effect.Effect<ServicesApi.ServiceView, Errors>
-    readonly get: (serviceId: string) => Effect.Effect<ServicesApi.ServiceView, NotFound>
+    readonly get: (serviceId: string) => Effect.Effect<ServicesApi.ServiceView, Missing>
     readonly update: (
       serviceId: string,
       request: ServicesApi.UpdateServiceRequest,
     ) => Effect.Effect<ServicesApi.ServiceView, Errors>
-    readonly remove: (serviceId: string) => Effect.Effect<void, NotFound>
+    readonly remove: (serviceId: string) => Effect.Effect<void, Missing>
   }
 >()("starform/projects/Services") {
   static readonly layer = Layer.effect(
@@ -92,9 +92,7 @@ export class Services extends Context.Service<
       const get = (serviceId: string) =>
         select({ serviceId }).pipe(
           Effect.flatMap((rows) =>
-            rows[0] === undefined
-              ? Effect.fail(notFound("service", serviceId))
-              : Effect.succeed(Views.service(rows[0])),
+            rows[0] === undefined ? Effect.fail(missing("service", serviceId)) : Effect.succeed(Views.service(rows[0])),
           ),
         )
 
@@ -106,7 +104,7 @@ export class Services extends Context.Service<
       const methods = {
         list: Effect.fn("Services.list")(function* (environmentId: string) {
           const environments = yield* sql`SELECT 1 FROM environments WHERE id = ${environmentId}`
-          if (environments.length === 0) return yield* notFound("environment", environmentId)
+          if (environments.length === 0) return yield* missing("environment", environmentId)
           return (yield* select({ environmentId })).map(Views.service)
         }),
 
@@ -115,7 +113,7 @@ export class Services extends Context.Service<
           request: ServicesApi.CreateServiceRequest,
         ) {
           const environment = yield* sql`SELECT project_id FROM environments WHERE id = ${environmentId}`.pipe(
-            Effect.flatMap(Sql.decodeFirst(ProjectOf, () => notFound("environment", environmentId))),
+            Effect.flatMap(Sql.decodeFirst(ProjectOf, () => missing("environment", environmentId))),
           )
           const shape = shapeOf(
             {
@@ -179,7 +177,7 @@ export class Services extends Context.Service<
             DELETE FROM services s USING environments e
             WHERE s.id = ${serviceId} AND e.id = s.environment_id
             RETURNING e.cluster_id`.pipe(
-            Effect.flatMap(Sql.decodeFirst(ClusterOf, () => notFound("service", serviceId))),
+            Effect.flatMap(Sql.decodeFirst(ClusterOf, () => missing("service", serviceId))),
           )
           if (row.clusterId !== null) yield* feed.touch(row.clusterId)
         }),

@@ -111,7 +111,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("service config
         expect(changed.config.probes.readiness).toMatchObject({ type: "http", path: "/healthz" })
         yield* imageService(environment.id, "web")
         const clash = yield* Effect.flip(services.update(api.id, { name: "web" as never }))
-        expect(clash).toMatchObject({ _tag: "Conflict", field: "name" })
+        expect(clash).toMatchObject({ _tag: "Refused", field: "name" })
       }),
   )
 })
@@ -239,7 +239,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("projects and e
         "production",
       ])
       const taken = yield* Effect.flip(projects.createEnvironment(created.id, { name: "production" as never }))
-      expect(taken).toMatchObject({ _tag: "Conflict", field: "name" })
+      expect(taken).toMatchObject({ _tag: "Refused", field: "name" })
       const renamed = yield* projects.update(created.id, { name: "renamed-app" as never })
       expect(renamed.name).toBe("renamed-app")
     }),
@@ -256,7 +256,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("projects and e
       })
       expect(staging.gitBranch).toBe("develop")
       const clash = yield* Effect.flip(projects.updateEnvironment(staging.id, { gitBranch: "main" as never }))
-      expect(clash).toMatchObject({ _tag: "Conflict", field: "gitBranch" })
+      expect(clash).toMatchObject({ _tag: "Refused", field: "gitBranch" })
     }),
   )
 
@@ -322,7 +322,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("projects and e
         projects.createEnvironment(other.project.id, { name: "copy" as never, cloneFrom: environment.id }),
       )
       expect(foreign).toMatchObject({
-        _tag: "NotFound",
+        _tag: "Missing",
         message: `No environment with id ${environment.id} was found.`,
       })
     }),

@@ -1,6 +1,6 @@
 import type { DeploymentsApi, Deploys, Identity, Ids, ProjectsRpc } from "@starform/domain"
 import { Context, Effect, Layer } from "effect"
-import type { Invalid, Missing, NoClusterAvailable, NotFound, Refused, ValidationFailed } from "../Errors.ts"
+import type { Invalid, Missing, NoClusterAvailable, Refused, ValidationFailed } from "../Errors.ts"
 import { missing } from "../Errors.ts"
 import { IdentityClient } from "../IdentityClient.ts"
 import * as Views from "../Views.ts"
@@ -16,7 +16,7 @@ import { Retention } from "./Retention.ts"
  */
 
 /** The area's own failures, and the variables' (still the API's errors) met while freezing a release. */
-type Errors = Invalid | Missing | Refused | NoClusterAvailable | ValidationFailed | NotFound
+type Errors = Invalid | Missing | Refused | NoClusterAvailable | ValidationFailed
 
 export class Deployments extends Context.Service<
   Deployments,

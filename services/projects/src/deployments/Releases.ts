@@ -1,7 +1,7 @@
 import { Catalog, FieldCrypto } from "@starform/crypto"
 import type { DeploymentsApi, Deploys, Ids } from "@starform/domain"
 import { Context, Effect, Layer, Option } from "effect"
-import type { NotFound, ValidationFailed } from "../Errors.ts"
+import type { ValidationFailed } from "../Errors.ts"
 import { breaks, type Invalid, type Missing, NoClusterAvailable, type Refused, refused } from "../Errors.ts"
 import { Projects } from "../Projects.ts"
 import * as Snapshot from "../Snapshot.ts"
@@ -17,7 +17,7 @@ import { DeploymentRepository, type LockedService } from "./Repository.ts"
  */
 
 /** The area's own failures, and the variables' (still the API's errors) met while freezing a release. */
-type Errors = Invalid | Missing | Refused | NoClusterAvailable | ValidationFailed | NotFound
+type Errors = Invalid | Missing | Refused | NoClusterAvailable | ValidationFailed
 
 export class Releases extends Context.Service<
   Releases,
