@@ -6,8 +6,8 @@ import { Data, Effect } from "effect"
  * an audit entry identity did not take) become the API's once, at the RPC edge (`Server.ts`, with the mappings
  * below): `NotFound` worded the same for missing and foreign resources, `Conflict` saying what clashes,
  * `ValidationFailed` naming the field and rule. Projects, clusters, services, deployments and variables fail with
- * them; a request's schema violations (`violations`) are the API's `ValidationFailed` already. Only the hostnames
- * area (`hostnames/Domains.ts`) still builds the API's errors (`notFound`, `conflict` below) itself.
+ * them, and so do the hostnames; a request's schema violations (`violations`) are the API's `ValidationFailed`
+ * already. `notFound` and `conflict` below build the API's errors for those mappings only.
  */
 
 export const { ValidationFailed, NotFound, Conflict } = ApiErrors
@@ -15,12 +15,12 @@ export type ValidationFailed = ApiErrors.ValidationFailed
 export type NotFound = ApiErrors.NotFound
 export type Conflict = ApiErrors.Conflict
 
-export const notFound = (type: string, id: string) => ApiErrors.NotFound.of(type, id)
+const notFound = (type: string, id: string) => ApiErrors.NotFound.of(type, id)
 
 export const violations = (found: ReadonlyArray<Violations.Violation>) =>
   ApiErrors.ValidationFailed.fromViolations(found)
 
-export const conflict = (message: string, field?: string) =>
+const conflict = (message: string, field?: string) =>
   new ApiErrors.Conflict(field === undefined ? { message } : { message, field })
 
 /** A deploy of an environment no active cluster can take (none in the project's region, nor elsewhere). */

@@ -73,11 +73,11 @@ const ProjectsHandlers = ProjectsRpc.ProjectsRpcs.toLayer(
       GetService: ({ serviceId }) => services.get(serviceId).pipe(Effect.catchTags(notFound)),
       UpdateService: ({ serviceId, request }) =>
         services.update(serviceId, request).pipe(Effect.catchTags(stateErrors)),
-      ListServiceDomains: ({ serviceId }) => domains.list(serviceId),
+      ListServiceDomains: ({ serviceId }) => domains.list(serviceId).pipe(Effect.catchTags(notFound)),
       ChangeGeneratedSubdomain: ({ serviceId, subdomain, actor }) =>
         domains
           .changeSubdomain(serviceId, subdomain, actor)
-          .pipe(Effect.catchTag("AuditNotRecorded", unrecordedAsDefect)),
+          .pipe(Effect.catchTags({ ...stateErrors, AuditNotRecorded: unrecordedAsDefect })),
       DeleteService: ({ serviceId }) => services.remove(serviceId).pipe(Effect.catchTags(notFound)),
       ListServiceVariables: ({ serviceId }) => variables.listService(serviceId).pipe(Effect.catchTags(notFound)),
       SetServiceVariables: ({ serviceId, variables: values }) =>

@@ -122,12 +122,12 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
       expect((yield* change(shop.id, wanted)).hostname).toBe(`${wanted}.starform.app`)
 
       const taken = yield* Effect.flip(change(other.id, wanted))
-      expect(taken._tag).toBe("Conflict")
+      expect(taken._tag).toBe("Refused")
       expect(taken.message).toMatch(/already taken/)
       expect((yield* Effect.flip(change(other.id, "www")))._tag).toBe("ValidationFailed")
       expect((yield* Effect.flip(change(other.id, "Bad_Name")))._tag).toBe("ValidationFailed")
       const privateOne = yield* Effect.flip(change(internal.id, Fixtures.uniqueName("x")))
-      expect(privateOne._tag).toBe("Conflict")
+      expect(privateOne._tag).toBe("Refused")
       expect(privateOne.message).toMatch(/private/)
       // the old name is free again
       expect((yield* change(other.id, `shop-${shortOf(shop.id)}`)).hostname).toBe(
@@ -151,7 +151,7 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
       const won = outcomes.filter((outcome) => outcome._tag === "Success")
       const lost = outcomes.flatMap((outcome) => (outcome._tag === "Failure" ? [outcome.failure] : []))
       expect(won).toHaveLength(1)
-      expect(lost.map((error) => error._tag)).toEqual(["Conflict", "Conflict", "Conflict"])
+      expect(lost.map((error) => error._tag)).toEqual(["Refused", "Refused", "Refused"])
     }),
   )
 
@@ -176,9 +176,9 @@ layer(TestLayer, { timeout: 60_000, excludeTestServices: true })("generated doma
   it.effect("a foreign or missing service is 404", () =>
     Effect.gen(function* () {
       const missing = "svc_000000000000000000000000"
-      expect((yield* Effect.flip(Domains.use((domains) => domains.list(missing))))._tag).toBe("NotFound")
+      expect((yield* Effect.flip(Domains.use((domains) => domains.list(missing))))._tag).toBe("Missing")
       expect((yield* Effect.flip(Domains.use((domains) => domains.changeSubdomain(missing, "shop", actor))))._tag).toBe(
-        "NotFound",
+        "Missing",
       )
     }),
   )

@@ -5,10 +5,10 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { AuditTrail } from "../AuditTrail.ts"
 import {
   type AuditNotRecorded,
-  type Conflict,
-  conflict,
-  type NotFound,
-  notFound,
+  type Missing,
+  missing,
+  type Refused,
+  refused,
   type ValidationFailed,
   violations,
 } from "../Errors.ts"
@@ -68,13 +68,13 @@ export class Domains extends Context.Service<
      * generated); run when the service starts. Returns how many it gave.
      */
     readonly backfill: () => Effect.Effect<number>
-    readonly list: (serviceId: string) => Effect.Effect<DomainsApi.ServiceDomains, NotFound>
+    readonly list: (serviceId: string) => Effect.Effect<DomainsApi.ServiceDomains, Missing>
     /** Recorded in the audit log with the hostnames before and after; not done when the entry is not taken. */
     readonly changeSubdomain: (
       serviceId: string,
       subdomain: string,
       actor: ProjectsRpc.ActingUser,
-    ) => Effect.Effect<DomainsApi.DomainView, NotFound | ValidationFailed | Conflict | AuditNotRecorded>
+    ) => Effect.Effect<DomainsApi.DomainView, Missing | ValidationFailed | Refused | AuditNotRecorded>
   }
 >()("starform/projects/Domains") {
   static readonly layer = Layer.effect(
@@ -92,7 +92,7 @@ export class Domains extends Context.Service<
               AS first_environment
           FROM services s JOIN environments e ON e.id = s.environment_id JOIN projects p ON p.id = s.project_id
           WHERE s.id = ${serviceId}`.pipe(
-          Effect.flatMap(Sql.decodeFirst(ServiceOf, () => notFound("service", serviceId))),
+          Effect.flatMap(Sql.decodeFirst(ServiceOf, () => missing("service", serviceId))),
         )
 
       const domainsOf = (service: ServiceOf) =>
@@ -174,7 +174,7 @@ export class Domains extends Context.Service<
           const found = Hostnames.checkSubdomain(subdomain)
           if (found.length > 0) return yield* violations(found)
           const reason = Hostnames.reasonFor(service)
-          if (reason !== null) return yield* conflict(reason, "subdomain")
+          if (reason !== null) return yield* refused(reason, "subdomain")
           // a service made public before generated domains existed gets one first
           yield* assignTo(service)
           const hostname = Hostnames.hostnameOf(subdomain, yield* AppDomain)
@@ -188,9 +188,9 @@ export class Domains extends Context.Service<
               RETURNING *`.pipe(
               Sql.refusedBy({
                 domains_hostname_unique: () =>
-                  conflict(`${hostname} is already taken: choose another subdomain.`, "subdomain"),
+                  refused(`${hostname} is already taken: choose another subdomain.`, "subdomain"),
                 domains_hostname_dns_name: () =>
-                  conflict(`${hostname} is not a valid DNS name: choose a shorter subdomain.`, "subdomain"),
+                  refused(`${hostname} is not a valid DNS name: choose a shorter subdomain.`, "subdomain"),
               }),
               Effect.flatMap(decodeDomains),
             )
