@@ -4,8 +4,8 @@ import * as React from "react"
 
 /**
  * React bindings for `effect/reactivity` atoms: the few hooks of `@effect/atom-react` the dashboard uses. That
- * package (4.0.0-rc.117) imports `effect/unstable/reactivity`, which effect 4.1 no longer has, so these stand in
- * for it over the same registry API until a 4.1 release of it exists.
+ * package (4.0.0-rc.117) imports reactivity from effect's old `unstable` folder, which effect 4.1 no longer has, so
+ * these stand in for it over the same registry API until a 4.1 release of it exists.
  */
 
 export const RegistryContext = React.createContext<AtomRegistry.AtomRegistry>(AtomRegistry.make())
