@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { Mail } from "@starform/identity"
-import { FakeSmtp, Fixtures, Mailbox, TestDatabase } from "@starform/testkit"
+import { FakeSmtp, Mailbox, TestDatabase } from "@starform/testkit"
 import { Duration, Effect, Redacted } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Harness from "./identityHarness.ts"
@@ -58,25 +58,7 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })(
           const { baseUrl } = yield* Harness.start()
           const api = Harness.client(baseUrl)
           const owner = yield* Harness.signupUnverified(api)
-          const workspaceId = yield* Harness.workspace(api, owner.token)
-          const project = yield* Fixtures.project({ workspaceId })
-          const cluster = yield* Fixtures.cluster()
-          const environment = yield* Fixtures.environment({ projectId: project.id, clusterId: cluster.id })
-          const service = yield* Fixtures.service({
-            projectId: project.id,
-            environmentId: environment.id,
-            type: "worker",
-            sourceType: "image",
-            imageRef: "ghcr.io/acme/worker:1",
-            repoFullName: null,
-            branch: null,
-          })
-          const token = yield* api.post(
-            `/v1/workspaces/${workspaceId}/tokens`,
-            { name: "ci", scopes: ["deploy"] },
-            owner.token,
-          )
-          expect(token.status).toBe(201)
+          const { service, tokenSecret } = yield* Harness.deployableWorker(api, owner)
           const deploy = (bearer: string) => api.post(`/v1/services/${service.id}/deployments`, {}, bearer)
           const deployments = () =>
             Effect.map(
@@ -90,7 +72,7 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })(
           expect(byPerson.body.message).toMatch(/needs a verified email address/)
           expect(byPerson.body.message).toMatch(/link in the verification email/)
           expect(byPerson.body.message).toContain("POST /v1/me/email-verification")
-          const byToken = yield* deploy(token.body.secret)
+          const byToken = yield* deploy(tokenSecret)
           expect(byToken.status).toBe(403)
           expect(byToken.body.message).toMatch(/this token needs its creator's email address to be verified/)
           expect(yield* deployments()).toBe(0)
@@ -107,7 +89,7 @@ layer(TestDatabase.layer, { timeout: 60_000, excludeTestServices: true })(
 
           // at once, with no stale answer remembered by the gateway
           expect((yield* deploy(owner.token)).status).toBe(201)
-          expect((yield* deploy(token.body.secret)).status).toBe(201)
+          expect((yield* deploy(tokenSecret)).status).toBe(201)
           expect(yield* deployments()).toBe(2)
         }).pipe(Effect.scoped),
     )

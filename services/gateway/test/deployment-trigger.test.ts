@@ -1,5 +1,5 @@
 import { expect, layer } from "@effect/vitest"
-import { Fixtures, TestDatabase } from "@starform/testkit"
+import { TestDatabase } from "@starform/testkit"
 import { Effect } from "effect"
 import * as Harness from "./identityHarness.ts"
 
@@ -14,36 +14,18 @@ layer(TestDatabase.layer, { timeout: 60_000 })("a deployment's trigger", (it) =>
       const { baseUrl } = yield* Harness.start()
       const api = Harness.client(baseUrl)
       const owner = yield* Harness.signup(api)
-      const workspaceId = yield* Harness.workspace(api, owner.token)
-      const project = yield* Fixtures.project({ workspaceId })
-      const cluster = yield* Fixtures.cluster()
-      const environment = yield* Fixtures.environment({ projectId: project.id, clusterId: cluster.id })
-      const service = yield* Fixtures.service({
-        projectId: project.id,
-        environmentId: environment.id,
-        type: "worker",
-        sourceType: "image",
-        imageRef: "ghcr.io/acme/worker:1",
-        repoFullName: null,
-        branch: null,
-      })
-      const token = yield* api.post(
-        `/v1/workspaces/${workspaceId}/tokens`,
-        { name: "ci", scopes: ["deploy"] },
-        owner.token,
-      )
-      expect(token.status).toBe(201)
+      const { service, tokenSecret } = yield* Harness.deployableWorker(api, owner)
       const deploy = (bearer: string, headers: Record<string, string> = {}) =>
         Harness.request(baseUrl, "POST", `/v1/services/${service.id}/deployments`, { token: bearer, body: {}, headers })
 
-      const byToken = yield* deploy(token.body.secret)
+      const byToken = yield* deploy(tokenSecret)
       expect(byToken.status).toBe(201)
       expect(byToken.body.trigger).toBe("api")
 
       const byPerson = yield* deploy(owner.token, { "user-agent": "curl/8.5.0" })
       expect(byPerson.body.trigger).toBe("api")
 
-      const byCli = yield* deploy(token.body.secret, { "user-agent": "starform-cli/0.3.1 (linux; x64)" })
+      const byCli = yield* deploy(tokenSecret, { "user-agent": "starform-cli/0.3.1 (linux; x64)" })
       expect(byCli.status).toBe(201)
       expect(byCli.body.trigger).toBe("cli")
 

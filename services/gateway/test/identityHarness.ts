@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 import { FieldCrypto } from "@starform/crypto"
 import type { IdentityConfig, MailSettings } from "@starform/identity"
 import { ControlPlane } from "@starform/starbase"
-import { Mailbox } from "@starform/testkit"
+import { Fixtures, Mailbox } from "@starform/testkit"
 import { Effect } from "effect"
 import * as SqlClient from "effect/sql/SqlClient"
 
@@ -135,4 +135,32 @@ export const workspace = (api: Client, token: string, name = "Acme") =>
     const reply = yield* api.post("/v1/workspaces", { name }, token)
     if (reply.status !== 201) throw new Error(`workspace failed: ${reply.status} ${JSON.stringify(reply.body)}`)
     return reply.body.id as string
+  })
+
+/**
+ * A worker from an image in a new workspace of `owner`'s, on a cluster, and an API token of that workspace that may
+ * deploy it: what a test of deploying through the API starts from.
+ */
+export const deployableWorker = (api: Client, owner: { readonly token: string }) =>
+  Effect.gen(function* () {
+    const workspaceId = yield* workspace(api, owner.token)
+    const project = yield* Fixtures.project({ workspaceId })
+    const cluster = yield* Fixtures.cluster()
+    const environment = yield* Fixtures.environment({ projectId: project.id, clusterId: cluster.id })
+    const service = yield* Fixtures.service({
+      projectId: project.id,
+      environmentId: environment.id,
+      type: "worker",
+      sourceType: "image",
+      imageRef: "ghcr.io/acme/worker:1",
+      repoFullName: null,
+      branch: null,
+    })
+    const token = yield* api.post(
+      `/v1/workspaces/${workspaceId}/tokens`,
+      { name: "ci", scopes: ["deploy"] },
+      owner.token,
+    )
+    if (token.status !== 201) throw new Error(`creating a deploy token failed: ${token.status}`)
+    return { workspaceId, service, tokenSecret: token.body.secret as string }
   })
